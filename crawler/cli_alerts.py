@@ -1,0 +1,171 @@
+"""CLI commands about rules and alerts: `rules list|test`, `alerts list|retry`, `notify test`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import click
+from rich.table import Table
+
+from crawler.cliutil import Context, console, pass_context, since_option
+from crawler.config import CONSOLE, Config, RuleConfig, rule_channels
+from crawler.dispatch import body_of
+from crawler.errors import ConfigError
+from rules.errors import RulesError
+from rules.match import Document, Matcher, RuleMatch, RuleSpec
+from rules.notify import Notifier, default_format
+from rules.render import Message
+
+ALERT_STATUSES = ("pending", "sending", "sent", "dead")
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """The alert rules."""
+
+
+@rules_group.command("list")
+@pass_context
+def rules_list(context: Context) -> None:
+    """Every rule: query, filters, channels, when it fires, mode.
+
+    \b
+    Example:
+        tidings rules list
+    """
+    config = context.config
+    table = Table("rule", "query", "sources", "languages", "on", "mode", "channels", box=None)
+    for name, rule in config.rules.items():
+        mode = rule.mode if rule.mode == "instant" else f"digest {rule.digest_window:g}s"
+        table.add_row(name, rule.query, ", ".join(rule.sources) or "all", ", ".join(rule.languages) or "all",
+                      rule.on, mode, ", ".join(rule_channels(rule, config)))
+    console.print(table)
+
+
+@rules_group.command("test")
+@click.argument("rule")
+@click.option("--since", default="30d", show_default=True, help="Look at entries first seen within this long.")
+@click.option("--text", help="Match this text instead of the stored entries.")
+@pass_context
+def rules_test(context: Context, rule: str, since: str, text: str | None) -> None:
+    """Which stored entries RULE (a rule name or a query) would fire on, with the evidence and a count per day.
+    Sends nothing.
+
+    \b
+    Example:
+        tidings rules test ai --since 7d
+        tidings rules test '@partnership AND lang:id' --text "Taiwan dan Indonesia menjalin kerja sama"
+    """
+    config = context.config
+    matcher = _matcher(config, rule)
+    if text is not None:
+        _print_matches("--text", matcher.match(Document(title="", body=text)))
+        return
+    with context.store() as store:
+        entries = store.list_entries(since=since_option(since), limit=None)
+    per_day: Counter[str] = Counter()
+    for entry in entries:
+        document = Document(title=entry.title or "", body=body_of(entry.text, entry.title, entry.published),
+                            source=entry.source_id, language=entry.language or "")
+        matches = matcher.match(document)
+        if matches:
+            per_day[entry.first_seen.date().isoformat()] += 1
+            _print_matches(f"#{entry.id} {entry.title or entry.url}", matches)
+    console.print(f"{sum(per_day.values())} of {len(entries)} entries would fire", markup=False)
+    for day, count in sorted(per_day.items()):
+        console.print(f"  {day}: {count}", markup=False)
+
+
+def _matcher(config: Config, rule: str) -> Matcher:
+    configured = config.rules.get(rule)
+    spec = _spec(rule, configured) if configured else RuleSpec(name="query", query=rule)
+    try:
+        return Matcher.compile([spec], config.groups)
+    except RulesError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _spec(name: str, rule: RuleConfig) -> RuleSpec:
+    return RuleSpec(name=name, query=rule.query, sources=rule.sources, languages=rule.languages)
+
+
+def _print_matches(label: str, matches: list[RuleMatch]) -> None:
+    if not matches:
+        console.print(f"{label}: no match", markup=False)
+    for match in matches:
+        evidence = ", ".join(f"{e.text!r} in {e.field}@{e.start}" for e in match.evidence[:8])
+        console.print(f"{label}: {evidence}", markup=False)
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """The alert outbox."""
+
+
+@alerts_group.command("list")
+@click.option("--status", type=click.Choice(ALERT_STATUSES), help="Only alerts in this state.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@pass_context
+def alerts_list(context: Context, status: str | None, limit: int) -> None:
+    """Alerts with their state, attempts and last error (dead ones failed every retry).
+
+    \b
+    Example:
+        tidings alerts list --status dead
+    """
+    with context.store() as store:
+        rows = store.list_alerts(status=status, limit=limit)
+        counts = store.alert_counts()
+    table = Table("id", "status", "channel", "rule", "attempts", "created", "title / error", box=None)
+    for row in rows:
+        detail = row.last_error if row.status in ("dead", "pending") and row.last_error else row.title or ""
+        table.add_row(str(row.id), row.status, row.channel, row.rule or "(health)", str(row.attempts),
+                      row.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), detail or "")
+    console.print(table)
+    console.print(", ".join(f"{name}: {counts.get(name, 0)}" for name in ALERT_STATUSES), markup=False)
+
+
+@alerts_group.command("retry")
+@click.argument("alert_ids", nargs=-1, type=int)
+@pass_context
+def alerts_retry(context: Context, alert_ids: tuple[int, ...]) -> None:
+    """Put dead alerts (or the given ALERT_IDS) back in the queue; the next crawl or the daemon sends them.
+
+    \b
+    Example:
+        tidings alerts retry
+        tidings alerts retry 12 13
+    """
+    with context.store() as store:
+        count = store.retry_alerts(now=datetime.now(UTC), alert_ids=list(alert_ids) or None)
+    console.print(f"{count} alerts queued again", markup=False)
+
+
+@click.group("notify")
+def notify_group() -> None:
+    """Notification channels."""
+
+
+@notify_group.command("test")
+@click.argument("channel")
+@pass_context
+def notify_test(context: Context, channel: str) -> None:
+    """Send a test message to CHANNEL (a name from [channels], or `console`).
+
+    \b
+    Example:
+        tidings notify test team-slack
+    """
+    config = context.config
+    if channel == CONSOLE:
+        console.print("[tidings] test message: the console channel works", markup=False)
+        return
+    if channel not in config.channels:
+        raise ConfigError(f"unknown channel {channel!r} (configured: {', '.join(config.channels) or 'none'})")
+    urls = config.channels[channel].urls
+    fmt = config.channels[channel].format or default_format(urls)
+    delivery = Notifier().send(urls, Message("[tidings] test message", f"Channel {channel} works.", fmt))
+    if not delivery.ok:
+        raise click.ClickException(f"channel {channel}: {delivery.error}")
+    console.print(f"sent a test message to {channel}", markup=False)

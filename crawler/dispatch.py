@@ -1,0 +1,155 @@
+"""Deliver due alerts from the outbox: claim, render, send through apprise (or print), record the outcome.
+
+A row is claimed before it is sent and marked sent right after, so a crash loses nothing: a claimed row whose
+claim expired is claimed again. Failures retry with exponential backoff and jitter, then the row is dead
+(`tidings alerts list --status dead`, `tidings alerts retry`). Digest rows of one channel go out as one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from crawler.config import CONSOLE, Config
+from rules.notify import Delivery, Notifier, default_format
+from rules.render import AlertView, Format, Message, render_alert, render_digest, render_health
+from storage import PendingAlert, Store
+
+CLAIM_BATCH = 100
+CLAIM_LEASE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    messages: int = 0
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(
+            self.sent + other.sent, self.failed + other.failed, self.dead + other.dead, self.messages + other.messages
+        )
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """Everything delivery needs; `console` is where the built-in console channel prints."""
+
+    store: Store
+    config: Config
+    notifier: Notifier
+    owner: str = "tidings"
+    console: TextIO | None = None
+    jitter: Callable[[], float] = random.random
+
+    async def run_once(self, now: datetime | None = None) -> DispatchReport:
+        """Send every alert that is due now; return the counts."""
+        report = DispatchReport()
+        while True:
+            claimed = self.store.claim_alerts(
+                self.owner, now=now or datetime.now(UTC), limit=CLAIM_BATCH, lease_seconds=CLAIM_LEASE_SECONDS
+            )
+            if not claimed:
+                return report
+            for group in _groups(claimed):
+                report = report + await self._deliver(group)
+
+    async def _deliver(self, group: Sequence[PendingAlert]) -> DispatchReport:
+        channel = group[0].channel
+        if channel != CONSOLE and channel not in self.config.channels:
+            return self._record(group, Delivery(False, f"channel {channel!r} is not configured any more"), final=True)
+        message = _message(group, self._format(channel))
+        delivery = await asyncio.to_thread(self._send, channel, message)
+        return self._record(group, delivery, final=False)
+
+    def _format(self, channel: str) -> Format:
+        if channel == CONSOLE:
+            return "text"
+        settings = self.config.channels[channel]
+        return settings.format or default_format(settings.urls)
+
+    def _send(self, channel: str, message: Message) -> Delivery:
+        if channel == CONSOLE:
+            stream = self.console or sys.stdout
+            stream.write(f"\n{message.title}\n{message.body}\n")
+            stream.flush()
+            return Delivery(True)
+        return self.notifier.send(self.config.channels[channel].urls, message)
+
+    def _record(self, group: Sequence[PendingAlert], delivery: Delivery, *, final: bool) -> DispatchReport:
+        now = datetime.now(UTC)
+        if delivery.ok:
+            for alert in group:
+                self.store.mark_sent(alert.alert_id, now=now)
+            return DispatchReport(sent=len(group), messages=1)
+        dead = 0
+        for alert in group:
+            next_attempt = None if final else self._next_attempt(alert.attempts, now)
+            dead += next_attempt is None
+            error = delivery.error or "failed"
+            self.store.mark_failed(alert.alert_id, error=error, now=now, next_attempt_at=next_attempt)
+        return DispatchReport(failed=len(group), dead=dead)
+
+    def _next_attempt(self, attempts: int, now: datetime) -> datetime | None:
+        """Exponential backoff with full jitter; None once the attempts are used up (the row is dead)."""
+        settings = self.config.settings
+        if attempts >= settings.alert_max_attempts:
+            return None
+        ceiling = min(settings.alert_retry_max, settings.alert_retry_base * 2 ** (attempts - 1))
+        return now + timedelta(seconds=ceiling * (0.5 + self.jitter() / 2))
+
+
+def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:
+    """Instant alerts one by one; a channel's digest alerts together."""
+    groups: list[list[PendingAlert]] = []
+    digests: dict[str, list[PendingAlert]] = {}
+    for alert in alerts:
+        if alert.mode == "digest" and alert.match_id is not None:
+            digests.setdefault(alert.channel, []).append(alert)
+        else:
+            groups.append([alert])
+    return groups + list(digests.values())
+
+
+def _message(group: Sequence[PendingAlert], fmt: Format) -> Message:
+    first = group[0]
+    if first.match_id is None:
+        payload = first.payload or {}
+        return render_health(str(payload.get("source")), str(payload.get("state")), payload.get("error"), fmt)
+    views = [alert_view(alert) for alert in group]
+    return render_digest(views, fmt) if first.mode == "digest" else render_alert(views[0], fmt)
+
+
+def alert_view(alert: PendingAlert) -> AlertView:
+    """The message's view of a stored match: the body is the stored text without its title and date lines."""
+    return AlertView(
+        rule=alert.rule or "",
+        kind=alert.kind or "new",
+        title=alert.title or alert.url or "(untitled)",
+        url=alert.url or "",
+        source=alert.source_id or "",
+        language=alert.language,
+        published=alert.published,
+        body=body_of(alert.text or "", alert.title, alert.published),
+        evidence=tuple(alert.evidence or ()),
+    )
+
+
+def body_of(text: str, title: str | None, published: str | None) -> str:
+    """Strip the seed schema's title and date lines, leaving the body the matcher saw.
+
+    >>> body_of("T\\n2026-01-02\\nA\\nB\\n", "T", "2026-01-02")
+    'A\\nB'
+    """
+    lines = text.rstrip("\n").split("\n")
+    if title and lines and lines[0] == title:
+        lines = lines[1:]
+    if published and lines and lines[0] == published:
+        lines = lines[1:]
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""The configured rules, compiled once: which rules fire on a document, and where their alerts go.
+
+>>> from crawler.config import load_config
+>>> book = RuleBook.from_config(load_config(None))
+>>> [m.rule for m, _ in book.matches(Document(title="AI pact", body="A cooperation MOU."), "new")]
+['ai', 'partnership']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crawler.config import Config, RuleConfig, rule_channels
+from crawler.errors import ConfigError
+from rules.errors import RulesError
+from rules.match import Document, Matcher, RuleMatch, RuleSpec
+
+__all__ = ["Document", "Route", "RuleBook"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """What happens when a rule matches: on which change kinds it fires, in which mode, to which channels."""
+
+    rule: str
+    on: str
+    mode: str
+    digest_window: float
+    channels: tuple[str, ...]
+
+    def fires_on(self, kind: str) -> bool:
+        return self.on == "both" or self.on == kind
+
+    def due_at(self, now: datetime) -> datetime:
+        """Instant alerts are due now; digest alerts at the end of the current window."""
+        if self.mode != "digest":
+            return now
+        window = self.digest_window
+        elapsed = now.timestamp() % window
+        return now + timedelta(seconds=window - elapsed)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    matcher: Matcher
+    routes: Mapping[str, Route]
+
+    @classmethod
+    def from_config(cls, config: Config) -> RuleBook:
+        specs = [_spec(name, rule) for name, rule in config.rules.items()]
+        try:
+            matcher = Matcher.compile(specs, config.groups)
+        except RulesError as exc:
+            origin = config.path or "<built-in defaults>"
+            raise ConfigError(f"{origin}: rules: {exc}") from None
+        routes = {name: _route(name, rule, config) for name, rule in config.rules.items()}
+        return cls(matcher, routes)
+
+    def matches(self, doc: Document, kind: str) -> list[tuple[RuleMatch, Route]]:
+        """The rules that fire for this document and change kind ("new" or "edited")."""
+        found = []
+        for match in self.matcher.match(doc):
+            route = self.routes[match.rule]
+            if route.fires_on(kind):
+                found.append((match, route))
+        return found
+
+
+def _spec(name: str, rule: RuleConfig) -> RuleSpec:
+    return RuleSpec(name=name, query=rule.query, sources=rule.sources, languages=rule.languages)
+
+
+def _route(name: str, rule: RuleConfig, config: Config) -> Route:
+    return Route(name, rule.on, rule.mode, rule.digest_window, rule_channels(rule, config))

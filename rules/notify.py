@@ -1,0 +1,78 @@
+"""The apprise wrapper: send one message to one channel's URLs and return the result as a value.
+
+>>> Notifier().send(["invalid://"], Message("t", "b", "text")).ok
+False
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import apprise
+
+from rules.render import Format, Message
+
+_SECRET = re.compile(r"(://)([^/@\s]+)@")
+_FORMATS = {
+    "text": apprise.NotifyFormat.TEXT,
+    "markdown": apprise.NotifyFormat.MARKDOWN,
+    "html": apprise.NotifyFormat.HTML,
+}
+_HTML_SCHEMES = ("mailto", "mailtos")
+_MARKDOWN_SCHEMES = (
+    "slack", "discord", "tgram", "matrix", "matrixs", "msteams", "ntfy", "ntfys", "mattermost", "rocket",
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one send: ok, or the error apprise reported (URLs with secrets redacted)."""
+
+    ok: bool
+    error: str | None = None
+
+
+def redact(url: str) -> str:
+    """Hide credentials in an apprise URL for logs and errors.
+
+    >>> redact("mailtos://user:pass@example.com")
+    'mailtos://***@example.com'
+    """
+    return _SECRET.sub(r"\1***@", url)
+
+
+def default_format(urls: Sequence[str]) -> Format:
+    """HTML for email, Markdown for chat services that render it, plain text otherwise."""
+    scheme = urls[0].split(":", 1)[0].lower() if urls else ""
+    if scheme in _HTML_SCHEMES:
+        return "html"
+    if scheme in _MARKDOWN_SCHEMES:
+        return "markdown"
+    return "text"
+
+
+class Notifier:
+    """Sends messages through apprise. Synchronous: call it from a worker thread in async code."""
+
+    def __init__(self, timeout: float = 20.0) -> None:
+        self.timeout = timeout
+
+    def send(self, urls: Sequence[str], message: Message) -> Delivery:
+        sender = apprise.Apprise()
+        for url in urls:
+            if not sender.add(url):
+                return Delivery(False, f"invalid apprise URL {redact(url)} (see https://github.com/caronc/apprise/wiki)")
+        with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+            ok = sender.notify(body=message.body, title=message.title, body_format=_FORMATS[message.format])
+            log_text = captured.getvalue()
+        if ok:
+            return Delivery(True)
+        return Delivery(False, _last_lines(redact(log_text)) or "apprise reported a failed delivery")
+
+
+def _last_lines(text: str, count: int = 3) -> str:
+    lines = [line.split(" - ", 2)[-1] for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-count:])

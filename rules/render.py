@@ -1,0 +1,149 @@
+"""Alert messages: title, source, language, date, the matched terms highlighted in a snippet, and the link.
+
+The body format follows the channel: plain text, Markdown or HTML. Page text is untrusted: it is escaped for
+the format (HTML entities; Markdown punctuation) and never interpreted as a template.
+
+>>> view = AlertView(rule="ai", kind="new", title="AI pact", url="https://x.tw/1", source="cna",
+...                  language="en", published="2026-01-02", body="Taiwan signs an AI pact.",
+...                  evidence=({"field": "body", "start": 14, "end": 16, "term": "AI"},))
+>>> print(render_alert(view, "text").body.splitlines()[-1])
+https://x.tw/1
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Format = Literal["text", "markdown", "html"]
+SNIPPET_CHARS = 280
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What a message says about one match (built by the dispatcher from the stored alert)."""
+
+    rule: str
+    kind: str
+    title: str
+    url: str
+    source: str
+    language: str | None
+    published: str | None
+    body: str
+    evidence: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    format: Format
+
+
+def render_alert(view: AlertView, fmt: Format) -> Message:
+    """One match as one message."""
+    prefix = "Edited" if view.kind == "edited" else "New"
+    title = f"[tidings] {prefix} {view.rule} match: {view.title}"
+    return Message(title=title, body=_alert_body(view, fmt), format=fmt)
+
+
+def render_digest(views: Sequence[AlertView], fmt: Format) -> Message:
+    """Several matches as one message, grouped by rule."""
+    by_rule: dict[str, list[AlertView]] = {}
+    for view in views:
+        by_rule.setdefault(view.rule, []).append(view)
+    sections = [_digest_section(rule, items, fmt) for rule, items in by_rule.items()]
+    joiner = "<hr>" if fmt == "html" else "\n\n"
+    return Message(title=f"[tidings] digest: {len(views)} matches", body=joiner.join(sections), format=fmt)
+
+
+def render_health(source: str, state: str, error: str | None, fmt: Format) -> Message:
+    """A source started failing, or recovered."""
+    if state == "failing":
+        title = f"[tidings] source {source} is failing"
+        text = f"Source {source} has failed several runs in a row. Last error: {error or 'unknown'}"
+    else:
+        title = f"[tidings] source {source} recovered"
+        text = f"Source {source} is working again."
+    return Message(title=title, body=_escape(text, fmt), format=fmt)
+
+
+def _alert_body(view: AlertView, fmt: Format) -> str:
+    meta = f"{view.source} · {view.language or 'und'} · {view.published or 'no date'} · terms: {_terms(view)}"
+    lines = [_strong(view.title, fmt), _escape(meta, fmt), snippet(view, fmt), _link(view.url, fmt)]
+    return "<br>\n".join(lines) if fmt == "html" else "\n".join(lines)
+
+
+def _digest_section(rule: str, views: Sequence[AlertView], fmt: Format) -> str:
+    header = _strong(f"{rule} ({len(views)})", fmt)
+    items = [f"{_escape(v.title, fmt)} ({_escape(v.source, fmt)}): {_link(v.url, fmt)}" for v in views]
+    if fmt == "html":
+        return header + "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    bullet = "- " if fmt == "markdown" else "* "
+    return "\n".join([header, *(bullet + item for item in items)])
+
+
+def _terms(view: AlertView) -> str:
+    terms = dict.fromkeys(str(e.get("text") or e.get("term")) for e in view.evidence)
+    return ", ".join(terms) or "-"
+
+
+def snippet(view: AlertView, fmt: Format, width: int = SNIPPET_CHARS) -> str:
+    """Text around the first body hit, every hit inside it highlighted for the format."""
+    hits = sorted((int(e["start"]), int(e["end"])) for e in view.evidence if e.get("field") == "body")
+    if not hits:
+        return _escape(_shorten(view.body, width), fmt)
+    start = max(0, hits[0][0] - width // 3)
+    end = min(len(view.body), start + width)
+    parts, cursor = [], start
+    for hit_start, hit_end in hits:
+        if hit_start < cursor or hit_end > end:
+            continue
+        parts.append(_escape(view.body[cursor:hit_start], fmt))
+        parts.append(_mark(view.body[hit_start:hit_end], fmt))
+        cursor = hit_end
+    parts.append(_escape(view.body[cursor:end], fmt))
+    text = "".join(parts).replace("\n", " ")
+    return ("…" if start else "") + text + ("…" if end < len(view.body) else "")
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _escape(text: str, fmt: Format) -> str:
+    if fmt == "html":
+        return html.escape(text)
+    if fmt == "markdown":
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return text
+
+
+def _mark(text: str, fmt: Format) -> str:
+    if fmt == "html":
+        return f"<mark>{html.escape(text)}</mark>"
+    if fmt == "markdown":
+        return f"**{_escape(text, fmt)}**"
+    return f"«{text}»"
+
+
+def _strong(text: str, fmt: Format) -> str:
+    if fmt == "html":
+        return f"<b>{html.escape(text)}</b>"
+    if fmt == "markdown":
+        return f"**{_escape(text, fmt)}**"
+    return text
+
+
+def _link(url: str, fmt: Format) -> str:
+    if fmt == "html":
+        return f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>'
+    if fmt == "markdown":
+        return f"<{url}>" if " " not in url and ">" not in url else _escape(url, fmt)
+    return url
