@@ -33,7 +33,7 @@ from rules.defaults import DEFAULT_GROUPS
 
 DEFAULT_CONFIG_NAME = "tidings.toml"
 CONSOLE = "console"
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
@@ -142,7 +142,7 @@ class ChannelConfig(_Strict):
     @classmethod
     def _single_url(cls, data: Any) -> Any:
         if isinstance(data, dict) and "url" in data:
-            data = {**data, "urls": (data.pop("url"),)}
+            data = {key: value for key, value in data.items() if key != "url"} | {"urls": (data["url"],)}
         return data
 
 
@@ -234,20 +234,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _expand_env(value: Any, origin: str, key_path: tuple[str, ...]) -> Any:
-    """Replace `${VAR}` in every string with the environment variable's value."""
+    """Replace `${VAR}` (or `${VAR:-default}`) in every string with the environment variable's value."""
     if isinstance(value, dict):
         return {key: _expand_env(item, origin, (*key_path, key)) for key, item in value.items()}
     if isinstance(value, list):
         return [_expand_env(item, origin, (*key_path, str(index))) for index, item in enumerate(value)]
     if isinstance(value, str):
-        return _ENV_REFERENCE.sub(lambda match: _env_value(match.group(1), origin, key_path), value)
+        return _ENV_REFERENCE.sub(lambda match: _env_value(match, origin, key_path), value)
     return value
 
 
-def _env_value(name: str, origin: str, key_path: tuple[str, ...]) -> str:
-    if name not in os.environ:
+def _env_value(reference: re.Match[str], origin: str, key_path: tuple[str, ...]) -> str:
+    """`${VAR}` must be set; `${VAR:-default}` falls back to the default when VAR is unset or empty."""
+    name, default = reference.group(1), reference.group(2)
+    value = os.environ.get(name)
+    if value:
+        return value
+    if default is not None:
+        return default
+    if value is None:
         raise ConfigError(f"{origin}: {'.'.join(key_path)}: environment variable {name} is not set")
-    return os.environ[name]
+    return value
 
 
 def _build(model: ConfigModel, path: Path | None, origin: str) -> Config:

@@ -1,0 +1,34 @@
+"""Exceptions raised by the storage package; each names the database, URL or row it concerns."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class of every storage failure."""
+
+
+class StoreOpenError(StorageError):
+    """The database at ``url`` could not be opened or migrated."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"cannot open store {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class UnknownRowError(StorageError):
+    """A row the caller named (by table and key) does not exist."""
+
+    def __init__(self, table: str, key: object) -> None:
+        super().__init__(f"no {table} row with key {key!r}")
+        self.table = table
+        self.key = key
+
+
+class InvalidValueError(StorageError):
+    """A value passed to the store is outside its allowed set."""
+
+    def __init__(self, field: str, value: object, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"invalid {field} {value!r}; expected one of {', '.join(allowed)}")
+        self.field = field
+        self.value = value

@@ -1,0 +1,190 @@
+"""Frozen dataclasses that cross the storage boundary (never SQLAlchemy rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+OutcomeKind = Literal["new", "edited", "unchanged", "duplicate"]
+ChangeClass = Literal["initial", "minor", "substantive"]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """A cleaned article ready to store; ``text`` is in the seed schema, dates are ISO strings."""
+
+    source_id: str
+    url: str
+    canonical_url: str
+    title: str | None
+    text: str
+    language: str | None = None
+    author: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    fetched_at: datetime = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What ``UnitOfWork.save_article`` did with an article."""
+
+    kind: OutcomeKind
+    entry_id: int
+    version_id: int | None
+    duplicate_of: int | None = None
+    change_class: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchRecord:
+    """A rule match on one version of an entry, with its evidence (matched terms and fields)."""
+
+    entry_id: int
+    version_id: int
+    rule: str
+    kind: Literal["new", "edited"]
+    evidence: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """A claimed outbox row with everything needed to render it; match fields are None for health alerts."""
+
+    alert_id: int
+    match_id: int | None
+    channel: str
+    mode: str
+    attempts: int
+    rule: str | None
+    kind: str | None
+    evidence: list[dict[str, Any]] | None
+    entry_id: int | None
+    title: str | None
+    url: str | None
+    source_id: str | None
+    language: str | None
+    published: str | None
+    text: str | None
+    created_at: datetime
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One outbox row, for listing and inspection."""
+
+    id: int
+    match_id: int | None
+    channel: str
+    status: str
+    mode: str
+    attempts: int
+    next_attempt_at: datetime | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any] | None
+    rule: str | None = None
+    entry_id: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """An entry with its current version's text."""
+
+    id: int
+    canonical_url: str
+    url: str
+    source_id: str
+    language: str | None
+    title: str | None
+    author: str | None
+    published: str | None
+    updated: str | None
+    first_seen: datetime
+    last_seen: datetime
+    duplicate_of: int | None
+    text: str
+    content_hash: str
+    version_count: int
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One stored version of an entry's text."""
+
+    id: int
+    entry_id: int
+    content_hash: str
+    text: str
+    fetched_at: datetime
+    change_class: str
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source's health, backoff and lease."""
+
+    source_id: str
+    kind: str
+    settings_hash: str
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    next_due_at: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+    degraded: bool
+    health_alerted: bool
+
+
+@dataclass(frozen=True)
+class HttpState:
+    """Conditional-GET memory for one URL."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    fetched_at: datetime
+    status: int
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """Counters of one source run."""
+
+    requests: int = 0
+    bytes: int = 0
+    not_modified: int = 0
+    new_entries: int = 0
+    edits: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    error: str | None = None
+    degraded: bool = False
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One recorded source run; ``finished_at`` is None while it runs (or if it crashed)."""
+
+    id: int
+    source_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    requests: int
+    bytes: int
+    not_modified: int
+    new_entries: int
+    edits: int
+    duplicates: int
+    errors: int
+    error: str | None
+    degraded: bool

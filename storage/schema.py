@@ -1,0 +1,170 @@
+"""Tables (SQLAlchemy Core). The Alembic migrations must describe the same schema (a test checks it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every dialect (SQLite stores naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; the store needs aware UTC times")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(name: str, *, nullable: bool = True) -> Column[datetime]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+source = Table(
+    "source",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("settings_hash", Text, nullable=False),
+    _ts("last_success_at"),
+    _ts("last_failure_at"),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    _ts("next_due_at"),
+    Column("lease_owner", Text),
+    _ts("lease_until"),
+    Column("degraded", Boolean, nullable=False, server_default=false()),
+    Column("health_alerted", Boolean, nullable=False, server_default=false()),
+)
+
+http_state = Table(
+    "http_state",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", String(64)),
+    _ts("fetched_at", nullable=False),
+    Column("status", Integer, nullable=False),
+)
+
+entry = Table(
+    "entry",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("canonical_url", Text, nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("source_id", Text, ForeignKey("source.id"), nullable=False, index=True),
+    Column("language", Text),
+    Column("title", Text),
+    Column("author", Text),
+    Column("published", Text),
+    Column("updated", Text),
+    _ts("first_seen", nullable=False),
+    _ts("last_seen", nullable=False),
+    Column("current_version_id", Integer),
+    Column("fingerprint", BigInteger),
+    Column("duplicate_of", Integer, ForeignKey("entry.id")),
+    Column("story_id", Integer),
+    Index("ix_entry_first_seen", "first_seen"),
+)
+
+version = Table(
+    "version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("entry.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    _ts("fetched_at", nullable=False),
+    Column("change_class", Text, nullable=False),
+    UniqueConstraint("entry_id", "content_hash"),
+)
+
+match = Table(
+    "match",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("entry.id"), nullable=False, index=True),
+    Column("version_id", Integer, ForeignKey("version.id"), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("version_id", "rule"),
+)
+
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("match_id", Integer, ForeignKey("match.id")),
+    Column("channel", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("mode", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    _ts("next_attempt_at"),
+    Column("claimed_by", Text),
+    _ts("claimed_until"),
+    Column("last_error", Text),
+    _ts("sent_at"),
+    _ts("created_at", nullable=False),
+    Column("payload", Text),
+    UniqueConstraint("match_id", "channel"),
+    Index("ix_alert_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+run = Table(
+    "run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", Text, ForeignKey("source.id"), nullable=False, index=True),
+    _ts("started_at", nullable=False),
+    _ts("finished_at"),
+    Column("requests", Integer, nullable=False, server_default="0"),
+    Column("bytes", BigInteger, nullable=False, server_default="0"),
+    Column("not_modified", Integer, nullable=False, server_default="0"),
+    Column("new_entries", Integer, nullable=False, server_default="0"),
+    Column("edits", Integer, nullable=False, server_default="0"),
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("degraded", Boolean, nullable=False, server_default=false()),
+)

@@ -1,0 +1,73 @@
+"""Canonical URLs, hashes and fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storage.dedup import canonical_url, change_class, content_hash, hamming, simhash, url_key
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://WWW.Mofa.GOV.tw/News/Detail?b=2&a=1#x", "https://www.mofa.gov.tw/News/Detail?a=1&b=2"),
+        ("http://example.com:80", "http://example.com/"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("https://x.tw/a?utm_source=rss&utm_medium=x&id=5&fbclid=1&gclid=2", "https://x.tw/a?id=5"),
+        ("https://x.tw/a?mc_cid=1&mc_eid=2&igshid=3&ref_src=4&spm=5&UTM_Campaign=6", "https://x.tw/a"),
+        ("https://x.tw/a?empty=&flag&z=1", "https://x.tw/a?empty=&flag&z=1"),
+        ("https://x.tw/a?q=%E5%8F%B0%E7%81%A3", "https://x.tw/a?q=%E5%8F%B0%E7%81%A3"),
+        ("http://例え.テスト/パス", "http://xn--r8jz45g.xn--zckzah/パス"),
+        ("http://[::1]:80/x", "http://[::1]/x"),
+        ("https://user@Example.com/", "https://user@example.com/"),
+    ],
+)
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+@given(st.lists(st.sampled_from(["a=1", "b=", "c=3", "utm_x=1", "d=%20"]), max_size=6, unique=True))
+def test_canonical_url_ignores_query_order_and_is_idempotent(params: list[str]) -> None:
+    url = "https://Example.com/p?" + "&".join(params)
+    reordered = "https://example.com/p?" + "&".join(reversed(params))
+    assert canonical_url(url) == canonical_url(reordered)
+    assert canonical_url(canonical_url(url)) == canonical_url(url)
+
+
+def test_url_key_and_content_hash() -> None:
+    assert url_key("https://X.tw/a#f") == hashlib.sha256(b"https://x.tw/a").hexdigest()[:16]
+    assert content_hash("台灣") == hashlib.sha256("台灣".encode()).hexdigest()
+
+
+LATIN = (
+    "Taiwan and Indonesia signed a memorandum on artificial intelligence cooperation on Tuesday, "
+    "the foreign ministry said, adding that both sides would exchange researchers and share data."
+)
+CJK = "外交部今天表示，台灣與印尼簽署人工智慧合作備忘錄，雙方將交流研究人員並共享資料，深化新南向夥伴關係。"
+
+
+@pytest.mark.parametrize("text", [LATIN, CJK])
+def test_simhash_is_signed_64_bit_and_near_for_small_edits(text: str) -> None:
+    fingerprint = simhash(text)
+    assert -(2**63) <= fingerprint < 2**63
+    assert hamming(fingerprint, simhash(text + " 今天")) <= 12
+    assert hamming(simhash(LATIN), simhash(CJK)) > 12
+
+
+@given(st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1))
+def test_hamming_is_a_metric(a: int, b: int) -> None:
+    assert hamming(a, a) == 0
+    assert hamming(a, b) == hamming(b, a) <= 64
+
+
+def test_change_class() -> None:
+    assert change_class(LATIN, LATIN.upper().replace(",", " ,")) == "minor"
+    assert change_class(CJK, CJK.replace("，", ",")) == "minor"
+    assert change_class(LATIN, LATIN + " The agreement will be reviewed in 2027.") == "substantive"
+    long_text = "\n".join(f"Paragraph {i} talks about subject {i} in some detail here." for i in range(200))
+    assert change_class(long_text, long_text.replace("subject 7 ", "topic 7 ")) == "minor"
