@@ -349,6 +349,8 @@ def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
         raise ExtractError(fetched.final_url, f"not an HTML page (Content-Type: {fetched.content_type})")
     html = decode_html(fetched.content, url=fetched.final_url, http_charset=fetched.charset).text
     rules = source.profile.page_rules(fetched.final_url) if source else None
+    if rules is not None and not rules.body:
+        rules = None  # a custom source without selectors: the generic path is the plan, not a fallback
     language = source.language if source else None
     return extract(html, fetched.final_url, rules, language=language)
 

@@ -1,0 +1,604 @@
+"""Fetching that is polite, economical and safe: the one way tidings talks HTTP.
+
+One shared httpx client; per-host concurrency and spacing (politeness.py); robots.txt (robots.py);
+conditional GET with ETag / Last-Modified / body hash; retries with backoff (stamina) that honour
+Retry-After; redirects followed here so every hop is checked (urlsafety.py); a cap on the decoded body
+size enforced while streaming (contentcoding.py).
+
+>>> async def demo() -> int:
+...     transport = httpx.MockTransport(lambda request: httpx.Response(200, text="hi"))
+...     policy = FetchPolicy(respect_robots=False, allow_private_networks=True, per_host_delay=0)
+...     async with Fetcher(policy, transport=transport) as fetcher:
+...         return (await fetcher.fetch("http://example.com/")).status
+>>> asyncio.run(demo())
+200
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import httpcore
+import httpx
+import stamina
+
+from crawler.contentcoding import BodyLimitExceeded, CorruptEncoding, UnsupportedEncoding, read_decoded
+from crawler.errors import FetchError
+from crawler.politeness import HostGate, Sleep, parse_retry_after
+from crawler.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token
+from crawler.urlsafety import (
+    ResolveFailed,
+    Resolver,
+    UnsafeURL,
+    VettedNetworkBackend,
+    check_url_syntax,
+    parse_url,
+    system_resolver,
+    vet_host,
+)
+
+__all__ = [
+    "BodyTooLarge",
+    "ConnectFailed",
+    "FetchPolicy",
+    "FetchStats",
+    "FetchTimeout",
+    "Fetched",
+    "Fetcher",
+    "HTTPStatusError",
+    "RobotsDisallowed",
+    "TooManyRedirects",
+    "UnsafeURL",
+    "Validators",
+    "parse_content_type",
+    "parse_retry_after",
+]
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ROBOTS_MIN_REDIRECTS = 5
+
+# Set per fetch() call: robots.txt loads and connection vetting run inside it and need its context.
+_exempt_hosts: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("exempt_hosts")
+_current_stats: contextvars.ContextVar[FetchStats] = contextvars.ContextVar("current_stats")
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (4xx or 5xx). `.status` holds it."""
+
+    def __init__(self, url: str, status: int, message: str, retry_after: float | None = None) -> None:
+        super().__init__(url, message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class BodyTooLarge(FetchError):
+    """The decoded body exceeded max_body_bytes (this also catches compression bombs)."""
+
+
+class TooManyRedirects(FetchError):
+    """More than max_redirects redirects, or a redirect loop."""
+
+
+class FetchTimeout(FetchError):
+    """Connecting, reading or the whole request took too long."""
+
+
+class ConnectFailed(FetchError):
+    """The host could not be resolved or reached, or the connection broke before the response was complete."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How to fetch: identity, time limits, size limits, politeness, safety and retries.
+
+    >>> FetchPolicy(per_host_delay=2.0).delay_for("example.com")
+    2.0
+    """
+
+    user_agent: str = "tidings/0.1 (+https://github.com/tidings/tidings)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 10
+    per_host_concurrency: int = 1
+    per_host_delay: float = 1.0
+    host_delays: Mapping[str, float] = field(default_factory=dict)
+    allow_private_networks: bool = False
+    allowed_hosts: frozenset[str] = frozenset()
+    respect_robots: bool = True
+    robots_ttl: float = 86400.0
+    crawl_delay_cap: float = 30.0
+    retries: int = 3
+    retry_base_wait: float = 0.5
+    retry_max_wait: float = 30.0
+    http2: bool = True
+
+    def delay_for(self, host: str, overrides: Mapping[str, float] | None = None) -> float:
+        """The minimum seconds between request starts to `host` (before any robots.txt Crawl-delay)."""
+        if overrides and host in overrides:
+            return overrides[host]
+        return self.host_delays.get(host, self.per_host_delay)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What is remembered about a URL from its last fetch, for conditional GET and "unchanged" checks.
+
+    >>> Validators(etag='"abc"').last_modified is None
+    True
+    """
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        """The conditional request headers: If-None-Match and If-Modified-Since (echoed verbatim).
+
+        >>> Validators(etag='"v1"', last_modified="Tue, 01 Jul 2025 10:00:00 GMT").request_headers()
+        {'If-None-Match': '"v1"', 'If-Modified-Since': 'Tue, 01 Jul 2025 10:00:00 GMT'}
+        """
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The outcome of one successful fetch (200, 304, ...), with what `tidings check URL -v` prints.
+
+    >>> Fetched.example().validators()
+    Validators(etag='"v1"', last_modified=None, body_hash='2cf24dba')
+    """
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    content_type: str | None
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    not_modified: bool
+    redirects: tuple[str, ...]
+    elapsed: float
+    attempts: int
+    previous: Validators | None = None
+
+    def validators(self) -> Validators:
+        """What to store for next time; on 304 the previous body hash (and validators not resent) are kept."""
+        if self.status == 304:
+            previous = self.previous or Validators()
+            return Validators(
+                etag=self.etag or previous.etag,
+                last_modified=self.last_modified or previous.last_modified,
+                body_hash=previous.body_hash,
+            )
+        return Validators(etag=self.etag, last_modified=self.last_modified, body_hash=self.body_hash)
+
+    @classmethod
+    def example(cls) -> Fetched:
+        """A small instance for docs and tests."""
+        return cls(
+            url="https://example.com/",
+            final_url="https://example.com/",
+            status=200,
+            headers={"etag": '"v1"'},
+            content=b"hello",
+            content_type="text/html",
+            charset=None,
+            etag='"v1"',
+            last_modified=None,
+            body_hash="2cf24dba",
+            not_modified=False,
+            redirects=(),
+            elapsed=0.01,
+            attempts=1,
+        )
+
+
+@dataclass
+class FetchStats:
+    """Counters for one run; pass the same instance to every fetch of the run.
+
+    >>> FetchStats().requests
+    0
+    """
+
+    requests: int = 0
+    bytes: int = 0
+    not_modified: int = 0
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One call to `Fetcher.fetch`: what stays the same across its retries and redirect hops."""
+
+    url: str
+    method: str
+    data: Mapping[str, str] | None
+    json: Any
+    validators: Validators | None
+    stats: FetchStats
+    host_delays: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class _Response:
+    """One HTTP exchange: status, lower-case headers and the decoded body (empty unless it was read)."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    def redirect_target(self) -> str | None:
+        """The absolute URL a redirect points at, or None when this is not a redirect."""
+        location = self.headers.get("location")
+        if self.status not in REDIRECT_STATUSES or not location:
+            return None
+        try:
+            return str(httpx.URL(self.url).join(location.strip()))
+        except httpx.InvalidURL as exc:
+            raise UnsafeURL(self.url, f"the redirect Location {location!r} is not a valid URL ({exc})") from exc
+
+
+class Fetcher:
+    """The crawler's HTTP client. Use as `async with Fetcher(policy) as fetcher: await fetcher.fetch(url)`.
+
+    `transport` replaces the network (tests pass httpx.MockTransport); `resolver` replaces DNS;
+    `clock` and `sleep` drive the politeness spacing.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy = FetchPolicy(),
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.policy = policy
+        self._resolver = resolver or system_resolver
+        self._clock = clock
+        self._gate = HostGate(policy.per_host_concurrency, clock=clock, sleep=sleep)
+        self._robots = RobotsCache(self._load_robots, ttl=policy.robots_ttl, clock=clock)
+        self._agent = agent_token(policy.user_agent)
+        self._client = httpx.AsyncClient(
+            transport=transport or self._vetted_transport(),
+            headers={"User-Agent": policy.user_agent},
+            timeout=httpx.Timeout(
+                connect=policy.connect_timeout,
+                read=policy.read_timeout,
+                write=policy.read_timeout,
+                pool=policy.total_timeout,
+            ),
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    def _vetted_transport(self) -> httpx.AsyncHTTPTransport:
+        transport = httpx.AsyncHTTPTransport(http2=self.policy.http2)
+        # httpx 0.28 (pinned <0.29) offers no network_backend argument; swap in a pool that uses ours.
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            http1=True,
+            http2=self.policy.http2,
+            network_backend=VettedNetworkBackend(self._vet_connection),
+        )
+        return transport
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the shared client and its connections."""
+        await self._client.aclose()
+
+    def check_url(self, url: str) -> None:
+        """Raise UnsafeURL for a URL that is never fetched: not http(s), credentials, backslash, no host."""
+        check_url_syntax(url)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+        validators: Validators | None = None,
+        stats: FetchStats | None = None,
+        allowed_hosts: frozenset[str] = frozenset(),
+        host_delays: Mapping[str, float] | None = None,
+    ) -> Fetched:
+        """Fetch `url` (following redirects, with retries) and return the outcome; raise a FetchError.
+
+        A 304, or a 200 whose body hash equals `validators.body_hash`, comes back with not_modified=True.
+        """
+        stats = stats if stats is not None else FetchStats()
+        job = _Job(url, method.upper(), data, json, validators, stats, host_delays or {})
+        exempt_token = _exempt_hosts.set(self.policy.allowed_hosts | allowed_hosts)
+        stats_token = _current_stats.set(job.stats)
+        started = self._clock()
+        try:
+            response, redirects, attempts = await self._fetch_with_retries(job)
+        except FetchError:
+            job.stats.errors += 1
+            raise
+        finally:
+            _current_stats.reset(stats_token)
+            _exempt_hosts.reset(exempt_token)
+        fetched = _fetched(job, response, redirects, attempts, self._clock() - started)
+        job.stats.not_modified += int(fetched.not_modified)
+        return fetched
+
+    async def _fetch_with_retries(self, job: _Job) -> tuple[_Response, tuple[str, ...], int]:
+        attempts = 0
+        async for attempt in stamina.retry_context(
+            on=self._retry_wait,
+            attempts=self.policy.retries + 1,
+            timeout=None,
+            wait_initial=self.policy.retry_base_wait,
+            wait_max=self.policy.retry_max_wait,
+            wait_jitter=self.policy.retry_base_wait,
+        ):
+            with attempt:
+                attempts += 1
+                response, redirects = await self._follow_redirects(job)
+                return response, redirects, attempts
+        raise AssertionError("unreachable: stamina re-raises the last error")
+
+    def _retry_wait(self, exc: Exception) -> bool | float:
+        """stamina's hook: retry transient failures; wait what Retry-After says, capped."""
+        if isinstance(exc, HTTPStatusError):
+            if exc.status not in RETRYABLE_STATUSES:
+                return False
+            if exc.retry_after is not None:
+                return min(exc.retry_after, self.policy.retry_max_wait)
+            return True
+        return isinstance(exc, FetchTimeout | ConnectFailed)
+
+    async def _follow_redirects(self, job: _Job) -> tuple[_Response, tuple[str, ...]]:
+        url, method, redirects = job.url, job.method, list[str]()
+        while True:
+            response = await self._request_checked(job, url, method, hop=bool(redirects))
+            target = response.redirect_target()
+            if target is None:
+                return _raise_for_status(response), tuple(redirects)
+            if len(redirects) >= self.policy.max_redirects:
+                raise TooManyRedirects(
+                    job.url,
+                    f"more than {self.policy.max_redirects} redirects (last to {target}); "
+                    "use the final URL in the config, or tell the site owner about the loop",
+                )
+            redirects.append(target)
+            url, method = target, _method_after_redirect(response.status, method)
+
+    async def _request_checked(self, job: _Job, url: str, method: str, *, hop: bool) -> _Response:
+        try:
+            await self._vet_url(url)
+            await self._check_robots(url)
+        except (UnsafeURL, RobotsDisallowed) as exc:
+            if hop:
+                raise type(exc)(job.url, f"redirected to {url}: {exc.reason}") from exc
+            raise
+        send_body = method == job.method
+        headers = job.validators.request_headers() if job.validators else {}
+        return await self._exchange(
+            url,
+            method,
+            job,
+            headers=headers,
+            data=job.data if send_body else None,
+            json=job.json if send_body else None,
+        )
+
+    async def _vet_url(self, url: str) -> None:
+        check_url_syntax(url)
+        parsed = parse_url(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            await vet_host(url, parsed.host, port, self._resolver, exempt=self._is_exempt(parsed.host))
+        except ResolveFailed as exc:
+            raise ConnectFailed(url, exc.reason) from exc
+
+    async def _vet_connection(self, host: str, port: int) -> list[str]:
+        try:
+            return await vet_host(f"{host}:{port}", host, port, self._resolver, exempt=self._is_exempt(host))
+        except ResolveFailed as exc:
+            raise httpcore.ConnectError(exc.reason) from exc
+
+    def _is_exempt(self, host: str) -> bool:
+        return self.policy.allow_private_networks or host in _exempt_hosts.get(frozenset())
+
+    async def _check_robots(self, url: str) -> None:
+        if not self.policy.respect_robots:
+            return
+        rules = await self._robots.rules_for(url)
+        if not rules.allows(url, self._agent):
+            raise RobotsDisallowed(
+                url,
+                f"the site's robots.txt disallows this path for user agent {self._agent!r}; "
+                "drop the URL from the source, or ask the site owner for access",
+            )
+
+    async def _load_robots(self, url: str) -> RobotsAnswer:
+        """Fetch robots.txt (following up to max(5, max_redirects) checked redirects) for the cache."""
+        job = _Job(url, "GET", None, None, None, _current_stats.get(FetchStats()), {})
+        for _ in range(max(ROBOTS_MIN_REDIRECTS, self.policy.max_redirects) + 1):
+            try:
+                await self._vet_url(url)
+                response = await self._exchange(url, "GET", job, body_limit=MAX_ROBOTS_BYTES, truncate=True)
+            except FetchError:
+                return RobotsAnswer(None, b"")
+            target = response.redirect_target()
+            if target is None:
+                return RobotsAnswer(response.status, response.content)
+            url = target
+        return RobotsAnswer(404, b"")  # RFC 9309: too many redirects => unavailable => allow
+
+    def _delay_for(self, host: str, url: str, overrides: Mapping[str, float]) -> float:
+        delay = self.policy.delay_for(host, overrides)
+        rules = self._robots.peek(url) if self.policy.respect_robots else None
+        crawl_delay = rules.crawl_delay(self._agent) if rules else None
+        if crawl_delay is not None:
+            delay = max(delay, min(crawl_delay, self.policy.crawl_delay_cap))
+        return delay
+
+    async def _exchange(
+        self,
+        url: str,
+        method: str,
+        job: _Job,
+        *,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+        body_limit: int | None = None,
+        truncate: bool = False,
+    ) -> _Response:
+        host = parse_url(url).host
+        async with self._gate.slot(host, self._delay_for(host, url, job.host_delays)):
+            job.stats.requests += 1
+            try:
+                async with asyncio.timeout(self.policy.total_timeout):
+                    request = self._client.build_request(method, url, headers=headers, data=data, json=json)
+                    response = await self._client.send(request, stream=True)
+                    return await self._read(url, response, job.stats, body_limit, truncate)
+            except UnsafeURL as exc:  # raised at connect time by VettedNetworkBackend (DNS changed)
+                raise UnsafeURL(url, f"at connect time: {exc.reason}") from exc
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise FetchTimeout(url, f"{_describe_timeout(exc, self.policy)}; retry later") from exc
+            except httpx.TransportError as exc:
+                raise ConnectFailed(
+                    url, f"connection failed ({type(exc).__name__}: {exc}); check the URL or retry later"
+                ) from exc
+
+    async def _read(
+        self, url: str, response: httpx.Response, stats: FetchStats, limit: int | None, truncate: bool
+    ) -> _Response:
+        try:
+            content = b""
+            if _has_wanted_body(response.status_code):
+                content = await self._read_decoded(url, response, limit or self.policy.max_body_bytes, truncate)
+                stats.bytes += len(content)
+        finally:
+            await response.aclose()
+        headers = {name: ", ".join(response.headers.get_list(name)) for name in response.headers}
+        return _Response(url, response.status_code, headers, content)
+
+    async def _read_decoded(self, url: str, response: httpx.Response, limit: int, truncate: bool) -> bytes:
+        try:
+            return await read_decoded(response, limit, truncate=truncate)
+        except BodyLimitExceeded as exc:
+            raise _too_large(url, limit) from exc
+        except UnsupportedEncoding as exc:
+            raise FetchError(url, f"{exc}; the server must send gzip, deflate, br or zstd") from exc
+        except CorruptEncoding as exc:
+            raise FetchError(url, f"the body is corrupt: {exc}; tell the site owner") from exc
+
+
+def _has_wanted_body(status: int) -> bool:
+    return 200 <= status < 300 or (300 <= status < 400 and status not in REDIRECT_STATUSES | {304})
+
+
+def _too_large(url: str, limit: int) -> BodyTooLarge:
+    return BodyTooLarge(
+        url,
+        f"the decoded body exceeds {limit} bytes (max_body_bytes); raise the limit if this page is "
+        "really that large, otherwise the server sent a compression bomb or the wrong URL",
+    )
+
+
+def _describe_timeout(exc: BaseException, policy: FetchPolicy) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"no connection within {policy.connect_timeout}s (connect_timeout)"
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"the server sent nothing for {policy.read_timeout}s (read_timeout)"
+    return f"no complete response within {policy.total_timeout}s (total_timeout)"
+
+
+def _raise_for_status(response: _Response) -> _Response:
+    if response.status < 400:
+        return response
+    retry_after = None
+    if response.status in RETRY_AFTER_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+    hint = "retry later" if response.status in RETRYABLE_STATUSES else "check the URL"
+    raise HTTPStatusError(response.url, response.status, f"HTTP {response.status}; {hint}", retry_after)
+
+
+def _method_after_redirect(status: int, method: str) -> str:
+    """303 always, and 301/302 after POST, continue as GET (as browsers do); 307/308 keep the method."""
+    if status == 303 or (status in (301, 302) and method == "POST"):
+        return "GET" if method != "HEAD" else "HEAD"
+    return method
+
+
+def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    """The media type and charset of a Content-Type header, lower-case.
+
+    >>> parse_content_type('Text/HTML; Charset="Big5"')
+    ('text/html', 'big5')
+    """
+    if not value:
+        return None, None
+    media_type, *params = value.split(";")
+    charset = None
+    for param in params:
+        name, _, param_value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = param_value.strip().strip("\"'").lower() or None
+    return media_type.strip().lower() or None, charset
+
+
+def _fetched(job: _Job, response: _Response, redirects: tuple[str, ...], attempts: int, elapsed: float) -> Fetched:
+    content_type, charset = parse_content_type(response.headers.get("content-type"))
+    previous = job.validators
+    is_304 = response.status == 304
+    body_hash = None if is_304 else hashlib.sha256(response.content).hexdigest()
+    unchanged = is_304 or (previous is not None and body_hash is not None and previous.body_hash == body_hash)
+    etag = response.headers.get("etag") or (previous.etag if is_304 and previous else None)
+    last_modified = response.headers.get("last-modified") or (previous.last_modified if is_304 and previous else None)
+    return Fetched(
+        url=job.url,
+        final_url=response.url,
+        status=response.status,
+        headers=response.headers,
+        content=response.content,
+        content_type=content_type,
+        charset=charset,
+        etag=etag,
+        last_modified=last_modified,
+        body_hash=body_hash,
+        not_modified=unchanged,
+        redirects=redirects,
+        elapsed=elapsed,
+        attempts=attempts,
+        previous=previous,
+    )
