@@ -50,23 +50,23 @@ class Dispatcher:
 
     async def run_once(self, now: datetime | None = None) -> DispatchReport:
         """Send every alert that is due now; return the counts."""
+        now = now or datetime.now(UTC)
         report = DispatchReport()
         while True:
-            claimed = self.store.claim_alerts(
-                self.owner, now=now or datetime.now(UTC), limit=CLAIM_BATCH, lease_seconds=CLAIM_LEASE_SECONDS
-            )
+            claimed = self.store.claim_alerts(self.owner, now=now, limit=CLAIM_BATCH, lease_seconds=CLAIM_LEASE_SECONDS)
             if not claimed:
                 return report
             for group in _groups(claimed):
-                report = report + await self._deliver(group)
+                report = report + await self._deliver(group, now)
 
-    async def _deliver(self, group: Sequence[PendingAlert]) -> DispatchReport:
+    async def _deliver(self, group: Sequence[PendingAlert], now: datetime) -> DispatchReport:
         channel = group[0].channel
         if channel != CONSOLE and channel not in self.config.channels:
-            return self._record(group, Delivery(False, f"channel {channel!r} is not configured any more"), final=True)
+            gone = Delivery(False, f"channel {channel!r} is not configured any more")
+            return self._record(group, gone, now, final=True)
         message = _message(group, self._format(channel))
         delivery = await asyncio.to_thread(self._send, channel, message)
-        return self._record(group, delivery, final=False)
+        return self._record(group, delivery, now, final=False)
 
     def _format(self, channel: str) -> Format:
         if channel == CONSOLE:
@@ -82,8 +82,9 @@ class Dispatcher:
             return Delivery(True)
         return self.notifier.send(self.config.channels[channel].urls, message)
 
-    def _record(self, group: Sequence[PendingAlert], delivery: Delivery, *, final: bool) -> DispatchReport:
-        now = datetime.now(UTC)
+    def _record(
+        self, group: Sequence[PendingAlert], delivery: Delivery, now: datetime, *, final: bool
+    ) -> DispatchReport:
         if delivery.ok:
             for alert in group:
                 self.store.mark_sent(alert.alert_id, now=now)

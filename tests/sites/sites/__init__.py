@@ -1,0 +1,1 @@
+"""One module per replica site: its page templates, lists, feeds and APIs."""
