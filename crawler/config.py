@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
 from crawler.profile import (
@@ -137,6 +137,20 @@ class ChannelConfig(_Strict):
 
     urls: tuple[str, ...] = Field(min_length=1)
     format: Literal["text", "markdown", "html"] | None = None
+    template: str | None = None  # jinja2, rendered in a sandbox; see README "Channels"
+
+    @field_validator("template")
+    @classmethod
+    def _template_compiles(cls, template: str | None) -> str | None:
+        if template is not None:
+            from jinja2 import TemplateSyntaxError
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+            try:
+                ImmutableSandboxedEnvironment().parse(template)
+            except TemplateSyntaxError as exc:
+                raise ValueError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
+        return template
 
     @model_validator(mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from crawler.config import CONSOLE, Config
 from rules.notify import Delivery, Notifier, default_format
-from rules.render import AlertView, Format, Message, render_alert, render_digest, render_health
+from rules.render import AlertView, Format, Message, render_alert, render_digest, render_health, render_template
 from storage import PendingAlert, Store
 
 CLAIM_BATCH = 100
@@ -64,7 +64,7 @@ class Dispatcher:
         if channel != CONSOLE and channel not in self.config.channels:
             gone = Delivery(False, f"channel {channel!r} is not configured any more")
             return self._record(group, gone, now, final=True)
-        message = _message(group, self._format(channel))
+        message = _message(group, self._format(channel), self._template(channel))
         delivery = await asyncio.to_thread(self._send, channel, message)
         return self._record(group, delivery, now, final=False)
 
@@ -73,6 +73,9 @@ class Dispatcher:
             return "text"
         settings = self.config.channels[channel]
         return settings.format or default_format(settings.urls)
+
+    def _template(self, channel: str) -> str | None:
+        return None if channel == CONSOLE else self.config.channels[channel].template
 
     def _send(self, channel: str, message: Message) -> Delivery:
         if channel == CONSOLE:
@@ -118,13 +121,15 @@ def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:
     return groups + list(digests.values())
 
 
-def _message(group: Sequence[PendingAlert], fmt: Format) -> Message:
+def _message(group: Sequence[PendingAlert], fmt: Format, template: str | None) -> Message:
     first = group[0]
     if first.match_id is None:
         payload = first.payload or {}
         return render_health(str(payload.get("source")), str(payload.get("state")), payload.get("error"), fmt)
     views = [alert_view(alert) for alert in group]
-    return render_digest(views, fmt) if first.mode == "digest" else render_alert(views[0], fmt)
+    if first.mode == "digest":
+        return render_digest(views, fmt)
+    return render_template(template, views[0], fmt) if template else render_alert(views[0], fmt)
 
 
 def alert_view(alert: PendingAlert) -> AlertView:

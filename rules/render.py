@@ -13,14 +13,22 @@ https://x.tw/1
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+log = logging.getLogger(__name__)
 
 Format = Literal["text", "markdown", "html"]
 SNIPPET_CHARS = 280
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")  # characters that format inline text
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,34 @@ def render_alert(view: AlertView, fmt: Format) -> Message:
     prefix = "Edited" if view.kind == "edited" else "New"
     title = f"[tidings] {prefix} {view.rule} match: {view.title}"
     return Message(title=title, body=_alert_body(view, fmt), format=fmt)
+
+
+def render_template(template: str, view: AlertView, fmt: Format) -> Message:
+    """A channel's own template, rendered in jinja2's immutable sandbox (autoescaped for HTML).
+
+    The page's text is data, never template source. A template that fails or reaches for something the sandbox
+    refuses falls back to the built-in message, so an alert is never lost to a template.
+
+    >>> view = AlertView("ai", "new", "AI pact", "https://x.tw/1", "cna", "en", None, "An AI pact.")
+    >>> render_template("{{ title }} <{{ url }}>", view, "text").body
+    'AI pact <https://x.tw/1>'
+    """
+    values = {
+        "rule": view.rule, "kind": view.kind, "title": view.title, "url": view.url, "source": view.source,
+        "language": view.language or "", "published": view.published or "", "terms": _terms(view),
+        "snippet": Markup(snippet(view, fmt)) if fmt == "html" else snippet(view, fmt),
+    }
+    try:
+        body = _environment(fmt == "html").from_string(template).render(values)
+    except (TemplateError, ValueError, TypeError, AttributeError) as exc:
+        log.warning("channel template failed (%s); sending the built-in message instead", exc)
+        return render_alert(view, fmt)
+    return Message(title=render_alert(view, fmt).title, body=body, format=fmt)
+
+
+@cache
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(autoescape=autoescape)
 
 
 def render_digest(views: Sequence[AlertView], fmt: Format) -> Message:
@@ -89,7 +125,7 @@ def _digest_section(rule: str, views: Sequence[AlertView], fmt: Format) -> str:
 
 
 def _terms(view: AlertView) -> str:
-    terms = dict.fromkeys(str(e.get("text") or e.get("term")) for e in view.evidence)
+    terms = dict.fromkeys(str(term) for e in view.evidence if (term := e.get("text") or e.get("term")))
     return ", ".join(terms) or "-"
 
 

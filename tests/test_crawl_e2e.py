@@ -147,7 +147,7 @@ def test_a_malformed_config_is_one_line_naming_file_and_key(tmp_path: Path) -> N
 class _Documents(BaseHTTPRequestHandler):
     """A feed that links to a PDF and to an HTML article."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         pages = {
             "/feed.xml": ("application/rss+xml", f"""<rss version="2.0"><channel><title>docs</title>
@@ -167,7 +167,7 @@ class _Documents(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

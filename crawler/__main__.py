@@ -1,0 +1,5 @@
+"""`python -m crawler` is `tidings`."""
+
+from crawler.cli import main
+
+main()
