@@ -39,8 +39,17 @@ def test_defaults_enable_every_builtin_source_and_the_default_rules(monkeypatch,
 
 def test_every_profile_names_language_method_and_article_rules():
     profiles = builtin_profiles()
-    assert set(profiles) == {"mofa-en", "mofa-zh", "nspp-zh", "nspp-en", "nspp-id", "moda-en", "moda-zh",
-                             "focustaiwan", "cna"}
+    assert set(profiles) == {
+        "mofa-en",
+        "mofa-zh",
+        "nspp-zh",
+        "nspp-en",
+        "nspp-id",
+        "moda-en",
+        "moda-zh",
+        "focustaiwan",
+        "cna",
+    }
     for profile in profiles.values():
         assert profile.language and profile.discover
         assert profile.page_rules(profile.model.base_url).body, profile.id
@@ -53,11 +62,16 @@ def test_a_listed_source_table_enables_only_those_sources(tmp_path):
 
 
 def test_base_url_and_discovery_urls_can_be_overridden(tmp_path):
-    config = load_config(write(tmp_path, '''
+    config = load_config(
+        write(
+            tmp_path,
+            """
 [sources.focustaiwan]
 base_url = "http://mirror.example/ft"
 urls = { rss = "http://mirror.example/feed.xml" }
-'''))
+""",
+        )
+    )
     source = config.sources["focustaiwan"]
     assert source.base_url == "http://mirror.example/ft/"
     urls = [source.discovery_url(entry) for entry in source.profile.discover]
@@ -130,6 +144,7 @@ def test_without_channels_rules_go_to_the_console(tmp_path):
     config = load_config(write(tmp_path, '[rules.x]\nquery = "taiwan"\n'))
     assert config.rules["x"].channels == ()
     from crawler.config import rule_channels
+
     assert rule_channels(config.rules["x"], config) == (CONSOLE,)
 
 

@@ -50,7 +50,9 @@ def hanging_feed() -> Iterator[str]:
 def tidings(config: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "-c", str(config), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
@@ -72,7 +74,8 @@ def test_a_killed_crawl_loses_no_alert_and_sends_none_twice(
     config = tmp_path / "tidings.toml"
     with ReplicaServer(port=0, articles=6) as replica:
         base = replica.base_url
-        config.write_text(f"""
+        config.write_text(
+            f"""
 [settings]
 database_url = "{database_url}"
 per_host_delay = 0.0
@@ -94,7 +97,9 @@ allow_hosts = ["127.0.0.1"]
 
 [channels.hook]
 url = "{receiver.url}"
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         try:
             first = tidings(config, "crawl")
             stored = wait_for_entries(database_url, minimum=12)

@@ -62,8 +62,10 @@ def harness(replica: ReplicaServer, database_url: str, tmp_path: Path, monkeypat
     monkeypatch.setenv("TIDINGS_REPLICA_URL", replica.base_url)
     monkeypatch.setenv("TIDINGS_REPLICA_DATABASE_URL", database_url)
     config = tmp_path / "replica.toml"
-    config.write_text(REPLICA_CONFIG.read_text(encoding="utf-8").replace(
-        "[settings]\n", '[settings]\nedit_recheck = "0s"\n'), encoding="utf-8")
+    config.write_text(
+        REPLICA_CONFIG.read_text(encoding="utf-8").replace("[settings]\n", '[settings]\nedit_recheck = "0s"\n'),
+        encoding="utf-8",
+    )
     return Harness(replica, database_url, config)
 
 
@@ -150,15 +152,21 @@ class _Documents(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         pages = {
-            "/feed.xml": ("application/rss+xml", f"""<rss version="2.0"><channel><title>docs</title>
+            "/feed.xml": (
+                "application/rss+xml",
+                f"""<rss version="2.0"><channel><title>docs</title>
                 <item><title>Report</title><link>{base}/report.pdf</link></item>
-                <item><title>Note</title><link>{base}/note.html</link></item></channel></rss>""".encode()),
+                <item><title>Note</title><link>{base}/note.html</link></item></channel></rss>""".encode(),
+            ),
             "/report.pdf": ("application/pdf", b"%PDF-1.4 not a web page"),
-            "/note.html": ("text/html; charset=utf-8", b"<html><head><title>Note</title></head><body><article>"
-                           b"<h1>Note</h1><p>Taiwan and Japan agreed on closer cooperation in semiconductors and "
-                           b"artificial intelligence research this week, officials said.</p><p>The agreement covers "
-                           b"joint laboratories, exchanges of researchers and shared funding for ten years.</p>"
-                           b"</article></body></html>"),
+            "/note.html": (
+                "text/html; charset=utf-8",
+                b"<html><head><title>Note</title></head><body><article>"
+                b"<h1>Note</h1><p>Taiwan and Japan agreed on closer cooperation in semiconductors and "
+                b"artificial intelligence research this week, officials said.</p><p>The agreement covers "
+                b"joint laboratories, exchanges of researchers and shared funding for ten years.</p>"
+                b"</article></body></html>",
+            ),
         }
         content_type, body = pages.get(self.path, ("text/plain", b"not found"))
         self.send_response(200 if self.path in pages else 404)
@@ -175,7 +183,9 @@ def test_unreachable_sources_and_non_html_pages_are_reported_and_the_others_comp
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Documents)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     docs = f"http://127.0.0.1:{server.server_address[1]}"
-    harness.config.write_text(harness.config.read_text(encoding="utf-8") + f"""
+    harness.config.write_text(
+        harness.config.read_text(encoding="utf-8")
+        + f"""
 [sources.down]
 feed = "http://127.0.0.1:9/feed.xml"
 allow_hosts = ["127.0.0.1"]
@@ -183,7 +193,9 @@ allow_hosts = ["127.0.0.1"]
 [sources.docs]
 feed = "{docs}/feed.xml"
 allow_hosts = ["127.0.0.1"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     try:
         result = harness.tidings("crawl", "down", "docs", "focustaiwan")
     finally:

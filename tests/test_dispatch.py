@@ -75,7 +75,9 @@ def receiver() -> Iterator[Receiver]:
 
 def config_with(tmp_path: Path, channels: str, settings: str = "") -> Config:
     path = tmp_path / "tidings.toml"
-    path.write_text(f"[settings]\nalert_retry_base = 10\nalert_max_attempts = 3\n{settings}\n{channels}", encoding="utf-8")
+    path.write_text(
+        f"[settings]\nalert_retry_base = 10\nalert_max_attempts = 3\n{settings}\n{channels}", encoding="utf-8"
+    )
     return load_config(path)
 
 
@@ -86,9 +88,14 @@ def add_matches(store: Store, count: int, channel: str, *, mode: str = "instant"
     for index in range(count):
         body = text or f"Taiwan and Japan deepen AI cooperation, story {index}."
         record = ArticleRecord(
-            source_id="cna", url=f"https://www.cna.com.tw/news/ait/2026060100{index:02d}.aspx",
-            canonical_url=f"https://www.cna.com.tw/news/ait/2026060100{index:02d}.aspx", title=f"AI story {index}",
-            text=f"AI story {index}\n2026-06-01\n{body}\n", language="zh-Hant", published="2026-06-01", fetched_at=NOW,
+            source_id="cna",
+            url=f"https://www.cna.com.tw/news/ait/2026060100{index:02d}.aspx",
+            canonical_url=f"https://www.cna.com.tw/news/ait/2026060100{index:02d}.aspx",
+            title=f"AI story {index}",
+            text=f"AI story {index}\n2026-06-01\n{body}\n",
+            language="zh-Hant",
+            published="2026-06-01",
+            fetched_at=NOW,
         )
         with store.unit_of_work() as uow:
             outcome = uow.save_article(record, now=NOW)
@@ -111,7 +118,9 @@ async def test_a_json_webhook_gets_one_message_per_match(store: Store, tmp_path:
     add_matches(store, 3, "hook")
     report = await dispatcher(store, config).run_once(NOW)
     assert (report.sent, report.failed) == (3, 0)
-    assert sorted(body["title"] for body in receiver.bodies) == [f"[tidings] New ai match: AI story {i}" for i in range(3)]
+    assert sorted(body["title"] for body in receiver.bodies) == [
+        f"[tidings] New ai match: AI story {i}" for i in range(3)
+    ]
     assert "«AI»" in receiver.bodies[0]["message"] and "https://www.cna.com.tw/" in receiver.bodies[0]["message"]
     assert await dispatcher(store, config).run_once(NOW) == type(report)()  # nothing sent twice
     assert store.alert_counts()["sent"] == 3
@@ -154,7 +163,9 @@ async def test_alerts_are_dead_after_the_last_attempt_and_retry_requeues_them(
     assert len(receiver.bodies) == 1
 
 
-async def test_digest_alerts_of_a_channel_go_out_as_one_message(store: Store, tmp_path: Path, receiver: Receiver) -> None:
+async def test_digest_alerts_of_a_channel_go_out_as_one_message(
+    store: Store, tmp_path: Path, receiver: Receiver
+) -> None:
     config = config_with(tmp_path, f'[channels.hook]\nurl = "{receiver.url}"\n')
     add_matches(store, 5, "hook", mode="digest")
     report = await dispatcher(store, config).run_once(NOW)

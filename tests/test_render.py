@@ -9,8 +9,14 @@ from rules.render import AlertView, render_alert, render_digest, render_health, 
 BODY = "Taiwan and Japan will cooperate on AI chips. <script>alert(1)</script> {{ 7*7 }} ends here."
 AI = BODY.index("AI")
 VIEW = AlertView(
-    rule="ai", kind="new", title="Taiwan & Japan <AI>", url="https://focustaiwan.tw/business/202512020024",
-    source="focustaiwan", language="en", published="2025-12-02T20:18+08:00", body=BODY,
+    rule="ai",
+    kind="new",
+    title="Taiwan & Japan <AI>",
+    url="https://focustaiwan.tw/business/202512020024",
+    source="focustaiwan",
+    language="en",
+    published="2025-12-02T20:18+08:00",
+    body=BODY,
     evidence=({"term": "AI", "group": "ai", "field": "body", "start": AI, "end": AI + 2, "text": "AI"},),
 )
 
