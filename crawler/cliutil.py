@@ -14,8 +14,10 @@ from crawler.config import Config, load_config, parse_duration
 from crawler.errors import TidingsError
 from storage import StorageError, Store
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# Off a terminal (pipes, cron, logs) rich would assume 80 columns and cut table cells with "…": keep them whole.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
 class Context:
