@@ -226,12 +226,14 @@ async def _discover_entry(
     if not backfill or not entry.paginated:
         return await _listing_page(run, entry, page_request(entry, url, entry.start_page), fetcher, store) or []
     found: list[DiscoveredItem] = []
+    seen: set[str] = set()
     for page in range(entry.start_page, entry.start_page + 1000):
         items = await _listing_page(run, entry, page_request(entry, url, page), fetcher, store, conditional=False)
-        fresh = [item for item in items or [] if item.url not in {seen.url for seen in found}]
+        fresh = [item for item in items or [] if item.url not in seen]
         if not fresh:
             break
         found.extend(fresh)
+        seen.update(item.url for item in fresh)
         if len(found) >= backfill:
             break
     return found
@@ -267,15 +269,19 @@ def _state_key(request: PageRequest) -> str:
 
 async def _fetch(run: _Run, fetcher: Fetcher, store: Store, request: PageRequest, key: str | None) -> Fetched:
     state = store.get_http_state(key) if key else None
-    validators = Validators(state.etag, state.last_modified, state.body_hash) if state else None
+    validators = None
+    if state is not None:
+        # A POST cannot be conditional; its unchanged body hash still spares the parse.
+        conditional = request.method == "GET"
+        validators = Validators(
+            state.etag if conditional else None, state.last_modified if conditional else None, state.body_hash
+        )
     return await fetcher.fetch(
         request.url,
         method=request.method,
         data=request.form,
         json=request.json_body,
-        validators=validators if request.method == "GET" else Validators(body_hash=validators.body_hash)
-        if validators
-        else None,
+        validators=validators,
         stats=run.stats,
         allowed_hosts=run.source.allow_hosts,
         host_delays=run.source.host_delays,

@@ -1,0 +1,121 @@
+"""HTML (selectolax) and trafilatura (lxml) trees to block paragraphs: one string per block-level element.
+
+>>> from selectolax.lexbor import LexborHTMLParser
+>>> block_paragraphs(LexborHTMLParser("<div><p>a <b>b</b></p>c<br>d<ul><li>e</li></ul></div>").body)
+['a b', 'c', 'd', 'e']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from selectolax.lexbor import LexborNode
+
+_BLOCK_NAMES = (
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table tr thead tbody tfoot figure figcaption "
+    "section article header footer aside nav main form hr address details summary caption center fieldset "
+    "legend body html"
+)
+BLOCK_TAGS = frozenset(_BLOCK_NAMES.split())
+CELL_TAGS = frozenset(("td", "th"))
+LINE_BREAK_TAGS = frozenset(("br",))
+_SKIPPED_NAMES = "script style noscript template head iframe svg select option textarea object embed canvas"
+SKIPPED_TAGS = frozenset(_SKIPPED_NAMES.split())
+# trafilatura's XML: <p>, <head>, <item>, <row>/<cell>, <quote>, <code>, <list>, <table>, <lb/>
+TRAFILATURA_BLOCKS = frozenset(("p", "head", "item", "row", "list", "table", "quote", "code", "body", "div"))
+TRAFILATURA_CELLS = frozenset(("cell",))
+
+
+class _Lines:
+    """Collects text runs and closes a paragraph at each block boundary."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.current: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.current.append(text)
+
+    def close(self) -> None:
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.done.append(text)
+        self.current = []
+
+
+def block_paragraphs(node: LexborNode | None) -> list[str]:
+    """Split `node`'s text at block elements and `<br>`; inline text is joined, whitespace folded."""
+    lines = _Lines()
+    if node is not None:
+        for event, item in _html_events(node):
+            _apply(lines, event, item)
+    lines.close()
+    return lines.done
+
+
+def _apply(lines: _Lines, event: str, text: str) -> None:
+    if event == "text":
+        lines.add(text)
+    elif event == "space":
+        lines.add(" ")
+    elif event == "break":
+        lines.close()
+
+
+def _html_events(root: LexborNode) -> Iterator[tuple[str, str]]:
+    stack: list[tuple[LexborNode, bool]] = [(root, True)]
+    while stack:
+        node, entering = stack.pop()
+        tag = node.tag or ""
+        if not entering:
+            yield _boundary(tag, BLOCK_TAGS, CELL_TAGS)
+            continue
+        if node.is_text_node:
+            yield "text", node.text_content or ""
+            continue
+        if tag in SKIPPED_TAGS or not node.is_element_node:
+            continue
+        if tag in LINE_BREAK_TAGS:
+            yield "break", ""
+            continue
+        yield _boundary(tag, BLOCK_TAGS, CELL_TAGS)
+        stack.append((node, False))
+        stack.extend((child, True) for child in reversed(list(_children(node))))
+
+
+def _children(node: LexborNode) -> Iterator[LexborNode]:
+    child = node.child
+    while child is not None:
+        yield child
+        child = child.next
+
+
+def _boundary(tag: str, blocks: frozenset[str], cells: frozenset[str]) -> tuple[str, str]:
+    if tag in blocks:
+        return "break", ""
+    return ("space", "") if tag in cells else ("inline", "")
+
+
+def trafilatura_paragraphs(body: Any) -> list[str]:
+    """Paragraphs from trafilatura's result tree (`Document.body`, an lxml element)."""
+    lines = _Lines()
+    for event, text in _xml_events(body):
+        _apply(lines, event, text)
+    lines.close()
+    return lines.done
+
+
+def _xml_events(element: Any) -> Iterator[tuple[str, str]]:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag == "lb":
+        yield "break", ""
+    else:
+        yield _boundary(tag, TRAFILATURA_BLOCKS, TRAFILATURA_CELLS)
+        if element.text:
+            yield "text", element.text
+        for child in element:
+            yield from _xml_events(child)
+        yield _boundary(tag, TRAFILATURA_BLOCKS, TRAFILATURA_CELLS)
+    if element.tail:
+        yield "text", element.tail

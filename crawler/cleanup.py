@@ -1,0 +1,147 @@
+"""The one clean-up pass every extracted article goes through, on both the profile and the generic path.
+
+>>> clean_paragraphs(["Skip to main content", "Real  text.", "0:00 / 0:00", "Real text."], title=None)
+['Real text.']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from crawler.article import Article
+from crawler.dates import ArticleDate
+from crawler.profile import PageRules
+
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+MAX_BOILERPLATE_CHARS = 400
+UNIVERSAL_BOILERPLATE = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"(?:skip|jump) to (?:the )?(?:main )?content|跳到主要內容(?:區塊)?|kembali ke konten utama",
+        r"to the central content area|toggle dark/light mode.{0,20}",
+        r"go ?top|back to top|:::|回到頁首|/",
+        r"we value your privacy\.?",
+        r".{0,200}\buses? (?:cookies|tracking technologies)\b.{0,300}"
+        r"(?:privacy|cookie policy|agree|consent).{0,200}",
+        r"本網站使用.{0,20}(?:cookie|相關技術).{0,250}",
+        r"to activate the text-to-speech service.{0,120}",
+        r"請同意我們的隱私權規範.{0,40}聽新聞.{0,10}",
+        r"(?:focus taiwan app|download|download the app|下載)",
+        r"中央社一手新聞app.{0,60}",
+        r"perbesar .{1,300}",
+        r"enlarge .{1,300} photos?",
+        r".{1,300} photos? - new southbound policy",
+        r"放大檢視 ?.{0,300}圖片",
+        r".{0,300}圖片 - 新南向政策",
+        r"\d{1,2}:\d{2}(?: ?/ ?\d{1,2}:\d{2})?",
+        r"[\d\s.,:/-]{1,8}",
+        r"\d{1,3}(?:\.\d{1,3}){3}",  # an IP address printed under a cookie banner
+    )
+)
+_METACHARACTERS = re.compile(r"[\\^$.*+?()[\]{}|]")
+
+
+def fold(text: str) -> str:
+    """Whitespace (incl. NBSP and ideographic space) folded to single spaces, invisible characters dropped.
+
+    >>> fold(" a\\u00a0 b\\u200b\\n")
+    'a b'
+    """
+    return " ".join(text.translate(INVISIBLE).split())
+
+
+def clean_article(
+    title: str | None,
+    paragraphs: Iterable[str],
+    *,
+    rules: PageRules | None,
+    url: str,
+    published: ArticleDate | None,
+    updated: ArticleDate | None,
+    language: str | None,
+    author: str | None,
+) -> Article:
+    """Fold, cut at end markers, strip, drop boilerplate and repeats: the seed schema's paragraphs."""
+    clean_title = fold(title or "") or None
+    return Article(
+        url=url,
+        title=clean_title,
+        published=published,
+        paragraphs=tuple(clean_paragraphs(paragraphs, title=clean_title, rules=rules)),
+        updated=updated,
+        language=language or (rules.language if rules else None),
+        author=fold(author or "") or None,
+    )
+
+
+def clean_paragraphs(paragraphs: Iterable[str], *, title: str | None, rules: PageRules | None = None) -> list[str]:
+    """The clean-up pass on a list of paragraphs (see `clean_article`)."""
+    lines = [fold(paragraph) for paragraph in paragraphs]
+    lines = _before_end_marker(lines, rules.end_markers if rules else ())
+    lines = [_strip(line, rules.strip_patterns if rules else ()) for line in lines]
+    boilerplate = rules.boilerplate if rules else ()
+    kept = [line for line in lines if line and not _is_boilerplate(line, boilerplate, title)]
+    return drop_repeats(kept)
+
+
+def _before_end_marker(lines: list[str], markers: Sequence[str]) -> list[str]:
+    patterns = [re.compile(marker) for marker in markers]
+    for index, line in enumerate(lines):
+        if any(pattern.search(line) for pattern in patterns):
+            return lines[:index]
+    return lines
+
+
+def _strip(line: str, patterns: Sequence[str]) -> str:
+    for pattern in patterns:
+        line = re.sub(pattern, "", line)
+    return fold(line)
+
+
+def _is_boilerplate(line: str, profile_patterns: Sequence[str], title: str | None) -> bool:
+    if title is not None and line.casefold() == title.casefold():
+        return True
+    if any(_matches(_profile_pattern(pattern), line) for pattern in profile_patterns):
+        return True
+    return len(line) <= MAX_BOILERPLATE_CHARS and any(p.fullmatch(line) for p in UNIVERSAL_BOILERPLATE)
+
+
+@cache
+def _profile_pattern(pattern: str) -> re.Pattern[str] | _ExactLine:
+    if _METACHARACTERS.search(pattern.replace(". ", "").rstrip(".")) is None:
+        return _ExactLine(fold(pattern))
+    return re.compile(pattern)
+
+
+class _ExactLine:
+    """A boilerplate entry without regex metacharacters: matches the whole line only."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+
+    def __call__(self, candidate: str) -> bool:
+        return candidate == self.line
+
+
+def _matches(pattern: re.Pattern[str] | _ExactLine, line: str) -> bool:
+    return pattern(line) if isinstance(pattern, _ExactLine) else pattern.search(line) is not None
+
+
+def drop_repeats(lines: Sequence[str]) -> list[str]:
+    """Each paragraph once. A repeat whose earlier copies all sit before the body (captions, summaries)
+    is kept at its first place inside the body; the body starts at the first paragraph that occurs once.
+
+    >>> drop_repeats(["Lede.", "Lede.", "Body one.", "Lede.", "Body two.", "Body two."])
+    ['Body one.', 'Lede.', 'Body two.']
+    """
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    body_start = next((i for i, line in enumerate(lines) if counts[line] == 1), len(lines))
+    keep_at: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        if line not in keep_at or (keep_at[line] < body_start <= index):
+            keep_at[line] = index
+    return [line for index, line in enumerate(lines) if keep_at[line] == index]
