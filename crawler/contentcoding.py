@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Protocol
 
-import brotli  # type: ignore[import-untyped]  # no stubs; not in the pyproject override list
+import brotli
 import httpx
 import zstandard
 
