@@ -12,6 +12,7 @@ from rich.table import Table
 
 from crawler import commands
 from crawler.cli_alerts import alerts_group, notify_group, rules_group
+from crawler.cli_daemon import run_command, status_command
 from crawler.cliutil import Context, TidingsGroup, console, errors, pass_context, since_option
 from crawler.crawl import CrawlSummary, crawl, select_sources
 from crawler.pipeline import RunReport
@@ -35,6 +36,9 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
         tidings -c tidings.toml run   # the daemon
     """
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if log_level.upper() != "DEBUG":
+        # Each retry is logged by stamina as a warning; the crawl summary already reports what finally failed.
+        logging.getLogger("stamina").setLevel(logging.ERROR)
     ctx.obj = Context(config_path)
 
 
@@ -219,3 +223,5 @@ def init_command(path: Path, force: bool) -> None:
 main.add_command(alerts_group)
 main.add_command(rules_group)
 main.add_command(notify_group)
+main.add_command(run_command)
+main.add_command(status_command)

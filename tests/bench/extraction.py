@@ -1,0 +1,174 @@
+"""Extraction benchmark: tidings' generic path vs plain `trafilatura.extract`, and the profile path on the replica.
+
+    python -m tests.bench.extraction [--quick]
+
+Metric (the Article Extraction Benchmark's): split both texts into word tokens, take 4-gram shingles (as
+multisets), and compute precision, recall and F1 per page; the table shows the means over pages, and also
+F1 of the mean precision and mean recall (the form AEB publishes). Tokens are runs of word characters (`\\w+`),
+except that every CJK ideograph, kana or hangul syllable is a token of its own (Chinese has no spaces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import trafilatura
+
+from crawler.decode import REPLACEMENT, DecodeError, decode_html
+from crawler.extract import ExtractError, extract
+
+CORPUS = Path(os.environ.get("TIDINGS_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
+SEEDS = CORPUS.parent / "seeds"
+CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
+SHINGLE = 4
+QUICK_PAGES = 40
+
+Page = tuple[str, str, str]  # (url, html, ground truth)
+Extractor = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
+
+
+def shingles(text: str) -> Counter[str]:
+    tokens = TOKEN.findall(text)
+    if len(tokens) < SHINGLE:
+        return Counter([" ".join(tokens)] if tokens else [])
+    return Counter(" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+
+
+def score(truth: str, predicted: str) -> Score:
+    expected, got = shingles(truth), shingles(predicted)
+    hits = sum((expected & got).values())
+    precision = hits / sum(got.values()) if got else float(not expected)
+    recall = hits / sum(expected.values()) if expected else 1.0
+    return Score(precision, recall)
+
+
+def tidings_generic(html: str, url: str) -> str:
+    try:
+        return extract(html, url, None).article.body
+    except ExtractError:
+        return ""
+
+
+def plain_trafilatura(html: str, url: str) -> str:
+    return trafilatura.extract(html) or ""
+
+
+@dataclass(frozen=True)
+class Row:
+    corpus: str
+    method: str
+    pages: int
+    precision: float
+    recall: float
+    f1: float
+    f1_of_means: float
+    ms_per_page: float
+
+
+def run(corpus: str, method: str, extractor: Extractor, pages: list[Page]) -> Row:
+    scores: list[Score] = []
+    started = time.perf_counter()
+    for url, html, truth in pages:
+        scores.append(score(truth, extractor(html, url)))
+    elapsed = (time.perf_counter() - started) * 1000 / max(1, len(pages))
+    precision = sum(s.precision for s in scores) / len(scores)
+    recall = sum(s.recall for s in scores) / len(scores)
+    f1 = sum(s.f1 for s in scores) / len(scores)
+    return Row(corpus, method, len(pages), precision, recall, f1, Score(precision, recall).f1, elapsed)
+
+
+def aeb_pages(limit: int | None) -> list[Page]:
+    truth = json.loads((CORPUS / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for page_id in sorted(truth)[:limit]:
+        raw = gzip.decompress((CORPUS / "aeb" / "html" / f"{page_id}.html.gz").read_bytes())
+        url = truth[page_id]["url"]
+        pages.append((url, decode_html(raw, url=url).text, truth[page_id]["articleBody"]))
+    return pages
+
+
+def wced_pages(limit: int | None) -> tuple[list[Page], int, list[str]]:
+    """The pages, how many decoded text holds U+FFFD, and the files that did not decode."""
+    pages, replaced, failed = [], 0, []
+    for path in sorted((CORPUS / "chinese-wced" / "original").glob("*.html"))[:limit]:
+        truth = (CORPUS / "chinese-wced" / "cleaned" / f"{path.stem}.txt").read_text(encoding="utf-8")
+        try:
+            text = decode_html(path.read_bytes(), url=path.name).text
+        except DecodeError:
+            failed.append(path.name)
+            continue
+        replaced += REPLACEMENT in text
+        pages.append((f"https://wced.invalid/{path.stem}", text, truth))
+    return pages, replaced, failed
+
+
+def replica_rows() -> tuple[list[Row], str]:
+    """The profile path (generic for seed 003) on the replica's seed pages, and how many are exact."""
+    if not (Path(__file__).resolve().parents[1] / "sites" / "server.py").exists():
+        return [], "replica: not built yet (tests/sites/server.py missing)"
+    from tests.test_golden import golden_cases  # the replica and the seed files, shared with the tests
+
+    cases = golden_cases()
+    rules = {case.url: case.rules for case in cases}
+
+    def extractor(html: str, url: str) -> str:
+        return extract(html, url, rules[url]).article.to_text()
+
+    pages = [(case.url, case.html, case.expected) for case in cases]
+    exact = [case.seed for case in cases if extractor(case.html, case.url).splitlines() == case.expected.splitlines()]
+    row = run("replica seeds", "tidings profile (003: generic)", extractor, pages)
+    return [row], f"replica seeds exact: {len(exact)}/{len(cases)} {exact}"
+
+
+def print_table(rows: Iterable[Row]) -> None:
+    header = f"{'corpus':<16} {'method':<36} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'F1(P̄,R̄)':>8} {'ms/page':>8}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r.corpus:<16} {r.method:<36} {r.pages:>5} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f}"
+            f" {r.f1_of_means:>8.3f} {r.ms_per_page:>8.1f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"only the first {QUICK_PAGES} pages per corpus")
+    args = parser.parse_args(argv)
+    limit = QUICK_PAGES if args.quick else None
+    rows: list[Row] = []
+    aeb = aeb_pages(limit)
+    rows += [run("aeb", "tidings generic", tidings_generic, aeb)]
+    rows += [run("aeb", "trafilatura.extract (defaults)", plain_trafilatura, aeb)]
+    wced, replaced, failed = wced_pages(limit)
+    rows += [run("chinese-wced", "tidings generic", tidings_generic, wced)]
+    rows += [run("chinese-wced", "trafilatura.extract (defaults)", plain_trafilatura, wced)]
+    replica, replica_summary = replica_rows()
+    print_table([*rows, *replica])
+    print(f"\nchinese-wced decoding: {len(wced)} decoded, {replaced} with U+FFFD, {len(failed)} failed {failed}")
+    print(replica_summary)
+
+
+if __name__ == "__main__":
+    main()
