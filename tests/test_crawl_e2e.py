@@ -207,3 +207,38 @@ allow_hosts = ["127.0.0.1"]
     with harness.store() as store:
         assert {e.source_id for e in store.list_entries(limit=None)} == {"docs", "focustaiwan"}
         assert [e.url for e in store.list_entries(source_id="docs", limit=None)] == [f"{docs}/note.html"]
+
+
+@pytest.fixture
+def many(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    """A replica with more articles than one list page holds, and a fresh SQLite store."""
+    with ReplicaServer(port=0, articles=45) as server:
+        database_url = f"sqlite:///{tmp_path / 'many.sqlite'}"
+        monkeypatch.setenv("TIDINGS_REPLICA_URL", server.base_url)
+        monkeypatch.setenv("TIDINGS_REPLICA_DATABASE_URL", database_url)
+        yield Harness(server, database_url, REPLICA_CONFIG)
+
+
+def test_backfill_walks_list_pagination_including_post_apis(many: Harness) -> None:
+    assert many.tidings("crawl", "moda-zh").exit_code == 0
+    with many.store() as store:
+        first_page = store.count_entries()
+    assert 0 < first_page < 45
+    result = many.tidings("crawl", "moda-zh", "--backfill", "40")
+    assert result.exit_code == 0, result.stderr
+    with many.store() as store:
+        assert store.count_entries() >= 40
+    posts = [e for e in many.replica.log() if e["method"] == "POST" and "WebsiteList/NewsList" in e["path"]]
+    assert len(posts) >= 2  # page 2 and beyond come from the POST API
+
+
+def test_a_redesigned_site_falls_back_to_the_generic_extractor_and_is_reported_degraded(many: Harness) -> None:
+    many.replica.redesign("focustaiwan")
+    result = many.tidings("crawl", "focustaiwan")
+    assert result.exit_code == 0, result.stderr
+    assert "focustaiwan (degraded)" in result.stdout and "degraded (profile fell back to generic)" in result.stdout
+    with many.store() as store:
+        entries = store.list_entries(source_id="focustaiwan", limit=None)
+    assert entries and all("Enditem" not in e.text and "We value your privacy" not in e.text for e in entries)
+    listed = many.tidings("sources", "list")
+    assert "degraded" in next(line for line in listed.stdout.splitlines() if line.strip().startswith("focustaiwan"))
