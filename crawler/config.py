@@ -355,7 +355,7 @@ def _custom_profile(source_id: str, cfg: SourceConfig, origin: str) -> Profile:
     data = {
         "id": re.sub(r"[^a-z0-9_-]", "-", source_id.lower()),
         "name": cfg.name or source_id,
-        "language": cfg.language or "und",
+        "language": cfg.language or "und",  # detected per article (crawler.language)
         "timezone": cfg.timezone or "UTC",
         "base_url": base_url,
         "discover": discover,

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from crawler.article import Article
@@ -22,6 +22,7 @@ from crawler.discover import DiscoveredItem, PageRequest, page_request, parse_li
 from crawler.errors import ExtractError, TidingsError
 from crawler.extract import Extraction, clean_article, extract, html_fragment_paragraphs
 from crawler.fetch import Fetched, Fetcher, FetchStats, Validators
+from crawler.language import UNDETERMINED, article_language
 from crawler.profile import DiscoveryModel
 from crawler.rulebook import Document, RuleBook
 from storage import ArticleRecord, MatchRecord, RunStats, SaveOutcome, Store, UnitOfWork
@@ -357,8 +358,12 @@ def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
     rules = source.profile.page_rules(fetched.final_url) if source else None
     if rules is not None and not rules.body:
         rules = None  # a custom source without selectors: the generic path is the plan, not a fallback
-    language = source.language if source else None
-    return extract(html, fetched.final_url, rules, language=language)
+    language = source.language if source and source.language != UNDETERMINED else None
+    extraction = extract(html, fetched.final_url, rules, language=language)
+    if language is None:
+        detected = article_language(html, extraction.article.body)
+        extraction = replace(extraction, article=replace(extraction.article, language=detected))
+    return extraction
 
 
 def _article_from_listing(run: _Run, item: DiscoveredItem) -> Article:

@@ -81,6 +81,9 @@ def test_a_crawl_stores_every_article_once_and_a_second_stores_nothing(harness: 
         alerts_after_first = store.alert_counts()
     assert len(urls) == len(set(urls))
     assert harness.listed_urls() <= {same_article(url) for url in urls}
+    with harness.store() as store:
+        blog_languages = {entry.language for entry in store.list_entries(source_id="blog", limit=None)}
+    assert blog_languages and all(language and language.startswith("en") for language in blog_languages)
     assert alerts_after_first["sent"] > 0 and alerts_after_first["pending"] == 0
 
     harness.replica.clear_log()
