@@ -8,6 +8,7 @@ claim expired is claimed again. Failures retry with exponential backoff and jitt
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -47,17 +48,21 @@ class Dispatcher:
     owner: str = "tidings"
     console: TextIO | None = None
     jitter: Callable[[], float] = random.random
+    claim_lease: float = CLAIM_LEASE_SECONDS  # a process killed mid-send leaves its rows to others after this
+    claim_batch: int = CLAIM_BATCH  # small enough that sending a batch fits in the lease
 
     async def run_once(self, now: datetime | None = None) -> DispatchReport:
-        """Send every alert that is due now; return the counts."""
-        now = now or datetime.now(UTC)
+        """Send every alert that is due (now, or at `now`); return the counts."""
         report = DispatchReport()
         while True:
-            claimed = self.store.claim_alerts(self.owner, now=now, limit=CLAIM_BATCH, lease_seconds=CLAIM_LEASE_SECONDS)
+            moment = now or datetime.now(UTC)
+            claimed = self.store.claim_alerts(
+                self.owner, now=moment, limit=self.claim_batch, lease_seconds=self.claim_lease
+            )
             if not claimed:
                 return report
             for group in _groups(claimed):
-                report = report + await self._deliver(group, now)
+                report = report + await self._deliver(group, moment)
 
     async def _deliver(self, group: Sequence[PendingAlert], now: datetime) -> DispatchReport:
         channel = group[0].channel
@@ -65,7 +70,7 @@ class Dispatcher:
             gone = Delivery(False, f"channel {channel!r} is not configured any more")
             return self._record(group, gone, now, final=True)
         message = _message(group, self._format(channel), self._template(channel))
-        delivery = await asyncio.to_thread(self._send, channel, message)
+        delivery = await asyncio.to_thread(self._send, channel, message, idempotency_key(group))
         return self._record(group, delivery, now, final=False)
 
     def _format(self, channel: str) -> Format:
@@ -77,13 +82,13 @@ class Dispatcher:
     def _template(self, channel: str) -> str | None:
         return None if channel == CONSOLE else self.config.channels[channel].template
 
-    def _send(self, channel: str, message: Message) -> Delivery:
+    def _send(self, channel: str, message: Message, key: str) -> Delivery:
         if channel == CONSOLE:
             stream = self.console or sys.stdout
             stream.write(f"\n{message.title}\n{message.body}\n")
             stream.flush()
             return Delivery(True)
-        return self.notifier.send(self.config.channels[channel].urls, message)
+        return self.notifier.send(self.config.channels[channel].urls, message, key=key)
 
     def _record(
         self, group: Sequence[PendingAlert], delivery: Delivery, now: datetime, *, final: bool
@@ -107,6 +112,24 @@ class Dispatcher:
             return None
         ceiling = min(settings.alert_retry_max, settings.alert_retry_base * 2 ** (attempts - 1))
         return now + timedelta(seconds=ceiling * (0.5 + self.jitter() / 2))
+
+
+def idempotency_key(group: Sequence[PendingAlert]) -> str:
+    """The same key every time this message is (re)sent, so a receiver can drop a repeat.
+
+    Delivery is at least once: a process killed after a channel accepted a message but before it was marked
+    sent sends it again. Webhook receivers see the key as the `X-Tidings-Alert-Id` header.
+
+    >>> from datetime import datetime, UTC
+    >>> alert = PendingAlert(7, 3, "hook", "instant", 1, "ai", "new", [], 1, "t", "u", "cna", "zh", None, "x",
+    ...                      datetime.now(UTC), None)
+    >>> idempotency_key([alert])
+    'tidings-alert-7'
+    """
+    ids = sorted(alert.alert_id for alert in group)
+    if len(ids) == 1:
+        return f"tidings-alert-{ids[0]}"
+    return "tidings-digest-" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
 
 
 def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:

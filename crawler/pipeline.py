@@ -8,6 +8,7 @@ never an exception out of here; only a broken source makes the run `failed`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -19,9 +20,9 @@ from crawler.article import Article
 from crawler.config import Settings, Source
 from crawler.decode import decode_html
 from crawler.discover import DiscoveredItem, PageRequest, page_request, parse_listing
-from crawler.errors import ExtractError, TidingsError
+from crawler.errors import ExtractError, FetchError, TidingsError
 from crawler.extract import Extraction, clean_article, extract, html_fragment_paragraphs
-from crawler.fetch import Fetched, Fetcher, FetchStats, Validators
+from crawler.fetch import ConnectFailed, Fetched, Fetcher, FetchStats, FetchTimeout, HTTPStatusError, Validators
 from crawler.language import UNDETERMINED, article_language
 from crawler.profile import DiscoveryModel
 from crawler.rulebook import Document, RuleBook
@@ -32,6 +33,13 @@ log = logging.getLogger(__name__)
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
 _RECHECK_CAP = 50
+
+
+def _is_transient(exc: FetchError) -> bool:
+    """Worth trying again next run: the network, a timeout, 429 or a server error (not a 404)."""
+    if isinstance(exc, HTTPStatusError):
+        return exc.status == 429 or exc.status >= 500
+    return isinstance(exc, ConnectFailed | FetchTimeout)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,10 @@ class _Run:
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
     listing_failures: int = 0
+    transient_failures: int = 0  # article fetches worth retrying next run (network, 5xx, timeouts)
+    # Listing validators are written only after the listing's articles are stored: a crash in between must make
+    # the next run read the listing again, not get a 304 and lose those articles.
+    listings_read: list[tuple[str, Fetched]] = field(default_factory=list)
     article_failures: int = 0
     articles_tried: int = 0
     degraded: bool = False
@@ -143,6 +155,10 @@ async def run_source(
     run_id = store.start_run(source.id, now=now)
     try:
         await _crawl(run, fetcher, store, rulebook, options)
+    except asyncio.CancelledError:  # cut off by a run timeout or a shutdown: a failure, not a success
+        run.errors.append(f"source {source.id}: run cancelled (time limit or shutdown)")
+        run.listing_failures += 1
+        raise
     except Exception as exc:  # a bug must not take the other sources (or the daemon) down with it
         log.exception("source %s: unexpected error", source.id)
         run.errors.append(f"source {source.id}: unexpected error: {exc!r}")
@@ -159,6 +175,9 @@ async def _crawl(run: _Run, fetcher: Fetcher, store: Store, rulebook: RuleBook, 
         await _take_item(run, item, fetcher, store, rulebook)
     for url in _recheck_due(run, store, options):
         await _take_item(run, DiscoveredItem(url=url), fetcher, store, rulebook)
+    if not run.transient_failures:
+        for key, fetched in run.listings_read:
+            _remember(store, key, fetched, run.now)
 
 
 def _finish(run: _Run, run_id: int, store: Store, options: RunOptions) -> None:
@@ -256,7 +275,7 @@ async def _listing_page(
         run.listing_failures += 1
         run.errors.append(str(exc))
         return None
-    _remember(store, key, fetched, run.now)
+    run.listings_read.append((key, fetched))
     return items
 
 
@@ -323,31 +342,40 @@ def _recheck_due(run: _Run, store: Store, options: RunOptions) -> list[str]:
 async def _take_item(run: _Run, item: DiscoveredItem, fetcher: Fetcher, store: Store, rulebook: RuleBook) -> None:
     run.articles_tried += 1
     try:
-        article = await _article_for(run, item, fetcher, store)
+        article, fetched = await _article_for(run, item, fetcher, store)
+        if article is not None:
+            _save(run, article, store, rulebook)
+    except FetchError as exc:
+        run.transient_failures += _is_transient(exc)
+        _fail(run, str(exc))
+        return
     except TidingsError as exc:
-        run.article_failures += 1
-        run.errors.append(str(exc))
+        _fail(run, str(exc))
         return
     except Exception as exc:  # a malformed page must never stop the source
         log.exception("unexpected error on %s", item.url)
-        run.article_failures += 1
-        run.errors.append(f"{item.url}: unexpected error: {exc!r}")
+        _fail(run, f"{item.url}: unexpected error: {exc!r}")
         return
-    if article is not None:
-        _save(run, article, store, rulebook)
+    if fetched is not None:  # after the article is stored: a crash before this re-fetches it, never loses it
+        _remember(store, item.url, fetched, run.now)
 
 
-async def _article_for(run: _Run, item: DiscoveredItem, fetcher: Fetcher, store: Store) -> Article | None:
+def _fail(run: _Run, error: str) -> None:
+    run.article_failures += 1
+    run.errors.append(error)
+
+
+async def _article_for(
+    run: _Run, item: DiscoveredItem, fetcher: Fetcher, store: Store
+) -> tuple[Article | None, Fetched | None]:
     if item.content_html is not None:
-        return _article_from_listing(run, item)
+        return _article_from_listing(run, item), None
     fetched = await _fetch(run, fetcher, store, PageRequest(item.url), item.url)
     if fetched.not_modified:
-        _remember(store, item.url, fetched, run.now)
-        return None
+        return None, fetched
     extraction = extract_page(fetched, run.source)
     run.degraded = run.degraded or extraction.degraded
-    _remember(store, item.url, fetched, run.now)
-    return extraction.article
+    return extraction.article, fetched
 
 
 def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
@@ -378,8 +406,7 @@ def _article_from_listing(run: _Run, item: DiscoveredItem) -> Article:
 
 def _save(run: _Run, article: Article, store: Store, rulebook: RuleBook) -> None:
     if not article.paragraphs:
-        run.article_failures += 1
-        run.errors.append(f"{article.url}: no article text found on the page")
+        _fail(run, f"{article.url}: no article text found on the page")
         return
     record = _record(run, article)
     with store.unit_of_work() as uow:

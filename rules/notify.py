@@ -22,6 +22,8 @@ _FORMATS = {
     "html": apprise.NotifyFormat.HTML,
 }
 _HTML_SCHEMES = ("mailto", "mailtos")
+_WEBHOOK_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms")
+IDEMPOTENCY_HEADER = "X-Tidings-Alert-Id"
 _MARKDOWN_SCHEMES = (
     "slack", "discord", "tgram", "matrix", "matrixs", "msteams", "ntfy", "ntfys", "mattermost", "rocket",
 )
@@ -60,10 +62,11 @@ class Notifier:
     def __init__(self, timeout: float = 20.0) -> None:
         self.timeout = timeout
 
-    def send(self, urls: Sequence[str], message: Message) -> Delivery:
+    def send(self, urls: Sequence[str], message: Message, *, key: str | None = None) -> Delivery:
+        """Send `message` to every URL; `key` goes to webhook receivers as the `X-Tidings-Alert-Id` header."""
         sender = apprise.Apprise()
         for url in urls:
-            if not sender.add(url):
+            if not sender.add(with_key(url, key)):
                 return Delivery(False, f"invalid apprise URL {redact(url)} (see https://github.com/caronc/apprise/wiki)")
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
             ok = sender.notify(body=message.body, title=message.title, body_format=_FORMATS[message.format])
@@ -71,6 +74,20 @@ class Notifier:
         if ok:
             return Delivery(True)
         return Delivery(False, _last_lines(redact(log_text)) or "apprise reported a failed delivery")
+
+
+def with_key(url: str, key: str | None) -> str:
+    """Add the idempotency header to webhook URLs (apprise's `+Header=value` query syntax).
+
+    >>> with_key("json://127.0.0.1:8080/hook", "tidings-alert-7")
+    'json://127.0.0.1:8080/hook?+X-Tidings-Alert-Id=tidings-alert-7'
+    >>> with_key("slack://T/B/C", "tidings-alert-7")
+    'slack://T/B/C'
+    """
+    scheme = url.split(":", 1)[0].lower()
+    if key is None or scheme not in _WEBHOOK_SCHEMES:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}+{IDEMPOTENCY_HEADER}={key}"
 
 
 def _last_lines(text: str, count: int = 3) -> str:

@@ -1,0 +1,389 @@
+"""`tidings run`: the long-running daemon. APScheduler runs every source at its interval, a dispatcher delivers alerts.
+
+Each source is one job (`max_instances=1`, coalesced, jittered) calling the same `pipeline.run_source()` as
+`tidings crawl`, cut off after `settings.run_timeout`; a source in failure backoff (`next_due_at` in the future) is
+skipped until then. The dispatcher runs every `settings.dispatch_interval` and right after a run that queued
+alerts. SIGTERM/SIGINT: take no new work, let running runs finish for up to `shutdown_grace()`, dispatch once
+more, exit 0. SIGHUP: reload the config; an invalid one is logged and the running one stays.
+
+Several daemons share one PostgreSQL database (source leases and outbox claims make each unit of work one
+process's); on SQLite a second daemon refuses to start (`single_daemon_lock`).
+
+>>> sqlite_file("sqlite:////var/lib/tidings/tidings.db")
+PosixPath('/var/lib/tidings/tidings.db')
+>>> sqlite_file("postgresql+psycopg://tidings@db/tidings") is None
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import random
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent, JobSubmissionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.config import Config, Settings, Source, load_config
+from crawler.crawl import fetch_policy, owner_id
+from crawler.dispatch import CLAIM_BATCH, Dispatcher
+from crawler.errors import TidingsError
+from crawler.fetch import Fetcher
+from crawler.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
+from crawler.pipeline import RunOptions, run_source
+from crawler.rulebook import RuleBook
+from rules.notify import Notifier
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_MAX = 25.0  # below Docker's and systemd's stop timeouts (deploy/ gives 30 s and 45 s)
+STARTUP_SPREAD = 5.0  # first runs are spread over this many seconds
+JITTER_FRACTION = 0.1
+JITTER_MAX = 60.0
+SOURCE_JOB = "source:"
+RESTART_SETTINGS = ("database_url", "health_host", "health_port", "user_agent", "per_host_delay",
+                    "per_host_concurrency", "request_timeout", "max_body_bytes", "allow_private_networks",
+                    "respect_robots", "retries")
+
+
+class DaemonError(TidingsError):
+    """The daemon cannot start (another daemon on the same SQLite file, a port in use, ...)."""
+
+
+def shutdown_grace(settings: Settings) -> float:
+    """How long SIGTERM waits for running source runs: `run_timeout`, at most 25 s.
+
+    >>> shutdown_grace(Settings(run_timeout=600))
+    25.0
+    """
+    return min(settings.run_timeout, SHUTDOWN_GRACE_MAX)
+
+
+def backoff_seconds(interval: float, failures: int, cap: float) -> float:
+    """After the n-th failure in a row wait interval * 2**(n-1), at most `cap` (as the pipeline does).
+
+    >>> backoff_seconds(60, 3, 3600)
+    240.0
+    """
+    return float(min(cap, interval * 2 ** max(0, failures - 1)))
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The database file of a `sqlite:///...` URL; None for other databases and in-memory SQLite."""
+    scheme, _, rest = database_url.partition(":")
+    if not scheme.startswith("sqlite") or not rest.startswith("///"):
+        return None
+    path = rest[3:].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path).expanduser()
+
+
+@contextmanager
+def single_daemon_lock(database_url: str) -> Iterator[None]:
+    """On SQLite, hold an exclusive lock on `<db file>.daemon.lock` for the daemon's life; a second one refuses."""
+    database = sqlite_file(database_url)
+    if database is None:
+        yield
+        return
+    lock_path = Path(f"{database}.daemon.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise DaemonError(
+                f"{lock_path}: another `tidings run` (owner {holder}) already uses the SQLite database {database}; "
+                "stop it first, or set settings.database_url to PostgreSQL to run several daemons"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, owner_id().encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def claim_batch(lease: float, send_timeout: float) -> int:
+    """How many alerts to claim at once so that sending all of them fits in the lease.
+
+    >>> claim_batch(900, 20), claim_batch(5, 20)
+    (45, 1)
+    """
+    return max(1, min(CLAIM_BATCH, int(lease // send_timeout)))
+
+
+class Daemon:
+    """One `tidings run` process: the scheduler, its jobs, the health endpoint, signal handling."""
+
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher, *, config_arg: str | None,
+                 stderr: TextIO = sys.stderr, console: TextIO | None = None) -> None:
+        self.config = config
+        self.rulebook = RuleBook.from_config(config)
+        self.store, self.fetcher, self.config_arg = store, fetcher, config_arg
+        self.stderr, self.console = stderr, console
+        self.owner = owner_id()
+        self.notifier = Notifier()
+        self.metrics = Metrics()
+        self.started_at = datetime.now(UTC)
+        self.heartbeat_at = time.monotonic()
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.running: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+        self._stop = asyncio.Event()
+        self._dispatch_task: asyncio.Task[None] | None = None
+        self._dispatch_again = False
+
+    @property
+    def options(self) -> RunOptions:
+        return RunOptions.from_settings(self.config.settings, owner=self.owner)
+
+    def say(self, line: str) -> None:
+        """Lifecycle lines on stderr, whatever the log level (tests and operators read them)."""
+        self.stderr.write(f"tidings: {line}\n")
+        self.stderr.flush()
+
+    # --- life cycle -------------------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Run until SIGTERM/SIGINT, then shut down gracefully."""
+        self._install_signals()
+        health = self._start_health()
+        self._warn_about_settings(self.config.settings)
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
+        self.scheduler.start()
+        self._schedule_all()
+        self.say(f"running {len(self.config.sources)} sources as {self.owner}")
+        try:
+            await self._stop.wait()
+            await self._shutdown()
+        finally:
+            health.stop()
+
+    def _start_health(self) -> HealthServer:
+        settings = self.config.settings
+        self.metrics.watch_store(self.store)
+        view = HealthView(self.store, self._intervals, lambda: self.heartbeat_at, self.started_at,
+                          grace=settings.run_timeout)
+        try:
+            health = HealthServer(settings.health_host, settings.health_port, view, self.metrics).start()
+        except OSError as exc:
+            raise DaemonError(f"settings.health_port: cannot listen on {settings.health_host}:"
+                              f"{settings.health_port}: {exc.strerror} (pick another port, or 0 for any)") from None
+        self.say(f"health on {health.url}")
+        return health
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop, sig.name)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        if not self._stop.is_set():
+            self.say(f"{reason}: stopping (waiting up to {shutdown_grace(self.config.settings):.0f}s for runs)")
+        self._stop.set()
+
+    async def _shutdown(self) -> None:
+        self.stopping = True
+        self.scheduler.pause()
+        pending = set(self.running)
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=shutdown_grace(self.config.settings))
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self._dispatch_task is not None:
+            await asyncio.gather(self._dispatch_task, return_exceptions=True)
+        await self._dispatch_once()
+        self.scheduler.shutdown(wait=False)
+        self.say("stopped")
+
+    # --- jobs -------------------------------------------------------------------------------------------
+
+    def _schedule_all(self) -> None:
+        for source in self.config.sources.values():
+            self._schedule_source(source)
+        self._schedule_dispatch()
+        self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat",
+                               max_instances=1, coalesce=True, replace_existing=True)
+
+    def _schedule_source(self, source: Source) -> None:
+        interval = source.interval
+        first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, min(interval, STARTUP_SPREAD)))
+        self.scheduler.add_job(
+            self._source_job, IntervalTrigger(seconds=interval, jitter=min(interval * JITTER_FRACTION, JITTER_MAX)),
+            args=[source.id], id=SOURCE_JOB + source.id, name=source.id, max_instances=1, coalesce=True,
+            misfire_grace_time=max(1, int(interval)), next_run_time=first, replace_existing=True,
+        )
+
+    def _schedule_dispatch(self) -> None:
+        self.scheduler.add_job(self._dispatch_job, IntervalTrigger(seconds=self.config.settings.dispatch_interval),
+                               id="dispatch", max_instances=1, coalesce=True, misfire_grace_time=60,
+                               next_run_time=datetime.now(UTC), replace_existing=True)
+
+    async def _heartbeat(self) -> None:
+        self.heartbeat_at = time.monotonic()
+
+    def _intervals(self) -> dict[str, float]:
+        return {source_id: source.interval for source_id, source in self.config.sources.items()}
+
+    def _on_event(self, event: JobEvent) -> None:
+        if not event.job_id.startswith(SOURCE_JOB):
+            return
+        if isinstance(event, JobSubmissionEvent):
+            late = (datetime.now(UTC) - event.scheduled_run_times[-1]).total_seconds()
+            self.metrics.schedule_lag.observe(max(0.0, late))
+        elif event.code == EVENT_JOB_MISSED:
+            self.metrics.schedule_missed.inc()
+
+    async def _source_job(self, source_id: str) -> None:
+        source = self.config.sources.get(source_id)
+        if source is None or self.stopping or self._backing_off(source_id):
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self.running.add(task)
+        try:
+            await self._run(source)
+        finally:
+            self.running.discard(task)
+
+    def _backing_off(self, source_id: str) -> bool:
+        state = self.store.source_state(source_id)
+        due = state.next_due_at if state else None
+        if due is None:
+            return False
+        backing_off = due.replace(tzinfo=due.tzinfo or UTC) > datetime.now(UTC)
+        if backing_off:
+            self.metrics.runs.labels(source_id, "backoff").inc()
+        return backing_off
+
+    async def _run(self, source: Source) -> None:
+        settings, started, now = self.config.settings, time.monotonic(), datetime.now(UTC)
+        try:
+            async with asyncio.timeout(settings.run_timeout):
+                report = await run_source(source, fetcher=self.fetcher, store=self.store, rulebook=self.rulebook,
+                                          options=self.options, now=now)
+        except TimeoutError:
+            self._record_timeout(source, now)
+            return
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+            log.warning("source %s: run cut off by shutdown after %.0fs", source.id, time.monotonic() - started)
+            return
+        self.metrics.record_run(report, time.monotonic() - started)
+        if report.failed:
+            log.warning("source %s failed: %s", source.id, "; ".join(report.errors[:3]))
+        if report.alerts:
+            self.request_dispatch()
+
+    def _record_timeout(self, source: Source, started: datetime) -> None:
+        """A hung run is cut off: a failure, with the same backoff as any other failure."""
+        settings, now = self.config.settings, datetime.now(UTC)
+        state = self.store.source_state(source.id)
+        failures = (state.consecutive_failures if state else 0) + 1
+        error = f"run cut off after settings.run_timeout = {settings.run_timeout:.0f}s"
+        due = now + timedelta(seconds=backoff_seconds(source.interval, failures, settings.source_backoff_max))
+        self.store.record_source_result(source.id, ok=False, error=error, degraded=False, now=now, next_due_at=due)
+        self.metrics.runs.labels(source.id, "timeout").inc()
+        log.error("source %s: %s (started %s); next try after %s", source.id, error, started.isoformat(),
+                  due.isoformat())
+
+    # --- dispatch ---------------------------------------------------------------------------------------
+
+    async def _dispatch_job(self) -> None:
+        self.request_dispatch()
+
+    def request_dispatch(self) -> None:
+        """Deliver due alerts soon; one dispatch at a time, re-run once if asked again meanwhile."""
+        if self._dispatch_task is not None and not self._dispatch_task.done():
+            self._dispatch_again = True
+            return
+        self._dispatch_task = asyncio.get_running_loop().create_task(self._dispatch_loop())
+
+    async def _dispatch_loop(self) -> None:
+        self._dispatch_again = True
+        while self._dispatch_again:
+            self._dispatch_again = False
+            await self._dispatch_once()
+
+    async def _dispatch_once(self) -> None:
+        settings = self.config.settings
+        dispatcher = Dispatcher(self.store, self.config, self.notifier, owner=self.owner, console=self.console,
+                                claim_lease=settings.lease,
+                                claim_batch=claim_batch(settings.lease, self.notifier.timeout))
+        try:
+            report = await dispatcher.run_once()
+        except Exception:  # the database may be away for a moment; the next tick tries again
+            log.exception("dispatcher failed; retrying in %.0fs", settings.dispatch_interval)
+            return
+        self.metrics.alerts_sent.inc(report.sent)
+        self.metrics.alerts_failed.inc(report.failed)
+
+    # --- reload -----------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """SIGHUP: read the config again; keep the running one when the new one is invalid."""
+        try:
+            config = load_config(self.config_arg)
+            rulebook = RuleBook.from_config(config)
+        except TidingsError as exc:
+            log.error("reload failed, the running config stays in effect: %s", exc)
+            self.say(f"reload failed, keeping the running config: {exc}")
+            return
+        self._warn_about_restart(self.config.settings, config.settings)
+        self._warn_about_settings(config.settings)
+        old, self.config, self.rulebook = self.config, config, rulebook
+        added, removed, changed = self._reschedule(old, config)
+        self.say(f"reloaded {config.path or 'the built-in defaults'}: {len(config.sources)} sources "
+                 f"(added: {', '.join(added) or '-'}; removed: {', '.join(removed) or '-'}; "
+                 f"rescheduled: {', '.join(changed) or '-'})")
+
+    def _reschedule(self, old: Config, new: Config) -> tuple[list[str], list[str], list[str]]:
+        removed = sorted(set(old.sources) - set(new.sources))
+        for source_id in removed:
+            self.scheduler.remove_job(SOURCE_JOB + source_id)
+        added = sorted(set(new.sources) - set(old.sources))
+        changed = sorted(source_id for source_id in set(new.sources) & set(old.sources)
+                         if new.sources[source_id].interval != old.sources[source_id].interval)
+        for source_id in added + changed:
+            self._schedule_source(new.sources[source_id])
+        if new.settings.dispatch_interval != old.settings.dispatch_interval:
+            self._schedule_dispatch()
+        return added, removed, changed
+
+    def _warn_about_restart(self, old: Settings, new: Settings) -> None:
+        for key in RESTART_SETTINGS:
+            if getattr(old, key) != getattr(new, key):
+                self.say(f"settings.{key} changed: restart tidings to apply it (the old value stays in effect)")
+
+    def _warn_about_settings(self, settings: Settings) -> None:
+        if settings.lease < settings.run_timeout:
+            self.say(f"warning: settings.lease ({settings.lease:.0f}s) is shorter than settings.run_timeout "
+                     f"({settings.run_timeout:.0f}s): a slow run can lose its lease to another daemon")
+
+
+def run(config_arg: str | None, *, stderr: TextIO = sys.stderr) -> None:
+    """Load the config, take the single-daemon lock (SQLite), open the store, serve until stopped."""
+    config = load_config(config_arg)
+    with single_daemon_lock(config.database_url), Store.open(config.database_url) as store:
+        asyncio.run(_serve(config, store, config_arg, stderr))
+
+
+async def _serve(config: Config, store: Store, config_arg: str | None, stderr: TextIO) -> None:
+    async with Fetcher(fetch_policy(config.settings)) as fetcher:
+        await Daemon(config, store, fetcher, config_arg=config_arg, stderr=stderr).serve()

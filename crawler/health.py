@@ -1,0 +1,269 @@
+"""The daemon's `/healthz` and `/metrics` endpoint, and the health verdict `tidings status` shares.
+
+`/healthz` answers 200 when the scheduler's heartbeat is fresh, the database answers, and every source's last
+success is recent (or the source has not had its chance yet); otherwise 503 with a JSON body naming each problem.
+`/metrics` is the Prometheus text format: counters kept by this process, gauges read from the database on each
+scrape (so with several daemons on PostgreSQL every process reports the shared state).
+
+>>> from datetime import UTC, datetime, timedelta
+>>> now = datetime(2026, 1, 1, tzinfo=UTC)
+>>> stale_sources({"cna": 60.0}, {"cna": now - timedelta(hours=1)}, now=now, started_at=now, grace=30.0)
+['source cna: last success 3600s ago (allowed 210s)']
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from crawler.config import Config
+from crawler.pipeline import RunReport
+from storage import RunRow, SourceState, Store
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_INTERVALS = 3
+HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_MAX_AGE = 6 * HEARTBEAT_SECONDS
+
+
+def allowed_age(interval: float, grace: float) -> float:
+    """How old a source's last success may be before the daemon is unhealthy: 3 intervals plus a grace.
+
+    >>> allowed_age(60.0, 30.0)
+    210.0
+    """
+    return STALE_AFTER_INTERVALS * interval + grace
+
+
+def stale_sources(
+    intervals: Mapping[str, float],
+    last_success: Mapping[str, datetime | None],
+    *,
+    now: datetime,
+    started_at: datetime | None,
+    grace: float,
+) -> list[str]:
+    """One line per source whose last success is too old; `started_at=None` means "no daemon age" (status)."""
+    problems = []
+    for source_id, interval in sorted(intervals.items()):
+        limit = allowed_age(interval, grace)
+        success = last_success.get(source_id)
+        if success is not None:
+            age = (now - success).total_seconds()
+            if age > limit:
+                problems.append(f"source {source_id}: last success {age:.0f}s ago (allowed {limit:.0f}s)")
+        elif started_at is None or (now - started_at).total_seconds() > limit:
+            problems.append(f"source {source_id}: no successful run yet (allowed {limit:.0f}s)")
+    return problems
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """What the endpoint needs to know about the daemon, without knowing the daemon."""
+
+    store: Store
+    intervals: Callable[[], Mapping[str, float]]
+    heartbeat: Callable[[], float]
+    started_at: datetime
+    grace: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    healthy: bool
+    problems: tuple[str, ...]
+
+    def body(self) -> bytes:
+        return json.dumps({"status": "ok" if self.healthy else "unhealthy", "problems": list(self.problems)}).encode()
+
+
+def check(view: HealthView) -> Verdict:
+    """The /healthz verdict: scheduler heartbeat, database, source freshness."""
+    problems = []
+    heartbeat_age = time.monotonic() - view.heartbeat()
+    if heartbeat_age > HEARTBEAT_MAX_AGE:
+        problems.append(f"scheduler: no heartbeat for {heartbeat_age:.0f}s (the event loop is stuck or stopped)")
+    try:
+        states = {state.source_id: state.last_success_at for state in view.store.source_states()}
+    except Exception as exc:  # any driver error means "the database does not answer"
+        problems.append(f"database: {type(exc).__name__}: {exc}".splitlines()[0])
+    else:
+        problems += stale_sources(
+            view.intervals(), states, now=datetime.now(UTC), started_at=view.started_at, grace=view.grace
+        )
+    return Verdict(not problems, tuple(problems))
+
+
+@dataclass
+class Metrics:
+    """This process's counters, and a collector that reads the shared state from the database per scrape."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.runs = Counter("tidings_runs", "Source runs by outcome (ok, failed, timeout, skipped)",
+                            ["source", "outcome"], registry=r)
+        self.requests = Counter("tidings_requests", "HTTP requests made by runs", ["source"], registry=r)
+        self.bytes = Counter("tidings_bytes", "Bytes downloaded by runs", ["source"], registry=r)
+        self.not_modified = Counter("tidings_not_modified", "304 Not Modified answers", ["source"], registry=r)
+        self.new_entries = Counter("tidings_new_entries", "New entries stored", ["source"], registry=r)
+        self.edits = Counter("tidings_edits", "New versions of stored entries", ["source"], registry=r)
+        self.alerts_enqueued = Counter("tidings_alerts_enqueued", "Alerts put in the outbox", ["source"], registry=r)
+        self.alerts_sent = Counter("tidings_alerts_sent", "Alerts delivered by this process", registry=r)
+        self.alerts_failed = Counter("tidings_alerts_failed", "Failed delivery attempts by this process", registry=r)
+        self.run_seconds = Histogram("tidings_run_duration_seconds", "Source run duration", registry=r,
+                                     buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600))
+        self.schedule_lag = Histogram("tidings_schedule_lag_seconds", "Job start minus its scheduled time",
+                                      registry=r, buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60))
+        self.schedule_missed = Counter("tidings_schedule_missed", "Scheduled runs dropped (misfire)", registry=r)
+
+    def record_run(self, report: RunReport, seconds: float) -> None:
+        source = report.source_id
+        outcome = "skipped" if report.skipped else "failed" if report.failed else "ok"
+        self.runs.labels(source, outcome).inc()
+        if report.skipped:
+            return
+        self.run_seconds.observe(seconds)
+        for counter, value in ((self.requests, report.requests), (self.bytes, report.bytes),
+                               (self.not_modified, report.not_modified), (self.new_entries, report.new),
+                               (self.edits, report.edited), (self.alerts_enqueued, report.alerts)):
+            counter.labels(source).inc(value)
+
+    def watch_store(self, store: Store) -> None:
+        self.registry.register(StoreCollector(store))
+
+
+class StoreCollector:
+    """Gauges from the database: alerts per status, per-source last success, failures, degraded."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def describe(self) -> list[Any]:
+        return []  # collected lazily: no database access at registration
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            counts = self.store.alert_counts()
+            states = self.store.source_states()
+        except Exception:  # a scrape must not fail because the database is away; /healthz says so
+            log.warning("metrics: the database did not answer", exc_info=True)
+            return
+        alerts = GaugeMetricFamily("tidings_alerts", "Alerts in the outbox by status", labels=["status"])
+        for status, count in counts.items():
+            alerts.add_metric([status], count)
+        success = GaugeMetricFamily("tidings_source_last_success_timestamp_seconds",
+                                    "Unix time of the source's last successful run", labels=["source"])
+        failures = GaugeMetricFamily("tidings_source_consecutive_failures", "Failed runs in a row", labels=["source"])
+        degraded = GaugeMetricFamily("tidings_source_degraded", "1 when the profile fell back to generic",
+                                     labels=["source"])
+        for state in states:
+            if state.last_success_at is not None:
+                success.add_metric([state.source_id], state.last_success_at.timestamp())
+            failures.add_metric([state.source_id], state.consecutive_failures)
+            degraded.add_metric([state.source_id], float(state.degraded))
+        yield from (alerts, success, failures, degraded)
+
+
+class HealthServer:
+    """`/healthz` and `/metrics` over HTTP in a daemon thread (so a stuck event loop still gets a 503)."""
+
+    def __init__(self, host: str, port: int, view: HealthView, metrics: Metrics) -> None:
+        handler = type("BoundHealthHandler", (_Handler,), {"view": view, "metrics": metrics})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="tidings-health", daemon=True)
+
+    @property
+    def url(self) -> str:
+        address, port = self.httpd.server_address[:2]
+        host = address.decode() if isinstance(address, bytes) else address
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
+    def start(self) -> HealthServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    view: HealthView
+    metrics: Metrics
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("health: " + format, *args)
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz":
+            verdict = check(self.view)
+            self._answer(200 if verdict.healthy else 503, "application/json", verdict.body())
+        elif path == "/metrics":
+            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry))
+        else:
+            self._answer(404, "text/plain; charset=utf-8", b"not found: try /healthz or /metrics\n")
+
+    def _answer(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+# --- `tidings status` ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One configured source as the database sees it."""
+
+    source_id: str
+    interval: float
+    state: SourceState | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `tidings status` prints: sources, the outbox, the last runs, and the health problems."""
+
+    sources: tuple[SourceStatus, ...]
+    alerts: Mapping[str, int]
+    runs: tuple[RunRow, ...]
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(source.problem for source in self.sources if source.problem)
+
+
+def gather_status(config: Config, store: Store, *, now: datetime | None = None, runs: int = 10) -> Status:
+    """The same facts as /healthz and /metrics, read from the database (the daemon may be stopped)."""
+    now = now or datetime.now(UTC)
+    states = {state.source_id: state for state in store.source_states()}
+    grace = config.settings.run_timeout
+    rows = []
+    for source_id, source in config.sources.items():
+        state = states.get(source_id)
+        success = {source_id: state.last_success_at if state else None}
+        problems = stale_sources({source_id: source.interval}, success, now=now, started_at=None, grace=grace)
+        rows.append(SourceStatus(source_id, source.interval, state, problems[0] if problems else None))
+    return Status(tuple(rows), store.alert_counts(), tuple(store.last_runs(runs)))
