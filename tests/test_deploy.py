@@ -1,7 +1,8 @@
 """deploy/ is tested: hadolint, the Compose Specification schema, systemd-analyze, and the example config.
 
-tests/data/compose-spec.json is the Compose Specification JSON schema as shipped in docker-compose 1.29.2
-(compose/config/compose_spec.json, compose-spec/compose-spec of 2021).
+The Compose Specification JSON schema comes from the check-jsonschema package, which ships the current one
+(`check_jsonschema/builtin_schemas/vendor/compose-spec.json`, the same as `check-jsonschema --builtin-schema
+vendor.compose-spec`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -42,8 +45,13 @@ def test_dockerfile_runs_the_daemon_as_non_root_with_a_healthcheck() -> None:
     assert "http://127.0.0.1:8787/healthz" in text and "HEALTHCHECK" in text
 
 
+def compose_schema() -> dict[str, Any]:
+    vendor = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
+    return dict(json.loads(vendor.read_text(encoding="utf-8")))
+
+
 def test_compose_file_validates_against_the_compose_specification() -> None:
-    schema = json.loads((REPO / "tests" / "data" / "compose-spec.json").read_text(encoding="utf-8"))
+    schema = compose_schema()
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(schema).validate(compose)
     services = compose["services"]
@@ -54,7 +62,7 @@ def test_compose_file_validates_against_the_compose_specification() -> None:
 
 
 def test_compose_schema_rejects_a_broken_file() -> None:
-    schema = json.loads((REPO / "tests" / "data" / "compose-spec.json").read_text(encoding="utf-8"))
+    schema = compose_schema()
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(schema).validate(
             {"services": {"tidings": {"depends_on": {"postgres": {"condition": "soon"}}}}}
