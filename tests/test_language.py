@@ -11,7 +11,9 @@ from crawler.language import article_language, declared_language, detect_languag
 CLEAN = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "clean"
 
 
-@pytest.mark.parametrize(("seed", "language"), [("000", "id"), ("001", "id"), ("002", "en"), ("003", "en"), ("004", "en")])
+@pytest.mark.parametrize(
+    ("seed", "language"), [("000", "id"), ("001", "id"), ("002", "en"), ("003", "en"), ("004", "en")]
+)
 def test_the_seed_articles_are_detected_in_their_language(seed: str, language: str) -> None:
     text = next(CLEAN.glob(f"{seed}_*.txt")).read_text(encoding="utf-8")
     assert detect_language(text) == language
