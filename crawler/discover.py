@@ -190,10 +190,15 @@ def _dig(data: Any, path: str) -> Any:
 def _parse_opendata_xml(
     content: bytes, url: str, entry: DiscoveryModel, charset: str | None, tz: str
 ) -> list[DiscoveredItem]:
-    text = decode_text(content, url=url, http_charset=charset).text
-    root = ElementTree.fromstring(_without_declaration(text))
+    root = _xml_root(content, url, charset)
     records = [{column.get("name") or column.tag: column.text or "" for column in data} for data in root]
     return [item for record in records if (item := _record_item(record, url, entry, tz))]
+
+
+def _xml_root(content: bytes, url: str, charset: str | None) -> ElementTree.Element:
+    """Decode (honouring a UTF-16 declaration or BOM) and parse an XML document."""
+    text = decode_text(content, url=url, http_charset=charset).text
+    return ElementTree.fromstring(_without_declaration(text))
 
 
 def _without_declaration(text: str) -> str:
@@ -207,8 +212,7 @@ def _without_declaration(text: str) -> str:
 def _parse_sitemap(
     content: bytes, url: str, entry: DiscoveryModel, charset: str | None, tz: str
 ) -> list[DiscoveredItem]:
-    text = decode_text(content, url=url, http_charset=charset).text
-    root = ElementTree.fromstring(_without_declaration(text))
+    root = _xml_root(content, url, charset)
     items: list[DiscoveredItem] = []
     for node in root:
         loc = _child_text(node, "loc")
