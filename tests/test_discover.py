@@ -118,5 +118,5 @@ def test_broken_listings_raise_an_error_naming_the_url(kind: str, content: bytes
 
 def test_a_json_path_that_is_not_a_list_says_where() -> None:
     api = entry("cna", "api")
-    with pytest.raises(DiscoveryError, match="ResultData.Items"):
+    with pytest.raises(DiscoveryError, match=r"ResultData\.Items"):
         parse_listing(b'{"ResultData": {"Items": {}}}', url="https://x/api", kind="json_api", entry=api)
