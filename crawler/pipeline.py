@@ -318,9 +318,23 @@ def _remember(store: Store, key: str, fetched: Fetched, now: datetime) -> None:
 
 def _new_items(items: Iterable[DiscoveredItem], store: Store) -> list[DiscoveredItem]:
     """Items whose URL is not stored yet; items that carry their full text are always compared."""
-    items = list(items)
+    items = _one_per_article(items)
     known = store.known_urls(canonical_url(item.url) for item in items if item.content_html is None)
     return [item for item in items if item.content_html is not None or canonical_url(item.url) not in known]
+
+
+def _one_per_article(items: Iterable[DiscoveredItem]) -> list[DiscoveredItem]:
+    """One item per canonical URL, in first-seen order, preferring the one that carries its text.
+
+    A feed and a list API (or an export and a list page) often name the same article; reading it twice would
+    fetch it twice and, when the two texts differ, store a false edit.
+    """
+    chosen: dict[str, DiscoveredItem] = {}
+    for item in items:
+        key = canonical_url(item.url)
+        if key not in chosen or (chosen[key].content_html is None and item.content_html is not None):
+            chosen[key] = item
+    return list(chosen.values())
 
 
 def _recheck_due(run: _Run, store: Store, options: RunOptions) -> list[str]:

@@ -245,3 +245,14 @@ def test_a_redesigned_site_falls_back_to_the_generic_extractor_and_is_reported_d
     assert entries and all("Enditem" not in e.text and "We value your privacy" not in e.text for e in entries)
     listed = many.tidings("sources", "list")
     assert "degraded" in next(line for line in listed.stdout.splitlines() if line.strip().startswith("focustaiwan"))
+
+
+def test_an_article_listed_by_two_discovery_entries_is_read_once_and_never_a_false_edit(many: Harness) -> None:
+    result = many.tidings("crawl", "mofa-en", "--backfill", "200")  # the exports and the list page overlap
+    assert result.exit_code == 0, result.stderr
+    assert "0 edited" in result.stdout
+    with many.store() as store:
+        entries = store.list_entries(source_id="mofa-en", limit=None)
+    assert entries and all(entry.version_count == 1 for entry in entries)
+    fetched = [e["path"] for e in many.replica.log() if "News_Content.aspx" in e["path"]]
+    assert len(fetched) == len(set(fetched))
