@@ -31,7 +31,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent, JobSubmissionEvent
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -49,7 +55,8 @@ from storage import Store
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_MAX = 25.0  # below Docker's and systemd's stop timeouts (deploy/ gives 30 s and 45 s)
-STARTUP_SPREAD = 5.0  # first runs are spread over this many seconds
+STARTUP_SPREAD = 5.0  # first runs are spread over at least this many seconds ...
+STARTUP_PER_SOURCE = 0.25  # ... and this much per source (up to the interval): no thundering herd at start
 JITTER_FRACTION = 0.1
 JITTER_MAX = 60.0
 SOURCE_JOB = "source:"
@@ -161,7 +168,7 @@ class Daemon:
         self._install_signals()
         health = self._start_health()
         self._warn_about_settings(self.config.settings)
-        self.scheduler.add_listener(self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.scheduler.start()
         self._schedule_all()
         self.say(f"running {len(self.config.sources)} sources as {self.owner}")
@@ -221,9 +228,13 @@ class Daemon:
 
     def _schedule_source(self, source: Source) -> None:
         interval = source.interval
-        first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, min(interval, STARTUP_SPREAD)))
+        spread = min(interval, max(STARTUP_SPREAD, STARTUP_PER_SOURCE * len(self.config.sources)))
+        first = datetime.now(UTC) + timedelta(seconds=random.uniform(0, spread))
+        jitter = min(interval * JITTER_FRACTION, JITTER_MAX)
+        # APScheduler 3 only adds jitter, and counts the next run from the jittered one: take half of it off
+        # the period so that a source configured at 60 s is polled every 60 s on average, not 63 s.
         self.scheduler.add_job(
-            self._source_job, IntervalTrigger(seconds=interval, jitter=min(interval * JITTER_FRACTION, JITTER_MAX)),
+            self._source_job, IntervalTrigger(seconds=interval - jitter / 2, jitter=jitter),
             args=[source.id], id=SOURCE_JOB + source.id, name=source.id, max_instances=1, coalesce=True,
             misfire_grace_time=max(1, int(interval)), next_run_time=first, replace_existing=True,
         )
@@ -245,7 +256,7 @@ class Daemon:
         if isinstance(event, JobSubmissionEvent):
             late = (datetime.now(UTC) - event.scheduled_run_times[-1]).total_seconds()
             self.metrics.schedule_lag.observe(max(0.0, late))
-        elif event.code == EVENT_JOB_MISSED:
+        elif event.code in (EVENT_JOB_MISSED, EVENT_JOB_MAX_INSTANCES):  # too late, or the last run still going
             self.metrics.schedule_missed.inc()
 
     async def _source_job(self, source_id: str) -> None:

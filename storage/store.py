@@ -8,10 +8,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Connection,
     Engine,
@@ -19,6 +17,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     or_,
     select,
     update,
@@ -32,6 +31,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from storage import dedup
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 from storage.errors import InvalidValueError, StoreOpenError, UnknownRowError
 from storage.records import (
     AlertRow,
@@ -53,10 +55,13 @@ ALERT_STATUSES = ("pending", "sending", "sent", "dead")
 ALERT_MODES = ("instant", "digest")
 HEALTH_STATES = ("failing", "recovered")
 _CHUNK = 500
+SCHEMA_REVISION = "0001"  # the head of storage/migrations/versions; a test keeps the two equal
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     """An Alembic config built in code (no alembic.ini); ``connection`` is used by env.py when given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -392,11 +397,25 @@ class Store:
         return store
 
     def upgrade(self) -> None:
-        """Run the Alembic migrations to head (serialised across processes)."""
+        """Run the Alembic migrations to head (serialised across processes).
+
+        A database already at SCHEMA_REVISION costs one query: Alembic is not even imported then.
+        """
+        if self.schema_revision() == SCHEMA_REVISION:
+            return
+        from alembic import command
+
         with self._engine.begin() as conn:
             if self.dialect == "postgresql":
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7361626)")  # concurrent daemons starting
             command.upgrade(alembic_config(conn), "head")
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at, or None for an empty database."""
+        with self._engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     def close(self) -> None:
         """Release all connections."""

@@ -361,3 +361,19 @@ def test_retry_skips_alerts_being_sent(src: Store) -> None:
     [claimed] = src.claim_alerts("w", now=NOW, limit=1, lease_seconds=60)
     assert src.retry_alerts(now=NOW, alert_ids=[claimed.alert_id]) == 0
     assert src.retry_alerts(now=NOW + timedelta(minutes=2), alert_ids=[claimed.alert_id]) == 1
+
+
+def test_the_schema_revision_constant_is_the_migrations_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.store import SCHEMA_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [SCHEMA_REVISION]
+
+
+def test_an_up_to_date_database_is_not_migrated_again(store) -> None:
+    from storage.store import SCHEMA_REVISION
+
+    assert store.schema_revision() == SCHEMA_REVISION
+    store.upgrade()  # a no-op: one query
+    assert store.schema_revision() == SCHEMA_REVISION
