@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
 _RECHECK_CAP = 50
+# Articles of one run in flight at once; the fetcher's per-host limits still decide what a host sees.
+ARTICLES_AT_ONCE = 8
 
 
 def _is_transient(exc: FetchError) -> bool:
@@ -171,10 +173,15 @@ async def run_source(
 async def _crawl(run: _Run, fetcher: Fetcher, store: Store, rulebook: RuleBook, options: RunOptions) -> None:
     items = await _discover(run, fetcher, store, options.backfill)
     limit = options.backfill or run.source.max_articles
-    for item in _new_items(items, store)[:limit]:
-        await _take_item(run, item, fetcher, store, rulebook)
-    for url in _recheck_due(run, store, options):
-        await _take_item(run, DiscoveredItem(url=url), fetcher, store, rulebook)
+    rechecks = [DiscoveredItem(url=url) for url in _recheck_due(run, store, options)]
+    candidates = _new_items(items, store)[:limit] + rechecks
+    gate = asyncio.Semaphore(ARTICLES_AT_ONCE)
+
+    async def take(item: DiscoveredItem) -> None:
+        async with gate:
+            await _take_item(run, item, fetcher, store, rulebook)
+
+    await asyncio.gather(*(take(item) for item in candidates))
     if not run.transient_failures:
         for key, fetched in run.listings_read:
             _remember(store, key, fetched, run.now)
