@@ -32,7 +32,7 @@ import stamina
 from crawler.contentcoding import BodyLimitExceeded, CorruptEncoding, UnsupportedEncoding, read_decoded
 from crawler.errors import FetchError
 from crawler.politeness import HostGate, Sleep, parse_retry_after
-from crawler.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token
+from crawler.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token, robots_url
 from crawler.urlsafety import (
     ResolveFailed,
     Resolver,
@@ -440,12 +440,19 @@ class Fetcher:
         if not self.policy.respect_robots:
             return
         rules = await self._robots.rules_for(url)
-        if not rules.allows(url, self._agent):
+        if rules.allows(url, self._agent):
+            return
+        if rules.is_error_verdict:  # RFC 9309: an unreachable or failing robots.txt means "disallow all"
             raise RobotsDisallowed(
                 url,
-                f"the site's robots.txt disallows this path for user agent {self._agent!r}; "
-                "drop the URL from the source, or ask the site owner for access",
+                f"the site's robots.txt ({robots_url(url)}) could not be read (unreachable or a server error), "
+                "which per RFC 9309 means no crawling for now; it is tried again within 10 minutes",
             )
+        raise RobotsDisallowed(
+            url,
+            f"the site's robots.txt disallows this path for user agent {self._agent!r}; "
+            "drop the URL from the source, or ask the site owner for access",
+        )
 
     async def _load_robots(self, url: str) -> RobotsAnswer:
         """Fetch robots.txt (following up to max(5, max_redirects) checked redirects) for the cache."""

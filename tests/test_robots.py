@@ -76,7 +76,7 @@ def test_wildcard_and_end_anchor_patterns(url: str, allowed: bool) -> None:
 async def test_server_error_disallows_everything(server: FaultServer) -> None:
     server.route("/robots.txt", status(503))
     async with Fetcher(POLICY) as fetcher:
-        with pytest.raises(RobotsDisallowed):
+        with pytest.raises(RobotsDisallowed, match="could not be read"):
             await fetcher.fetch(server.url("/"))
     assert server.requests_to("/") == []
 
@@ -85,7 +85,7 @@ async def test_unreachable_robots_disallows_everything() -> None:
     with FaultServer() as server:
         url = server.url("/")
     async with Fetcher(POLICY) as fetcher:  # the server is gone: connection refused
-        with pytest.raises(RobotsDisallowed):
+        with pytest.raises(RobotsDisallowed, match="could not be read"):
             await fetcher.fetch(url)
 
 
