@@ -45,12 +45,16 @@ def soak(minutes: float, sources: int, interval: float) -> None:
         daemon = Daemon(config, Path(tmp) / "daemon.log")
         daemon.health_url()
         start_rss = peak = rss_kib(daemon.proc.pid)
+        by_minute: list[int] = []  # RSS at the end of each minute: flat memory shows as a flat line
         started = time.monotonic()
         sites = cycle(("focustaiwan", "cna", "mofa-en", "blog"))
         while time.monotonic() - started < minutes * 60:
             time.sleep(5)
             replica.publish(next(sites), topic="ai")
-            peak = max(peak, rss_kib(daemon.proc.pid))
+            rss = rss_kib(daemon.proc.pid)
+            peak = max(peak, rss)
+            if time.monotonic() - started >= 60 * (len(by_minute) + 1):
+                by_minute.append(rss)
         end_rss = rss_kib(daemon.proc.pid)
         text = daemon.get("/metrics")[1]
         health = daemon.get("/healthz")[0]
@@ -61,6 +65,7 @@ def soak(minutes: float, sources: int, interval: float) -> None:
             ("minutes", f"{minutes:g}"), ("sources", str(sources)), ("interval (s)", f"{interval:g}"),
             ("RSS start (MiB)", f"{start_rss / 1024:.1f}"), ("RSS peak (MiB)", f"{peak / 1024:.1f}"),
             ("RSS end (MiB)", f"{end_rss / 1024:.1f}"),
+            ("RSS by minute (MiB)", " ".join(f"{kib / 1024:.0f}" for kib in by_minute)),
             ("runs done", f"{metric(text, 'tidings_runs_total'):.0f}"),
             ("runs scheduled", f"{submitted:.0f}"),
             (f"late schedules (> {LATE_SECONDS:g}s)", f"{submitted - on_time:.0f}"),
