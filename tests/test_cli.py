@@ -58,17 +58,36 @@ def test_init_writes_an_example_that_loads_and_refuses_to_overwrite(cli: CliRunn
     assert again.exit_code != 0 and "--force" in again.output
 
 
-def test_check_prints_the_article_and_with_v_the_fetch(cli: CliRunner, tmp_path: Path) -> None:
+SEED_SOURCES = {"000": "nspp-id", "001": "nspp-id", "002": "moda-en", "003": None, "004": "focustaiwan"}
+
+
+@pytest.fixture(scope="module")
+def seeds_replica() -> Iterator[ReplicaServer]:
     with ReplicaServer(port=0, articles=3) as replica:
-        config = tmp_path / "t.toml"
-        config.write_text(f'[sources.focustaiwan]\nbase_url = "{replica.base_url}/focustaiwan.tw/"\n'
-                          'allow_hosts = ["127.0.0.1"]\n', encoding="utf-8")
-        url = replica.seeds()["004"]
-        result = cli.invoke(main, ["-c", str(config), "check", url, "-v"])
+        yield replica
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_SOURCES))
+def test_check_prints_each_seed_exactly_and_with_v_the_fetch(
+    cli: CliRunner, tmp_path: Path, seeds_replica: ReplicaServer, seed: str
+) -> None:
+    base = seeds_replica.base_url
+    config = tmp_path / "t.toml"
+    config.write_text(
+        f'[sources.focustaiwan]\nbase_url = "{base}/focustaiwan.tw/"\nallow_hosts = ["127.0.0.1"]\n'
+        f'[sources.nspp-id]\nbase_url = "{base}/nspp.mofa.gov.tw/nsppid/"\nallow_hosts = ["127.0.0.1"]\n'
+        f'[sources.moda-en]\nbase_url = "{base}/moda.gov.tw/"\nallow_hosts = ["127.0.0.1"]\n'
+        '[settings]\nallow_private_networks = true\n',  # 003 has no source: the generic path
+        encoding="utf-8",
+    )
+    source = SEED_SOURCES[seed]
+    args = ["-c", str(config), "check", seeds_replica.seeds()[seed], "-v", *(["--source", source] if source else [])]
+    result = cli.invoke(main, args)
     assert result.exit_code == 0, result.output
-    clean = next((ROOT.parent / "shared" / "seeds" / "clean").glob("004_*.txt")).read_text(encoding="utf-8")
-    assert result.stdout.splitlines() == clean.splitlines()
-    for detail in ("status: 200", "bytes:", "etag:", "source: focustaiwan", "method: profile"):
+    clean = next((ROOT.parent / "shared" / "seeds" / "clean").glob(f"{seed}_*.txt")).read_text(encoding="utf-8")
+    assert result.stdout == clean
+    method = "profile" if source else "generic"
+    for detail in ("status: 200", "bytes:", "etag:", f"method: {method}"):
         assert detail in result.stderr
 
 
