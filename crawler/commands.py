@@ -14,7 +14,7 @@ from typing import Any
 from rich.progress import Progress
 
 from crawler.config import Config, Source
-from crawler.crawl import CrawlSummary, fetch_policy
+from crawler.crawl import CrawlSummary, fetch_policy, select_sources
 from crawler.extract import Extraction
 from crawler.fetch import Fetched, Fetcher
 from crawler.pipeline import RunReport, extract_page
@@ -54,8 +54,6 @@ def source_for_url(config: Config, url: str) -> Source | None:
 
 async def check(config: Config, url: str, source_id: str | None) -> CheckResult:
     """Fetch and extract one page without touching the store."""
-    from crawler.crawl import select_sources
-
     source = select_sources(config, [source_id])[0] if source_id else source_for_url(config, url)
     started = time.perf_counter()
     allowed = source.allow_hosts if source else frozenset()

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urljoin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -189,8 +190,6 @@ class Source:
 
     def discovery_url(self, entry: DiscoveryModel) -> str:
         """The entry's URL: the user's override by name, else the profile's, resolved against `base_url`."""
-        from urllib.parse import urljoin
-
         return self.urls.get(entry.name) or urljoin(self.base_url, entry.url)
 
 
@@ -391,8 +390,9 @@ def _check_references(
             raise ConfigError(f"{origin}: settings.admin_channels: unknown channel {channel!r}")
     for source_id, source in sources.items():
         for host in source.allow_hosts:
-            if "/" in host or (":" in host.strip("[]").rstrip("0123456789") and not host.startswith("[")):
-                raise ConfigError(f"{origin}: sources.{source_id}.allow_hosts: {host!r} is not a host name")
+            if any(char in host for char in "/@ ") or host.count(":") == 1:  # a scheme, path, login or port
+                raise ConfigError(f"{origin}: sources.{source_id}.allow_hosts: {host!r} is not a host name "
+                                  "(write only the name or address, e.g. 127.0.0.1 or example.org)")
 
 
 def rule_channels(rule: RuleConfig, config: Config) -> tuple[str, ...]:

@@ -17,7 +17,6 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 ROC_OFFSET = 1911
 
 

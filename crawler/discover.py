@@ -23,8 +23,6 @@ from crawler.decode import decode_html, decode_text
 from crawler.errors import DiscoveryError
 from crawler.profile import DiscoveryModel
 
-_FEED_KINDS = {"rss"}
-
 
 @dataclass(frozen=True)
 class DiscoveredItem:
@@ -228,10 +226,6 @@ def _child_text(node: ElementTree.Element, name: str) -> str:
         if child.tag.rsplit("}", 1)[-1] == name:
             return (child.text or "").strip()
     return ""
-
-
-def is_sitemap_index(content: bytes) -> bool:
-    return b"<sitemapindex" in content[:2048]
 
 
 def _clean(value: Any) -> str | None:

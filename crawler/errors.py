@@ -14,14 +14,6 @@ class ConfigError(TidingsError):
     """The config file (or a profile) is invalid. The message names the file and key path."""
 
 
-class SourceError(TidingsError):
-    """A source could not be run. Carries the source id."""
-
-    def __init__(self, source_id: str, message: str) -> None:
-        super().__init__(f"source {source_id!r}: {message}")
-        self.source_id = source_id
-
-
 class FetchError(TidingsError):
     """A URL could not be fetched. Carries the URL."""
 

@@ -348,13 +348,12 @@ def _recheck_due(run: _Run, store: Store, options: RunOptions) -> list[str]:
     """Stored pages of this source, recent enough to be edited, not checked for `edit_recheck` seconds."""
     if options.backfill:
         return []
-    since = run.now - timedelta(seconds=options.edit_window)
-    due = []
-    for entry in store.list_entries(source_id=run.source.id, since=since, limit=_RECHECK_CAP):
-        state = store.get_http_state(entry.url)
-        if state is not None and state.fetched_at <= run.now - timedelta(seconds=options.edit_recheck):
-            due.append(entry.url)
-    return due
+    return store.recheck_due(
+        run.source.id,
+        since=run.now - timedelta(seconds=options.edit_window),
+        checked_before=run.now - timedelta(seconds=options.edit_recheck),
+        limit=_RECHECK_CAP,
+    )
 
 
 # --- articles --------------------------------------------------------------------------------------------

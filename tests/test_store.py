@@ -377,3 +377,21 @@ def test_an_up_to_date_database_is_not_migrated_again(store) -> None:
     assert store.schema_revision() == SCHEMA_REVISION
     store.upgrade()  # a no-op: one query
     assert store.schema_revision() == SCHEMA_REVISION
+
+
+def test_recheck_due_lists_recent_pages_not_fetched_since(store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage import ArticleRecord
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    store.ensure_source("cna", kind="cna", settings_hash="x")
+    for index, fetched in enumerate((now - timedelta(hours=7), now - timedelta(minutes=5))):
+        url = f"https://www.cna.com.tw/news/a/{index}.aspx"
+        with store.unit_of_work() as uow:
+            uow.save_article(ArticleRecord(source_id="cna", url=url, canonical_url=url, title=f"t{index}",
+                                           text=f"t{index}\nbody {index}\n", fetched_at=now), now=now)
+        store.put_http_state(url, etag=None, last_modified=None, body_hash=None, status=200, fetched_at=fetched)
+    due = store.recheck_due("cna", since=now - timedelta(days=7), checked_before=now - timedelta(hours=6), limit=50)
+    assert due == ["https://www.cna.com.tw/news/a/0.aspx"]
+    assert store.recheck_due("cna", since=now + timedelta(days=1), checked_before=now, limit=50) == []
