@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
-from crawler.profile import (
+from crawler.extract.profile import (
     ArticleModel,
     DiscoveryModel,
     Profile,
@@ -354,7 +354,7 @@ def _custom_profile(source_id: str, cfg: SourceConfig, origin: str) -> Profile:
     data = {
         "id": re.sub(r"[^a-z0-9_-]", "-", source_id.lower()),
         "name": cfg.name or source_id,
-        "language": cfg.language or "und",  # detected per article (crawler.language)
+        "language": cfg.language or "und",  # detected per article (crawler.extract.language)
         "timezone": cfg.timezone or "UTC",
         "base_url": base_url,
         "discover": discover,

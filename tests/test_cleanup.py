@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.cleanup import clean_article, clean_paragraphs, drop_repeats, fold
-from crawler.profile import PageRules, builtin_profiles
+from crawler.extract.cleanup import clean_article, clean_paragraphs, drop_repeats, fold
+from crawler.extract.profile import PageRules, builtin_profiles
 
 UNIVERSAL_BOILERPLATE = [
     "Skip to main content",
@@ -128,7 +128,7 @@ def test_mofa_zh_metadata_lines_go() -> None:
 
 
 def test_the_roc_date_in_a_ccms_metadata_block() -> None:
-    from crawler.extract import extract
+    from crawler.extract.page import extract
 
     rules = builtin_profiles()["mofa-zh"].page_rules("https://www.mofa.gov.tw/News_Content.aspx?n=95&s=1")
     page = (

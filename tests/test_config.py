@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.commands import example_config
+from crawler.cli.commands import example_config
 from crawler.config import CONSOLE, load_config, parse_duration
 from crawler.errors import ConfigError
-from crawler.profile import builtin_profiles
+from crawler.extract.profile import builtin_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -30,11 +30,11 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
-from crawler.cliutil import console
+from crawler.cli.context import console
 from crawler.config import Settings
-from crawler.daemon import claim_batch, shutdown_grace, single_daemon_lock, sqlite_file
+from crawler.drivers.daemon import claim_batch, shutdown_grace, single_daemon_lock, sqlite_file
+from crawler.drivers.health import allowed_age, stale_sources
 from crawler.errors import TidingsError
-from crawler.health import allowed_age, stale_sources
 from storage import Store
 from tests.conftest import PG_ENV
 from tests.sites import ReplicaServer
@@ -301,7 +301,7 @@ def test_status_prints_sources_alerts_and_runs(tmp_path: Path, store: Store, mon
     from datetime import UTC, datetime
 
     from crawler.config import load_config
-    from crawler.pipeline import settings_hash
+    from crawler.pipeline.run import settings_hash
 
     config_path = write_config(tmp_path / "t.toml", replica="http://127.0.0.1:9", database_url=store.url,
                                hook="json://127.0.0.1:9/x", interval=60)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
+from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
 
 CASES = [
     ("2026/3/28 下午 04:32:00", (), "2026-03-28T16:32+08:00"),

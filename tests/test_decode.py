@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.decode import DecodeError, decode_html, decode_text, normalise_charset
+from crawler.extract.decode import DecodeError, decode_html, decode_text, normalise_charset
 
 URL = "https://example.test/a"
 TRADITIONAL = "中華民國外交部今天宣布與友邦加強合作，推動數位外交與人工智慧產業鏈，深化新南向政策。"

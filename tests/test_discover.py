@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawler.discover import DiscoveredItem, page_request, parse_listing
+from crawler.discover.listings import DiscoveredItem, page_request, parse_listing
 from crawler.errors import DiscoveryError
-from crawler.profile import DiscoveryModel, builtin_profiles
+from crawler.extract.profile import DiscoveryModel, builtin_profiles
 from tests.sites import ReplicaServer
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "taiwan-text"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from crawler.config import Config, load_config
-from crawler.dispatch import Dispatcher
+from crawler.drivers.dispatch import Dispatcher
 from rules.notify import Notifier
 from storage import ArticleRecord, MatchRecord, Store
 

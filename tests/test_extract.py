@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawler.decode import decode_html
-from crawler.extract import NotAnArticle, extract, html_fragment_paragraphs
-from crawler.profile import PageRules, builtin_profiles
+from crawler.extract.decode import decode_html
+from crawler.extract.page import NotAnArticle, extract, html_fragment_paragraphs
+from crawler.extract.profile import PageRules, builtin_profiles
 
 CNA_REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cna-real"
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"

@@ -16,7 +16,7 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 import zstandard
 
-from crawler.fetch import (
+from crawler.fetch.client import (
     BodyTooLarge,
     ConnectFailed,
     Fetcher,

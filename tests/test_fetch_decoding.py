@@ -13,9 +13,9 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.contentcoding import CorruptEncoding, DecoderChain, UnsupportedEncoding
 from crawler.errors import FetchError
-from crawler.fetch import Fetcher, FetchPolicy
+from crawler.fetch.client import Fetcher, FetchPolicy
+from crawler.fetch.contentcoding import CorruptEncoding, DecoderChain, UnsupportedEncoding
 from tests.faults import FaultServer, ok
 
 ENCODERS: dict[str, Callable[[bytes], bytes]] = {

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from crawler.fetch import Fetcher, FetchPolicy
-from crawler.politeness import HostGate
+from crawler.fetch.client import Fetcher, FetchPolicy
+from crawler.fetch.politeness import HostGate
 from tests.faults import FaultServer, Request, slow_headers
 
 POLICY = FetchPolicy(allow_private_networks=True, respect_robots=False, per_host_delay=0.3, retries=0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract import extract
-from crawler.generic import extract_generic, metadata_published, page_title
+from crawler.extract.generic import extract_generic, metadata_published, page_title
+from crawler.extract.page import extract
 
 BODY = "".join(
     f"<p>Paragraph {i}. Senior representatives from Taiwan and the United States convened for a strategic "

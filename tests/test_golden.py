@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawler.decode import decode_html
-from crawler.extract import extract
-from crawler.profile import PageRules, builtin_profiles
+from crawler.extract.decode import decode_html
+from crawler.extract.page import extract
+from crawler.extract.profile import PageRules, builtin_profiles
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "clean"
 SEED_PROFILES = {"000": "nspp-id", "001": "nspp-id", "002": "moda-en", "003": None, "004": "focustaiwan"}

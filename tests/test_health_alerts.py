@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.config import load_config
-from crawler.crawl import fetch_policy
-from crawler.fetch import Fetcher
-from crawler.pipeline import RunOptions, run_source
-from crawler.rulebook import RuleBook
+from crawler.drivers.crawl import fetch_policy
+from crawler.fetch.client import Fetcher
+from crawler.pipeline.rulebook import RuleBook
+from crawler.pipeline.run import RunOptions, run_source
 from storage import Store
 from tests.sites import ReplicaServer
 

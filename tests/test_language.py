@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.language import article_language, declared_language, detect_language
+from crawler.extract.language import article_language, declared_language, detect_language
 
 CLEAN = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "clean"
 

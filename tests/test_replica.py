@@ -7,17 +7,16 @@ import time
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from crawler.extract.profile import PROFILE_DIR as PROFILES
 from tests.sites import ReplicaServer
 from tests.sites.corpus import SEEDS
 
-PROFILES = Path(__file__).resolve().parents[1] / "crawler" / "profiles"
 SITES = ["mofa-en", "mofa-zh", "nspp-zh", "nspp-en", "nspp-id", "moda-en", "moda-zh", "focustaiwan", "cna", "blog"]
 needs_seeds = pytest.mark.skipif(not (SEEDS / "clean").is_dir(), reason="../shared/seeds is absent")
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from crawler.fetch import Fetcher, FetchPolicy, FetchStats, HTTPStatusError, RobotsDisallowed
-from crawler.robots import RobotsAnswer, RobotsRules, robots_url
+from crawler.fetch.client import Fetcher, FetchPolicy, FetchStats, HTTPStatusError, RobotsDisallowed
+from crawler.fetch.robots import RobotsAnswer, RobotsRules, robots_url
 from tests.faults import FaultServer, ok, redirect, status
 
 POLICY = FetchPolicy(allow_private_networks=True, per_host_delay=0.0, retries=0, robots_ttl=3600)

@@ -8,8 +8,8 @@ import re
 import httpx
 import pytest
 
-from crawler.fetch import ConnectFailed, Fetcher, FetchPolicy, UnsafeURL
-from crawler.urlsafety import is_forbidden_address, literal_address
+from crawler.fetch.client import ConnectFailed, Fetcher, FetchPolicy, UnsafeURL
+from crawler.fetch.urlsafety import is_forbidden_address, literal_address
 
 SAFE_DEFAULTS = FetchPolicy(per_host_delay=0.0, respect_robots=False, retries=0)
 

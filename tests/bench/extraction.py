@@ -23,8 +23,8 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.decode import REPLACEMENT, DecodeError, decode_html
-from crawler.extract import ExtractError, extract
+from crawler.extract.decode import REPLACEMENT, DecodeError, decode_html
+from crawler.extract.page import ExtractError, extract
 
 CORPUS = Path(os.environ.get("TIDINGS_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
 SEEDS = CORPUS.parent / "seeds"

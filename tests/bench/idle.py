@@ -50,7 +50,7 @@ REPLICA_TOML = ROOT / "tests" / "sites" / "replica.toml"
 POLL_ONLY = textwrap.dedent("""
     import asyncio, json, sys, time
     from crawler.config import load_config
-    from crawler.crawl import crawl
+    from crawler.drivers.crawl import crawl
     from storage import Store
     config = load_config(sys.argv[1])
     with Store.open(config.database_url) as store:
@@ -63,7 +63,7 @@ POLL_ONLY = textwrap.dedent("""
 def urlwatch_jobs(base_url: str) -> list[dict[str, Any]]:
     """One urlwatch job per URL tidings polls when not backfilling (first page of every discovery entry)."""
     from crawler.config import load_config
-    from crawler.discover import page_request
+    from crawler.discover.listings import page_request
 
     os.environ["TIDINGS_REPLICA_URL"] = base_url
     config = load_config(str(REPLICA_TOML))

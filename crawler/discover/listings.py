@@ -18,10 +18,10 @@ from xml.etree import ElementTree
 import feedparser
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from crawler.dates import ArticleDate, parse_date
-from crawler.decode import decode_html, decode_text
 from crawler.errors import DiscoveryError
-from crawler.profile import DiscoveryModel
+from crawler.extract.dates import ArticleDate, parse_date
+from crawler.extract.decode import decode_html, decode_text
+from crawler.extract.profile import DiscoveryModel
 
 
 @dataclass(frozen=True)

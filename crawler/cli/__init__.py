@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from crawler import commands
-from crawler.cli_alerts import alerts_group, notify_group, rules_group
-from crawler.cli_daemon import run_command, status_command
-from crawler.cliutil import Context, TidingsGroup, console, errors, pass_context, since_option
-from crawler.crawl import CrawlSummary, crawl, select_sources
-from crawler.pipeline import RunReport
+from crawler.cli import commands
+from crawler.cli.alerts import alerts_group, notify_group, rules_group
+from crawler.cli.context import Context, TidingsGroup, console, errors, pass_context, since_option
+from crawler.cli.daemon import run_command, status_command
+from crawler.drivers.crawl import CrawlSummary, crawl, select_sources
+from crawler.pipeline.run import RunReport
 from storage import Store
 
 

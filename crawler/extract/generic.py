@@ -14,8 +14,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.blocks import trafilatura_paragraphs
-from crawler.dates import ArticleDate, parse_date
+from crawler.extract.blocks import trafilatura_paragraphs
+from crawler.extract.dates import ArticleDate, parse_date
 
 PUBLISHED_META = (
     'meta[property="article:published_time"]',

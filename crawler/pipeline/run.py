@@ -16,16 +16,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from crawler.article import Article
 from crawler.config import Settings, Source
-from crawler.decode import decode_html
-from crawler.discover import DiscoveredItem, PageRequest, page_request, parse_listing
+from crawler.discover.listings import DiscoveredItem, PageRequest, page_request, parse_listing
 from crawler.errors import ExtractError, FetchError, TidingsError
-from crawler.extract import Extraction, clean_article, extract, html_fragment_paragraphs
-from crawler.fetch import ConnectFailed, Fetched, Fetcher, FetchStats, FetchTimeout, HTTPStatusError, Validators
-from crawler.language import UNDETERMINED, article_language
-from crawler.profile import DiscoveryModel
-from crawler.rulebook import Document, RuleBook
+from crawler.extract.article import Article
+from crawler.extract.decode import decode_html
+from crawler.extract.language import UNDETERMINED, article_language
+from crawler.extract.page import Extraction, clean_article, extract, html_fragment_paragraphs
+from crawler.extract.profile import DiscoveryModel
+from crawler.fetch.client import ConnectFailed, Fetched, Fetcher, FetchStats, FetchTimeout, HTTPStatusError, Validators
+from crawler.pipeline.rulebook import Document, RuleBook
 from storage import ArticleRecord, MatchRecord, RunStats, SaveOutcome, Store, UnitOfWork
 from storage.dedup import canonical_url
 

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from crawler.article import Article
-from crawler.dates import ArticleDate
-from crawler.profile import PageRules
+from crawler.extract.article import Article
+from crawler.extract.dates import ArticleDate
+from crawler.extract.profile import PageRules
 
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 MAX_BOILERPLATE_CHARS = 400

@@ -15,13 +15,13 @@ from typing import Literal
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from crawler.article import Article
-from crawler.blocks import block_paragraphs
-from crawler.cleanup import clean_article, clean_paragraphs, fold
-from crawler.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
 from crawler.errors import ExtractError
-from crawler.generic import extract_generic
-from crawler.profile import PageRules
+from crawler.extract.article import Article
+from crawler.extract.blocks import block_paragraphs
+from crawler.extract.cleanup import clean_article, clean_paragraphs, fold
+from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
+from crawler.extract.generic import extract_generic
+from crawler.extract.profile import PageRules
 
 __all__ = ["Extraction", "NotAnArticle", "clean_article", "extract", "html_fragment_paragraphs"]
 

@@ -42,13 +42,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, Settings, Source, load_config
-from crawler.crawl import fetch_policy, owner_id
-from crawler.dispatch import CLAIM_BATCH, Dispatcher
+from crawler.drivers.crawl import fetch_policy, owner_id
+from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
+from crawler.drivers.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
 from crawler.errors import TidingsError
-from crawler.fetch import Fetcher
-from crawler.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
-from crawler.pipeline import RunOptions, run_source
-from crawler.rulebook import RuleBook
+from crawler.fetch.client import Fetcher
+from crawler.pipeline.rulebook import RuleBook
+from crawler.pipeline.run import RunOptions, run_source
 from rules.notify import Notifier
 from storage import Store
 

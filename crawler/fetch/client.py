@@ -29,11 +29,11 @@ import httpcore
 import httpx
 import stamina
 
-from crawler.contentcoding import BodyLimitExceeded, CorruptEncoding, UnsupportedEncoding, read_decoded
 from crawler.errors import FetchError
-from crawler.politeness import HostGate, Sleep, parse_retry_after
-from crawler.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token, robots_url
-from crawler.urlsafety import (
+from crawler.fetch.contentcoding import BodyLimitExceeded, CorruptEncoding, UnsupportedEncoding, read_decoded
+from crawler.fetch.politeness import HostGate, Sleep, parse_retry_after
+from crawler.fetch.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token, robots_url
+from crawler.fetch.urlsafety import (
     ResolveFailed,
     Resolver,
     UnsafeURL,

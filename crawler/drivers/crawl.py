@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from crawler.config import Config, Settings, Source
-from crawler.dispatch import Dispatcher, DispatchReport
+from crawler.drivers.dispatch import Dispatcher, DispatchReport
 from crawler.errors import ConfigError
-from crawler.fetch import Fetcher, FetchPolicy
-from crawler.pipeline import RunOptions, RunReport, run_source
-from crawler.rulebook import RuleBook
+from crawler.fetch.client import Fetcher, FetchPolicy
+from crawler.pipeline.rulebook import RuleBook
+from crawler.pipeline.run import RunOptions, RunReport, run_source
 from rules.notify import Notifier
 from storage import Store
 

@@ -1,6 +1,6 @@
 """Source profiles: data files that say how to find and read a site's articles.
 
-Built-in profiles live in `crawler/profiles/*.toml`; a config file can define more with the same keys.
+Built-in profiles live in `crawler/extract/profiles/*.toml`; a config file can define more with the same keys.
 
 >>> profiles = builtin_profiles()
 >>> profiles["focustaiwan"].language
@@ -224,7 +224,7 @@ def load_profile(path: Path) -> Profile:
 
 @cache
 def builtin_profiles() -> dict[str, Profile]:
-    """Every profile shipped in `crawler/profiles/`, by id."""
+    """Every profile shipped in `crawler/extract/profiles/`, by id."""
     profiles = (load_profile(path) for path in sorted(PROFILE_DIR.glob("*.toml")))
     return {profile.id: profile for profile in profiles}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.dates import ArticleDate
+from crawler.extract.dates import ArticleDate
 
 
 @dataclass(frozen=True)

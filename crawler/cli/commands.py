@@ -14,10 +14,10 @@ from typing import Any
 from rich.progress import Progress
 
 from crawler.config import Config, Source
-from crawler.crawl import CrawlSummary, fetch_policy, select_sources
-from crawler.extract import Extraction
-from crawler.fetch import Fetched, Fetcher
-from crawler.pipeline import RunReport, extract_page
+from crawler.drivers.crawl import CrawlSummary, fetch_policy, select_sources
+from crawler.extract.page import Extraction
+from crawler.fetch.client import Fetched, Fetcher
+from crawler.pipeline.run import RunReport, extract_page
 from storage import SourceState, Store
 from storage.export import export_csv, export_jsonl, export_seed
 

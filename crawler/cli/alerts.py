@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import click
 from rich.table import Table
 
-from crawler.cliutil import Context, console, pass_context, since_option
+from crawler.cli.context import Context, console, pass_context, since_option
 from crawler.config import CONSOLE, Config, RuleConfig, rule_channels
-from crawler.dispatch import body_of
+from crawler.drivers.dispatch import body_of
 from crawler.errors import ConfigError
 from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleMatch, RuleSpec

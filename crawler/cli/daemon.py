@@ -7,9 +7,9 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from crawler import daemon
-from crawler.cliutil import Context, console, pass_context
-from crawler.health import SourceStatus, Status, gather_status
+from crawler.cli.context import Context, console, pass_context
+from crawler.drivers import daemon
+from crawler.drivers.health import SourceStatus, Status, gather_status
 
 
 @click.command("run")

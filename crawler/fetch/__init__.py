@@ -1,0 +1,1 @@
+"""Fetching: one polite, safe HTTP client (robots.txt, politeness, conditional GET, retries, URL safety)."""
