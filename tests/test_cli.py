@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
+from tests.shared import SEEDS, needs_shared
 from tests.sites import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +18,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def commands(group: click.Group, prefix: str = "tidings") -> Iterator[tuple[str, click.Command]]:
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"{prefix} {name} is listed but cannot be loaded"
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             yield from commands(command, path)
@@ -68,6 +72,7 @@ def seeds_replica() -> Iterator[ReplicaServer]:
 
 
 @pytest.mark.parametrize("seed", sorted(SEED_SOURCES))
+@needs_shared
 def test_check_prints_each_seed_exactly_and_with_v_the_fetch(
     cli: CliRunner, tmp_path: Path, seeds_replica: ReplicaServer, seed: str
 ) -> None:
@@ -84,7 +89,7 @@ def test_check_prints_each_seed_exactly_and_with_v_the_fetch(
     args = ["-c", str(config), "check", seeds_replica.seeds()[seed], "-v", *(["--source", source] if source else [])]
     result = cli.invoke(main, args)
     assert result.exit_code == 0, result.output
-    clean = next((ROOT.parent / "shared" / "seeds" / "clean").glob(f"{seed}_*.txt")).read_text(encoding="utf-8")
+    clean = next((SEEDS / "clean").glob(f"{seed}_*.txt")).read_text(encoding="utf-8")
     assert result.stdout == clean
     method = "profile" if source else "generic"
     for detail in ("status: 200", "bytes:", "etag:", f"method: {method}"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli.commands import example_config
+from crawler.cli.init import example_config
 from crawler.config import CONSOLE, load_config, parse_duration
 from crawler.errors import ConfigError
 from crawler.extract.profile import builtin_profiles

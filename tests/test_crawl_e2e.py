@@ -16,10 +16,11 @@ from click.testing import CliRunner, Result
 
 from crawler.cli import main
 from storage import Store
+from tests.shared import SEEDS, needs_shared
 from tests.sites import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
-CLEAN = ROOT.parent / "shared" / "seeds" / "clean"
+CLEAN = SEEDS / "clean"
 REPLICA_CONFIG = ROOT / "tests" / "sites" / "replica.toml"
 SITES = ("focustaiwan", "cna", "mofa-en", "mofa-zh", "nspp-zh", "nspp-en", "nspp-id", "moda-en", "moda-zh", "blog")
 NOT_LISTED = ("print.php", "/press/clarification/")  # print views and other sections no listing links to
@@ -128,6 +129,7 @@ def test_an_edited_article_becomes_a_new_version_of_the_same_entry(harness: Harn
     assert "cooperation agreement on Friday" in versions[-1].text and versions[-1].change_class == "substantive"
 
 
+@needs_shared
 @pytest.mark.parametrize("seed", ["002", "004"])
 def test_the_seed_export_reproduces_the_clean_seeds(harness: Harness, tmp_path: Path, seed: str) -> None:
     assert harness.tidings("crawl").exit_code == 0

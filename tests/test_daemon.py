@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
-from crawler.cli.context import console
+from crawler.cli.output import console
 from crawler.config import Settings
 from crawler.drivers.daemon import claim_batch, shutdown_grace, single_daemon_lock, sqlite_file
 from crawler.drivers.health import allowed_age, stale_sources

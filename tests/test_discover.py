@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,9 +10,11 @@ import pytest
 from crawler.discover.listings import DiscoveredItem, page_request, parse_listing
 from crawler.errors import DiscoveryError
 from crawler.extract.profile import DiscoveryModel, builtin_profiles
+from tests.shared import CORPUS as SHARED_CORPUS
+from tests.shared import needs_shared
 from tests.sites import ReplicaServer
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "taiwan-text"
+CORPUS = SHARED_CORPUS / "taiwan-text"
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,7 @@ def fetch(url: str, **kwargs: object) -> httpx.Response:
     return response
 
 
+@needs_shared
 def test_the_real_moda_list_fragment() -> None:
     html = (CORPUS / "moda_press_list_snippet.html").read_bytes()
     url = "https://moda.gov.tw/press/press-releases/372"

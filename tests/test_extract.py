@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
 from crawler.extract.decode import decode_html
 from crawler.extract.page import NotAnArticle, extract, html_fragment_paragraphs
 from crawler.extract.profile import PageRules, builtin_profiles
+from tests.shared import CORPUS, needs_shared
 
-CNA_REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cna-real"
+CNA_REAL = CORPUS / "cna-real"
 CNA_URL = "https://www.cna.com.tw/news/asoc/201603190029.aspx"
 ARCHIVE_NOTICE = "您所瀏覽的新聞已過查詢時效。建議您加入中央社付費會員找尋您要的新聞。"
 CNA_BOILERPLATE = ("本網站使用", "中央社一手新聞APP", "請同意我們的隱私權規範", "FB分享", "Your browser", "下載")
@@ -49,7 +48,7 @@ def test_profile_path_on_a_cna_page() -> None:
     )
 
 
-@pytest.mark.skipif(not CNA_REAL.is_dir(), reason=f"real CNA captures not found at {CNA_REAL}")
+@needs_shared
 @pytest.mark.parametrize("year", ["2018", "2019"])
 def test_the_real_cna_page(year: str) -> None:
     content = (CNA_REAL / f"cna-201603190029-{year}.html").read_bytes()

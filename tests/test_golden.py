@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,11 +11,13 @@ import pytest
 from crawler.extract.decode import decode_html
 from crawler.extract.page import extract
 from crawler.extract.profile import PageRules, builtin_profiles
+from tests.shared import SEEDS as SHARED_SEEDS
+from tests.shared import needs_shared
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "clean"
+SEEDS = SHARED_SEEDS / "clean"
 SEED_PROFILES = {"000": "nspp-id", "001": "nspp-id", "002": "moda-en", "003": None, "004": "focustaiwan"}
 
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed files not found at {SEEDS}")
+pytestmark = needs_shared
 
 
 @dataclass(frozen=True)

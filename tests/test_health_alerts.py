@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from crawler.config import load_config
-from crawler.drivers.crawl import fetch_policy
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
-from crawler.pipeline.run import RunOptions, run_source
+from crawler.pipeline.run import run_source
+from crawler.pipeline.values import RunOptions
+from crawler.pipeline.wiring import fetch_policy
 from storage import Store
 from tests.sites import ReplicaServer
 
@@ -64,3 +70,45 @@ async def test_one_alert_when_failing_one_when_recovered(store: Store, tmp_path:
     assert store.source_state("watched").consecutive_failures == 0
     payload = next(a.payload for a in store.list_alerts() if a.match_id is None and a.payload["state"] == "failing")
     assert "127.0.0.1:9" in str(payload["error"])
+
+
+@pytest.fixture
+def hung_url() -> Iterator[str]:
+    """A TCP server that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/feed/"
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+async def test_a_timed_out_run_is_one_failure_one_backoff_step_and_alerts_once(
+    store: Store, tmp_path: Path, hung_url: str
+) -> None:
+    config_path = tmp_path / "hung.toml"
+    config_path.write_text(
+        '[settings]\nfailure_alert_after = 3\nadmin_channels = ["console"]\nretries = 0\nrun_timeout = 1\n'
+        f'request_timeout = 30\n[sources.watched]\nfeed = "{hung_url}"\nallow_hosts = ["127.0.0.1"]\n'
+        'interval = 60\n',
+        encoding="utf-8",
+    )
+    for expected in (1, 2, 3):
+        moment = START + timedelta(minutes=10 * expected)
+        await run(store, config_path, 1, moment)
+        state = store.source_state("watched")
+        assert state is not None and state.consecutive_failures == expected  # exactly one failure per timeout
+        assert state.last_error == "run cut off after settings.run_timeout = 1s"
+        assert state.next_due_at == moment + timedelta(seconds=60 * 2 ** (expected - 1))  # one backoff step
+    assert health_alerts(store) == ["failing"]  # the third timeout, not the second, raises the alert

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crawler.extract.language import article_language, declared_language, detect_language
+from tests.shared import SEEDS, needs_shared
 
-CLEAN = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "clean"
+CLEAN = SEEDS / "clean"
 
 
+@needs_shared
 @pytest.mark.parametrize(
     ("seed", "language"), [("000", "id"), ("001", "id"), ("002", "en"), ("003", "en"), ("004", "en")]
 )

@@ -13,8 +13,10 @@ from rules.defaults import DEFAULT_GROUPS, DEFAULT_RULES
 from rules.errors import QuerySyntaxError, RulesError, UnknownGroupError
 from rules.match import Document, Evidence, Matcher, RuleMatch, RuleSpec
 from rules.text import fold
+from tests.shared import SEEDS as SEEDS_DIR
+from tests.shared import needs_shared
 
-SEEDS = Path("/work/shared/seeds/clean")
+SEEDS = SEEDS_DIR / "clean"
 GROUPS = {**DEFAULT_GROUPS, "tw": ("Taiwan", "臺灣")}
 
 
@@ -242,6 +244,7 @@ SEED_EXPECTATIONS = {
 }
 
 
+@needs_shared
 @pytest.mark.parametrize("number", sorted(SEED_EXPECTATIONS))
 def test_default_rules_on_seed_articles(number: str) -> None:
     [path] = SEEDS.glob(f"{number}_*.txt")
@@ -254,6 +257,7 @@ def test_default_rules_on_seed_articles(number: str) -> None:
             assert getattr(doc, item.field)[item.start : item.end] == item.text
 
 
+@needs_shared
 def test_seed_001_has_no_ai_evidence_at_all() -> None:
     doc = seed(next(SEEDS.glob("001_*.txt")))
     matcher = Matcher.compile([RuleSpec("ai", "@ai OR ai*")], DEFAULT_GROUPS)

@@ -14,11 +14,12 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract.profile import PROFILE_DIR as PROFILES
+from tests.shared import needs_shared, require_shared
 from tests.sites import ReplicaServer
 from tests.sites.corpus import SEEDS
 
 SITES = ["mofa-en", "mofa-zh", "nspp-zh", "nspp-en", "nspp-id", "moda-en", "moda-zh", "focustaiwan", "cna", "blog"]
-needs_seeds = pytest.mark.skipif(not (SEEDS / "clean").is_dir(), reason="../shared/seeds is absent")
+needs_seeds = needs_shared
 
 
 @pytest.fixture(scope="module")
@@ -318,8 +319,7 @@ def test_redesign_switches_dom(fresh: ReplicaServer, client: httpx.Client) -> No
 
 def test_seeds_endpoint(server: ReplicaServer, client: httpx.Client) -> None:
     seeds = client.get(server.url("_admin/seeds")).json()
-    if not (SEEDS / "clean").is_dir():
-        pytest.skip("../shared/seeds is absent")
+    require_shared()
     assert sorted(seeds) == ["000", "001", "002", "003", "004"] and seeds == server.seeds()
     assert seeds["004"].endswith("/focustaiwan.tw/business/202512020024")
     assert "/print.php?" in seeds["000"] and "/news.php?" in seeds["001"]

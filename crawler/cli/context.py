@@ -1,23 +1,25 @@
-"""What every CLI command shares: the lazily loaded config, the store, the consoles, error handling."""
+"""What every CLI command shares: the lazily loaded config and store, error handling, lazily loaded commands.
+
+Commands live in their own modules and are imported only when they run (or when help lists them by name),
+so `tidings --help` and `tidings --version` import no database, HTTP, scheduler or notification library.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from crawler.config import Config, load_config, parse_duration
 from crawler.errors import TidingsError
-from storage import StorageError, Store
 
-# Off a terminal (pipes, cron, logs) rich would assume 80 columns and cut table cells with "…": keep them whole.
-_WIDTH = None if sys.stdout.isatty() else 200
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+if TYPE_CHECKING:
+    from crawler.config import Config
+    from storage import Store
 
 
 class Context:
@@ -30,11 +32,15 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from crawler.config import load_config
+
             self._config = load_config(self.config_path)
         return self._config
 
     @contextmanager
     def store(self) -> Iterator[Store]:
+        from storage import Store
+
         with Store.open(self.config.database_url) as store:
             yield store
 
@@ -42,20 +48,53 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-class TidingsGroup(click.Group):
-    """Turns tidings' own errors into clear lines on stderr and exit code 2, instead of a traceback."""
+def is_ours(exc: BaseException) -> bool:
+    """tidings' own failures (config, fetch, storage, rules) are one-line errors, not tracebacks."""
+    if isinstance(exc, TidingsError):
+        return True
+    # Storage is imported only by commands that open the database; if it was not imported, it raised nothing.
+    storage_errors = sys.modules.get("storage.errors")
+    return storage_errors is not None and isinstance(exc, storage_errors.StorageError)
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are `"module:attribute"` strings, imported on first use.
+
+    It also turns tidings' own errors into clear lines on stderr and exit code 2, instead of a traceback.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module_name, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            assert isinstance(command, click.Command), f"{self.lazy[cmd_name]} is not a click command"
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (TidingsError, StorageError) as exc:
+        except Exception as exc:
+            if not is_ours(exc):
+                raise
+            from crawler.cli.output import warn
+
             for line in str(exc).splitlines():
-                errors.print(f"error: {line}", markup=False)
+                warn(f"error: {line}")
             sys.exit(2)
 
 
 def since_option(value: str | None) -> datetime | None:
     """`--since 7d` as a point in time."""
+    from crawler.config import parse_duration
+
     if not value:
         return None
     try:

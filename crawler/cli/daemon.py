@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
-from rich.table import Table
 
-from crawler.cli.context import Context, console, pass_context
-from crawler.drivers import daemon
-from crawler.drivers.health import SourceStatus, Status, gather_status
+from crawler.cli import output
+from crawler.cli.context import Context, pass_context
 
 
 @click.command("run")
@@ -26,6 +22,8 @@ def run_command(context: Context) -> None:
         tidings -c /etc/tidings/tidings.toml run
         kill -HUP $(pidof -s tidings)     # reload the config
     """
+    from crawler.drivers import daemon
+
     daemon.run(context.config_path)
 
 
@@ -40,41 +38,8 @@ def status_command(context: Context) -> None:
     Example:
         tidings -c /etc/tidings/tidings.toml status
     """
+    from crawler.drivers.health import gather_status
+
     with context.store() as store:
         status = gather_status(context.config, store)
-    _print_status(status)
-
-
-def _print_status(status: Status) -> None:
-    table = Table("source", "interval", "last success", "failures", "next due", "lease", "state", box=None,
-                  title="sources")
-    for source in status.sources:
-        table.add_row(*_source_row(source))
-    console.print(table)
-    console.print("alerts: " + ", ".join(f"{name} {count}" for name, count in status.alerts.items()), markup=False)
-    runs = Table("source", "started", "seconds", "new", "edits", "304", "requests", "errors", box=None,
-                 title="last runs")
-    for run in status.runs:
-        seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "running"
-        runs.add_row(run.source_id, _when(run.started_at), seconds, str(run.new_entries), str(run.edits),
-                     str(run.not_modified), str(run.requests), str(run.errors))
-    console.print(runs)
-    verdict = "healthy" if not status.problems else f"unhealthy: {'; '.join(status.problems)}"
-    console.print(verdict, markup=False)
-
-
-def _source_row(source: SourceStatus) -> list[str]:
-    state = source.state
-    if state is None:
-        return [source.source_id, f"{source.interval:g}s", "never", "0", "-", "-", source.problem or "not run yet"]
-    health = "degraded" if state.degraded else "ok"
-    if state.consecutive_failures:
-        health = f"failing: {state.last_error or ''}"[:80]
-    if source.problem:
-        health = f"stale; {health}"
-    return [source.source_id, f"{source.interval:g}s", _when(state.last_success_at), str(state.consecutive_failures),
-            _when(state.next_due_at), state.lease_owner or "-", health]
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+    output.status_report(status)

@@ -42,13 +42,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, Settings, Source, load_config
-from crawler.drivers.crawl import fetch_policy, owner_id
 from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
 from crawler.errors import TidingsError
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
-from crawler.pipeline.run import RunOptions, run_source
+from crawler.pipeline.run import run_source
+from crawler.pipeline.values import RunOptions
+from crawler.pipeline.wiring import fetch_policy, owner_id, run_options
 from rules.notify import Notifier
 from storage import Store
 
@@ -76,15 +77,6 @@ def shutdown_grace(settings: Settings) -> float:
     25.0
     """
     return min(settings.run_timeout, SHUTDOWN_GRACE_MAX)
-
-
-def backoff_seconds(interval: float, failures: int, cap: float) -> float:
-    """After the n-th failure in a row wait interval * 2**(n-1), at most `cap` (as the pipeline does).
-
-    >>> backoff_seconds(60, 3, 3600)
-    240.0
-    """
-    return float(min(cap, interval * 2 ** max(0, failures - 1)))
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -154,7 +146,7 @@ class Daemon:
 
     @property
     def options(self) -> RunOptions:
-        return RunOptions.from_settings(self.config.settings, owner=self.owner)
+        return run_options(self.config, owner=self.owner)
 
     def say(self, line: str) -> None:
         """Lifecycle lines on stderr, whatever the log level (tests and operators read them)."""
@@ -282,36 +274,22 @@ class Daemon:
         return backing_off
 
     async def _run(self, source: Source) -> None:
-        settings, started, now = self.config.settings, time.monotonic(), datetime.now(UTC)
+        started = time.monotonic()
         try:
-            async with asyncio.timeout(settings.run_timeout):
-                report = await run_source(source, fetcher=self.fetcher, store=self.store, rulebook=self.rulebook,
-                                          options=self.options, now=now)
-        except TimeoutError:
-            self._record_timeout(source, now)
-            return
+            report = await run_source(source, fetcher=self.fetcher, store=self.store, rulebook=self.rulebook,
+                                      options=self.options)
         except asyncio.CancelledError:
             if not self.stopping:
                 raise
             log.warning("source %s: run cut off by shutdown after %.0fs", source.id, time.monotonic() - started)
             return
         self.metrics.record_run(report, time.monotonic() - started)
+        if report.timed_out:
+            self.metrics.runs.labels(source.id, "timeout").inc()
         if report.failed:
             log.warning("source %s failed: %s", source.id, "; ".join(report.errors[:3]))
         if report.alerts:
             self.request_dispatch()
-
-    def _record_timeout(self, source: Source, started: datetime) -> None:
-        """A hung run is cut off: a failure, with the same backoff as any other failure."""
-        settings, now = self.config.settings, datetime.now(UTC)
-        state = self.store.source_state(source.id)
-        failures = (state.consecutive_failures if state else 0) + 1
-        error = f"run cut off after settings.run_timeout = {settings.run_timeout:.0f}s"
-        due = now + timedelta(seconds=backoff_seconds(source.interval, failures, settings.source_backoff_max))
-        self.store.record_source_result(source.id, ok=False, error=error, degraded=False, now=now, next_due_at=due)
-        self.metrics.runs.labels(source.id, "timeout").inc()
-        log.error("source %s: %s (started %s); next try after %s", source.id, error, started.isoformat(),
-                  due.isoformat())
 
     # --- dispatch ---------------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from crawler.config import Config
-from crawler.pipeline.run import RunReport
+from crawler.pipeline.values import RunReport
 from storage import RunRow, SourceState, Store
 
 log = logging.getLogger(__name__)

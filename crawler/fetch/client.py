@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -31,6 +29,7 @@ import stamina
 
 from crawler.errors import FetchError
 from crawler.fetch.contentcoding import BodyLimitExceeded, CorruptEncoding, UnsupportedEncoding, read_decoded
+from crawler.fetch.errors import BodyTooLarge, ConnectFailed, FetchTimeout, HTTPStatusError, TooManyRedirects
 from crawler.fetch.politeness import HostGate, Sleep, parse_retry_after
 from crawler.fetch.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token, robots_url
 from crawler.fetch.urlsafety import (
@@ -42,6 +41,20 @@ from crawler.fetch.urlsafety import (
     parse_url,
     system_resolver,
     vet_host,
+)
+from crawler.fetch.values import (
+    REDIRECT_STATUSES,
+    RETRY_AFTER_STATUSES,
+    RETRYABLE_STATUSES,
+    ROBOTS_MIN_REDIRECTS,
+    Fetched,
+    FetchPolicy,
+    FetchStats,
+    Job,
+    Response,
+    Validators,
+    parse_content_type,
+    to_fetched,
 )
 
 __all__ = [
@@ -61,202 +74,11 @@ __all__ = [
     "parse_retry_after",
 ]
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRY_AFTER_STATUSES = frozenset({429, 503})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-ROBOTS_MIN_REDIRECTS = 5
+DEFAULT_POLICY = FetchPolicy()
 
 # Set per fetch() call: robots.txt loads and connection vetting run inside it and need its context.
 _exempt_hosts: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("exempt_hosts")
 _current_stats: contextvars.ContextVar[FetchStats] = contextvars.ContextVar("current_stats")
-
-
-class HTTPStatusError(FetchError):
-    """The server answered with an error status (4xx or 5xx). `.status` holds it."""
-
-    def __init__(self, url: str, status: int, message: str, retry_after: float | None = None) -> None:
-        super().__init__(url, message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class BodyTooLarge(FetchError):
-    """The decoded body exceeded max_body_bytes (this also catches compression bombs)."""
-
-
-class TooManyRedirects(FetchError):
-    """More than max_redirects redirects, or a redirect loop."""
-
-
-class FetchTimeout(FetchError):
-    """Connecting, reading or the whole request took too long."""
-
-
-class ConnectFailed(FetchError):
-    """The host could not be resolved or reached, or the connection broke before the response was complete."""
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    """How to fetch: identity, time limits, size limits, politeness, safety and retries.
-
-    >>> FetchPolicy(per_host_delay=2.0).delay_for("example.com")
-    2.0
-    """
-
-    user_agent: str = "tidings/0.1 (+https://github.com/tidings/tidings)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 60.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 10
-    per_host_concurrency: int = 1
-    per_host_delay: float = 1.0
-    host_delays: Mapping[str, float] = field(default_factory=dict)
-    allow_private_networks: bool = False
-    allowed_hosts: frozenset[str] = frozenset()
-    respect_robots: bool = True
-    robots_ttl: float = 86400.0
-    crawl_delay_cap: float = 30.0
-    retries: int = 3
-    retry_base_wait: float = 0.5
-    retry_max_wait: float = 30.0
-    http2: bool = True
-
-    def delay_for(self, host: str, overrides: Mapping[str, float] | None = None) -> float:
-        """The minimum seconds between request starts to `host` (before any robots.txt Crawl-delay)."""
-        if overrides and host in overrides:
-            return overrides[host]
-        return self.host_delays.get(host, self.per_host_delay)
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What is remembered about a URL from its last fetch, for conditional GET and "unchanged" checks.
-
-    >>> Validators(etag='"abc"').last_modified is None
-    True
-    """
-
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-
-    def request_headers(self) -> dict[str, str]:
-        """The conditional request headers: If-None-Match and If-Modified-Since (echoed verbatim).
-
-        >>> Validators(etag='"v1"', last_modified="Tue, 01 Jul 2025 10:00:00 GMT").request_headers()
-        {'If-None-Match': '"v1"', 'If-Modified-Since': 'Tue, 01 Jul 2025 10:00:00 GMT'}
-        """
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """The outcome of one successful fetch (200, 304, ...), with what `tidings check URL -v` prints.
-
-    >>> Fetched.example().validators()
-    Validators(etag='"v1"', last_modified=None, body_hash='2cf24dba')
-    """
-
-    url: str
-    final_url: str
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-    content_type: str | None
-    charset: str | None
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    not_modified: bool
-    redirects: tuple[str, ...]
-    elapsed: float
-    attempts: int
-    previous: Validators | None = None
-
-    def validators(self) -> Validators:
-        """What to store for next time; on 304 the previous body hash (and validators not resent) are kept."""
-        if self.status == 304:
-            previous = self.previous or Validators()
-            return Validators(
-                etag=self.etag or previous.etag,
-                last_modified=self.last_modified or previous.last_modified,
-                body_hash=previous.body_hash,
-            )
-        return Validators(etag=self.etag, last_modified=self.last_modified, body_hash=self.body_hash)
-
-    @classmethod
-    def example(cls) -> Fetched:
-        """A small instance for docs and tests."""
-        return cls(
-            url="https://example.com/",
-            final_url="https://example.com/",
-            status=200,
-            headers={"etag": '"v1"'},
-            content=b"hello",
-            content_type="text/html",
-            charset=None,
-            etag='"v1"',
-            last_modified=None,
-            body_hash="2cf24dba",
-            not_modified=False,
-            redirects=(),
-            elapsed=0.01,
-            attempts=1,
-        )
-
-
-@dataclass
-class FetchStats:
-    """Counters for one run; pass the same instance to every fetch of the run.
-
-    >>> FetchStats().requests
-    0
-    """
-
-    requests: int = 0
-    bytes: int = 0
-    not_modified: int = 0
-    errors: int = 0
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One call to `Fetcher.fetch`: what stays the same across its retries and redirect hops."""
-
-    url: str
-    method: str
-    data: Mapping[str, str] | None
-    json: Any
-    validators: Validators | None
-    stats: FetchStats
-    host_delays: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class _Response:
-    """One HTTP exchange: status, lower-case headers and the decoded body (empty unless it was read)."""
-
-    url: str
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-
-    def redirect_target(self) -> str | None:
-        """The absolute URL a redirect points at, or None when this is not a redirect."""
-        location = self.headers.get("location")
-        if self.status not in REDIRECT_STATUSES or not location:
-            return None
-        try:
-            return str(httpx.URL(self.url).join(location.strip()))
-        except httpx.InvalidURL as exc:
-            raise UnsafeURL(self.url, f"the redirect Location {location!r} is not a valid URL ({exc})") from exc
 
 
 class Fetcher:
@@ -268,7 +90,7 @@ class Fetcher:
 
     def __init__(
         self,
-        policy: FetchPolicy = FetchPolicy(),
+        policy: FetchPolicy = DEFAULT_POLICY,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
@@ -341,7 +163,7 @@ class Fetcher:
         A 304, or a 200 whose body hash equals `validators.body_hash`, comes back with not_modified=True.
         """
         stats = stats if stats is not None else FetchStats()
-        job = _Job(url, method.upper(), data, json, validators, stats, host_delays or {})
+        job = Job(url, method.upper(), data, json, validators, stats, host_delays or {})
         exempt_token = _exempt_hosts.set(self.policy.allowed_hosts | allowed_hosts)
         stats_token = _current_stats.set(job.stats)
         started = self._clock()
@@ -353,11 +175,11 @@ class Fetcher:
         finally:
             _current_stats.reset(stats_token)
             _exempt_hosts.reset(exempt_token)
-        fetched = _fetched(job, response, redirects, attempts, self._clock() - started)
+        fetched = to_fetched(job, response, redirects, attempts, self._clock() - started)
         job.stats.not_modified += int(fetched.not_modified)
         return fetched
 
-    async def _fetch_with_retries(self, job: _Job) -> tuple[_Response, tuple[str, ...], int]:
+    async def _fetch_with_retries(self, job: Job) -> tuple[Response, tuple[str, ...], int]:
         attempts = 0
         async for attempt in stamina.retry_context(
             on=self._retry_wait,
@@ -383,7 +205,7 @@ class Fetcher:
             return True
         return isinstance(exc, FetchTimeout | ConnectFailed)
 
-    async def _follow_redirects(self, job: _Job) -> tuple[_Response, tuple[str, ...]]:
+    async def _follow_redirects(self, job: Job) -> tuple[Response, tuple[str, ...]]:
         url, method, redirects = job.url, job.method, list[str]()
         while True:
             response = await self._request_checked(job, url, method, hop=bool(redirects))
@@ -399,7 +221,7 @@ class Fetcher:
             redirects.append(target)
             url, method = target, _method_after_redirect(response.status, method)
 
-    async def _request_checked(self, job: _Job, url: str, method: str, *, hop: bool) -> _Response:
+    async def _request_checked(self, job: Job, url: str, method: str, *, hop: bool) -> Response:
         try:
             await self._vet_url(url)
             await self._check_robots(url)
@@ -456,7 +278,7 @@ class Fetcher:
 
     async def _load_robots(self, url: str) -> RobotsAnswer:
         """Fetch robots.txt (following up to max(5, max_redirects) checked redirects) for the cache."""
-        job = _Job(url, "GET", None, None, None, _current_stats.get(FetchStats()), {})
+        job = Job(url, "GET", None, None, None, _current_stats.get(FetchStats()), {})
         for _ in range(max(ROBOTS_MIN_REDIRECTS, self.policy.max_redirects) + 1):
             try:
                 await self._vet_url(url)
@@ -481,14 +303,14 @@ class Fetcher:
         self,
         url: str,
         method: str,
-        job: _Job,
+        job: Job,
         *,
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         json: Any = None,
         body_limit: int | None = None,
         truncate: bool = False,
-    ) -> _Response:
+    ) -> Response:
         host = parse_url(url).host
         async with self._gate.slot(host, self._delay_for(host, url, job.host_delays)):
             job.stats.requests += 1
@@ -508,7 +330,7 @@ class Fetcher:
 
     async def _read(
         self, url: str, response: httpx.Response, stats: FetchStats, limit: int | None, truncate: bool
-    ) -> _Response:
+    ) -> Response:
         try:
             content = b""
             if _has_wanted_body(response.status_code):
@@ -517,7 +339,7 @@ class Fetcher:
         finally:
             await response.aclose()
         headers = {name: ", ".join(response.headers.get_list(name)) for name in response.headers}
-        return _Response(url, response.status_code, headers, content)
+        return Response(url, response.status_code, headers, content)
 
     async def _read_decoded(self, url: str, response: httpx.Response, limit: int, truncate: bool) -> bytes:
         try:
@@ -550,7 +372,7 @@ def _describe_timeout(exc: BaseException, policy: FetchPolicy) -> str:
     return f"no complete response within {policy.total_timeout}s (total_timeout)"
 
 
-def _raise_for_status(response: _Response) -> _Response:
+def _raise_for_status(response: Response) -> Response:
     if response.status < 400:
         return response
     retry_after = None
@@ -565,47 +387,3 @@ def _method_after_redirect(status: int, method: str) -> str:
     if status == 303 or (status in (301, 302) and method == "POST"):
         return "GET" if method != "HEAD" else "HEAD"
     return method
-
-
-def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
-    """The media type and charset of a Content-Type header, lower-case.
-
-    >>> parse_content_type('Text/HTML; Charset="Big5"')
-    ('text/html', 'big5')
-    """
-    if not value:
-        return None, None
-    media_type, *params = value.split(";")
-    charset = None
-    for param in params:
-        name, _, param_value = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = param_value.strip().strip("\"'").lower() or None
-    return media_type.strip().lower() or None, charset
-
-
-def _fetched(job: _Job, response: _Response, redirects: tuple[str, ...], attempts: int, elapsed: float) -> Fetched:
-    content_type, charset = parse_content_type(response.headers.get("content-type"))
-    previous = job.validators
-    is_304 = response.status == 304
-    body_hash = None if is_304 else hashlib.sha256(response.content).hexdigest()
-    unchanged = is_304 or (previous is not None and body_hash is not None and previous.body_hash == body_hash)
-    etag = response.headers.get("etag") or (previous.etag if is_304 and previous else None)
-    last_modified = response.headers.get("last-modified") or (previous.last_modified if is_304 and previous else None)
-    return Fetched(
-        url=job.url,
-        final_url=response.url,
-        status=response.status,
-        headers=response.headers,
-        content=response.content,
-        content_type=content_type,
-        charset=charset,
-        etag=etag,
-        last_modified=last_modified,
-        body_hash=body_hash,
-        not_modified=unchanged,
-        redirects=redirects,
-        elapsed=elapsed,
-        attempts=attempts,
-        previous=previous,
-    )

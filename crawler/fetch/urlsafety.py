@@ -53,7 +53,7 @@ def check_url_syntax(url: str) -> None:
 
     >>> check_url_syntax("file:///etc/passwd")
     Traceback (most recent call last):
-    crawler.urlsafety.UnsafeURL: file:///etc/passwd: only http and https URLs can be fetched, not 'file'
+    crawler.fetch.urlsafety.UnsafeURL: file:///etc/passwd: only http and https URLs can be fetched, not 'file'
     """
     if "\\" in url:
         raise UnsafeURL(url, "a backslash in a URL is parsed differently by different tools; remove it")

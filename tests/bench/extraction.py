@@ -25,8 +25,9 @@ import trafilatura
 
 from crawler.extract.decode import REPLACEMENT, DecodeError, decode_html
 from crawler.extract.page import ExtractError, extract
+from tests.shared import CORPUS as SHARED_CORPUS
 
-CORPUS = Path(os.environ.get("TIDINGS_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
+CORPUS = Path(os.environ.get("TIDINGS_CORPUS", SHARED_CORPUS))
 SEEDS = CORPUS.parent / "seeds"
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
 TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")

@@ -26,8 +26,8 @@ from rules.defaults import DEFAULT_GROUPS
 from rules.match import Document, Matcher, RuleSpec
 from rules.query import And, GroupRef, Node, Not, Or, Regex, Term, parse_query
 from rules.text import is_cjk
+from tests.shared import SHARED
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 ARTICLE_BYTES = 3000
 RULES = 1000
 NAIVE_SAMPLE = {"full": 300, "quick": 200}

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 
+from tests.shared import CORPUS, SEEDS
+
 from .model import TPE, Article
 
-SHARED = Path(os.environ.get("TIDINGS_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-SEEDS = SHARED / "seeds"
-CORPUS = SHARED / "corpus"
 CNA_REAL = CORPUS / "cna-real" / "cna-201603190029-2019.html"
 
 ARCHIVE_NOTICE = (

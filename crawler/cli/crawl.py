@@ -1,0 +1,62 @@
+"""`tidings crawl` (one pass over the sources) and `tidings check` (read one page, store nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from crawler.cli import output
+from crawler.cli.context import Context, pass_context
+from crawler.drivers.crawl import crawl
+from crawler.pipeline.check import check_page
+from crawler.pipeline.wiring import select_sources
+
+
+@click.command("crawl")
+@click.argument("source_ids", nargs=-1)
+@click.option("--backfill", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Walk list pagination to take up to N older articles per source.")
+@click.option("--no-alerts", is_flag=True, help="Store and match, but leave alerts in the outbox.")
+@pass_context
+def crawl_command(context: Context, source_ids: tuple[str, ...], backfill: int, no_alerts: bool) -> None:
+    """One pass over the sources (all enabled ones, or SOURCE_IDS), then deliver due alerts.
+
+    Exits 1 when a source failed. Alerts print here when no channel is configured.
+
+    \b
+    Example:
+        tidings crawl
+        tidings crawl focustaiwan cna --backfill 100
+    """
+    config = context.config
+    sources = select_sources(config, source_ids)
+    with context.store() as store:
+        summary = output.with_progress(
+            lambda on_done: crawl(config, store, sources, backfill=backfill, send_alerts=not no_alerts,
+                                  on_done=on_done),
+            total=len(sources),
+        )
+    output.crawl_summary(summary)
+    if summary.failed:
+        sys.exit(1)
+
+
+@click.command("check")
+@click.argument("url")
+@click.option("--source", "source_id", help="Read the page with this source's profile (default: by URL, else generic).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also show the fetch: status, redirects, bytes, encoding, validators, timing.")
+@pass_context
+def check_command(context: Context, url: str, source_id: str | None, verbose: bool) -> None:
+    """Fetch and extract one page; print the article in the seed schema. Writes nothing.
+
+    \b
+    Example:
+        tidings check https://focustaiwan.tw/business/202512020024 --source focustaiwan -v
+    """
+    result = asyncio.run(check_page(context.config, url, source_id))
+    if verbose:
+        output.check_details(result)
+    output.article_text(result.extraction.article.to_text())

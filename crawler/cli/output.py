@@ -1,0 +1,218 @@
+"""All terminal output of the CLI: the two consoles, tables, summaries, progress. Commands call these and
+print nothing themselves, so one module decides how tidings looks on a terminal and off one (pipes, cron)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from crawler.config import Source
+    from crawler.drivers.crawl import CrawlSummary
+    from crawler.drivers.health import SourceStatus, Status
+    from crawler.pipeline.check import CheckResult
+    from crawler.pipeline.values import RunReport
+    from rules.match import RuleMatch
+    from storage import AlertRow, EntryRow, SourceState
+
+T = TypeVar("T")
+
+# Off a terminal (pipes, cron, logs) rich would assume 80 columns and cut table cells with "…": keep them whole.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+
+
+def say(line: str) -> None:
+    """One plain line on stdout (never read as rich markup)."""
+    console.print(line, markup=False)
+
+
+def warn(line: str) -> None:
+    """One plain line on stderr."""
+    errors.print(line, markup=False)
+
+
+def when(moment: datetime | None, *, seconds: bool = False, never: str = "never") -> str:
+    """A stored UTC time in the local time zone, to the minute (or the second)."""
+    if moment is None:
+        return never
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def interval(seconds: float) -> str:
+    """`300` as `5m`, `86400` as `1d`, `90` as `90s`."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def health(state: SourceState | None) -> str:
+    """A source's health in a few words, from its stored state."""
+    if state is None:
+        return "not run yet"
+    if state.consecutive_failures:
+        return f"failing: {state.last_error or ''}"[:80]
+    return "degraded (generic fallback)" if state.degraded else "ok"
+
+
+def with_progress(start: Callable[[Callable[[RunReport], None]], Coroutine[Any, Any, T]], *, total: int) -> T:
+    """Run a crawl; on a terminal show a progress bar, otherwise stay quiet until the summary."""
+    if not console.is_terminal:
+        return asyncio.run(start(lambda report: None))
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=console) as progress:
+        task = progress.add_task("crawling", total=total)
+
+        def done(report: RunReport) -> None:
+            progress.update(task, advance=1, description=f"done: {report.source_id}")
+
+        return asyncio.run(start(done))
+
+
+# --- crawl and check ---------------------------------------------------------------------------------------
+
+
+def crawl_summary(summary: CrawlSummary) -> None:
+    table = Table("source", "new", "edited", "dup", "unchanged", "304", "requests", "KiB", "alerts", "errors",
+                  title="crawl summary", box=None)
+    for report in summary.reports:
+        table.add_row(*_summary_row(report))
+    console.print(table)
+    degraded = [r.source_id for r in summary.reports if r.degraded]
+    say(
+        f"{len(summary.reports)} sources, {summary.total('new')} new entries, {summary.total('edited')} edited, "
+        f"{summary.total('duplicates')} duplicates, {summary.dispatch.sent} alerts sent, "
+        f"{summary.dispatch.failed} alert failures, {summary.total('not_modified')} not modified, "
+        f"{sum(len(r.errors) for r in summary.reports)} errors, {len(summary.failed)} sources failed"
+        + (f", degraded (profile fell back to generic): {', '.join(degraded)}" if degraded else "")
+    )
+    for report in summary.reports:
+        for error in report.errors:
+            warn(f"error: {report.source_id}: {error}")
+
+
+def _summary_row(report: RunReport) -> list[str]:
+    name = report.source_id + (" (degraded)" if report.degraded else "") + (" (failed)" if report.failed else "")
+    if report.skipped:
+        name += f" (skipped: {report.skipped})"
+    numbers = (report.new, report.edited, report.duplicates, report.unchanged, report.not_modified,
+               report.requests, report.bytes // 1024, report.alerts, len(report.errors))
+    return [name, *map(str, numbers)]
+
+
+def check_details(result: CheckResult) -> None:
+    """What `check -v` prints about the fetch and the extraction (on stderr, apart from the text)."""
+    f, extraction = result.fetched, result.extraction
+    hops = " -> ".join(f.redirects) if f.redirects else "none"
+    lines = [
+        f"url: {f.url}",
+        f"final url: {f.final_url}",
+        f"status: {f.status}  attempts: {f.attempts}  redirects: {hops}",
+        f"bytes: {len(f.content)}  content-type: {f.content_type}  charset (HTTP): {f.charset or '-'}",
+        f"etag: {f.etag or '-'}  last-modified: {f.last_modified or '-'}",
+        f"fetch: {f.elapsed * 1000:.0f} ms  total: {result.seconds * 1000:.0f} ms",
+        f"source: {result.source.id if result.source else '- (generic)'}  method: {extraction.method}"
+        + ("  DEGRADED" if extraction.degraded else ""),
+        *(f"problem: {problem}" for problem in extraction.problems),
+    ]
+    for line in lines:
+        warn(line)
+
+
+def article_text(text: str) -> None:
+    """An article in the seed schema, exactly as stored or exported."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# --- sources, entries, status ------------------------------------------------------------------------------
+
+
+def sources_table(sources: Iterable[Source], states: dict[str, SourceState]) -> None:
+    table = Table("id", "language", "method", "interval", "last success", "failures", "state", box=None)
+    for source in sources:
+        state = states.get(source.id)
+        methods = ", ".join(dict.fromkeys(entry.kind for entry in source.profile.discover if not entry.backfill))
+        table.add_row(source.id, source.language, methods, interval(source.interval),
+                      when(state.last_success_at) if state else "never",
+                      str(state.consecutive_failures) if state else "0", health(state))
+    console.print(table)
+
+
+def entries_table(rows: Iterable[EntryRow]) -> None:
+    table = Table("id", "source", "published", "versions", "title", box=None)
+    for row in rows:
+        table.add_row(str(row.id), row.source_id, row.published or "", str(row.version_count), row.title or row.url)
+    console.print(table)
+
+
+def status_report(status: Status) -> None:
+    table = Table("source", "interval", "last success", "failures", "next due", "lease", "state", box=None,
+                  title="sources")
+    for source in status.sources:
+        table.add_row(*_status_row(source))
+    console.print(table)
+    say("alerts: " + ", ".join(f"{name} {count}" for name, count in status.alerts.items()))
+    runs = Table("source", "started", "seconds", "new", "edits", "304", "requests", "errors", box=None,
+                 title="last runs")
+    for run in status.runs:
+        seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "running"
+        runs.add_row(run.source_id, when(run.started_at, seconds=True, never="-"), seconds, str(run.new_entries),
+                     str(run.edits), str(run.not_modified), str(run.requests), str(run.errors))
+    console.print(runs)
+    say("healthy" if not status.problems else f"unhealthy: {'; '.join(status.problems)}")
+
+
+def _status_row(source: SourceStatus) -> list[str]:
+    state = source.state
+    if state is None:
+        return [source.source_id, f"{source.interval:g}s", "never", "0", "-", "-", source.problem or "not run yet"]
+    text = health(state)
+    if source.problem:
+        text = f"stale; {text}"
+    return [source.source_id, f"{source.interval:g}s", when(state.last_success_at, seconds=True, never="-"),
+            str(state.consecutive_failures), when(state.next_due_at, seconds=True, never="-"),
+            state.lease_owner or "-", text]
+
+
+# --- rules and alerts --------------------------------------------------------------------------------------
+
+
+def rules_table(rows: Iterable[list[str]]) -> None:
+    table = Table("rule", "query", "sources", "languages", "on", "mode", "channels", box=None)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def matches(label: str, found: list[RuleMatch]) -> None:
+    if not found:
+        say(f"{label}: no match")
+    for match in found:
+        evidence = ", ".join(f"{e.text!r} in {e.field}@{e.start}" for e in match.evidence[:8])
+        say(f"{label}: {evidence}")
+
+
+def per_day(counts: dict[str, int], total: int) -> None:
+    say(f"{sum(counts.values())} of {total} entries would fire")
+    for day, count in sorted(counts.items()):
+        say(f"  {day}: {count}")
+
+
+def alerts_table(rows: Iterable[AlertRow], counts: dict[str, int], statuses: Iterable[str]) -> None:
+    table = Table("id", "status", "channel", "rule", "attempts", "created", "title / error", box=None)
+    for row in rows:
+        detail = row.last_error if row.status in ("dead", "pending") and row.last_error else row.title or ""
+        table.add_row(str(row.id), row.status, row.channel, row.rule or "(health)", str(row.attempts),
+                      when(row.created_at), detail or "")
+    console.print(table)
+    say(", ".join(f"{name}: {counts.get(name, 0)}" for name in statuses))

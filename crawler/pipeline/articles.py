@@ -1,0 +1,143 @@
+"""Stage 2 of a run: fetch each candidate article, extract it, store it, match rules, queue alerts.
+
+A broken page is an error line in the run's tally, never an exception out of here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from typing import Literal
+
+from crawler.discover.listings import DiscoveredItem, PageRequest
+from crawler.errors import FetchError, TidingsError
+from crawler.extract.article import Article
+from crawler.extract.page import clean_article, html_fragment_paragraphs
+from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
+from crawler.fetch.values import Fetched
+from crawler.pipeline.context import SourceRun
+from crawler.pipeline.page import extract_page
+from crawler.pipeline.rulebook import Document
+from storage import ArticleRecord, MatchRecord, SaveOutcome, UnitOfWork
+from storage.dedup import canonical_url
+
+log = logging.getLogger(__name__)
+
+# Articles of one run in flight at once; the fetcher's per-host limits still decide what a host sees.
+ARTICLES_AT_ONCE = 8
+MatchKind = Literal["new", "edited"]
+
+
+async def take_all(run: SourceRun, items: list[DiscoveredItem]) -> None:
+    """Take every item, a few at once."""
+    gate = asyncio.Semaphore(ARTICLES_AT_ONCE)
+
+    async def take(item: DiscoveredItem) -> None:
+        async with gate:
+            await take_item(run, item)
+
+    await asyncio.gather(*(take(item) for item in items))
+
+
+def is_transient(exc: FetchError) -> bool:
+    """Worth trying again next run: the network, a timeout, 429 or a server error (not a 404)."""
+    if isinstance(exc, HTTPStatusError):
+        return exc.status == 429 or exc.status >= 500
+    return isinstance(exc, ConnectFailed | FetchTimeout)
+
+
+async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
+    run.articles_tried += 1
+    try:
+        article, fetched = await _article_for(run, item)
+        if article is not None:
+            _save(run, article)
+    except FetchError as exc:
+        run.transient_failures += is_transient(exc)
+        run.fail_article(str(exc))
+        return
+    except TidingsError as exc:
+        run.fail_article(str(exc))
+        return
+    except Exception as exc:  # a malformed page must never stop the source
+        log.exception("unexpected error on %s", item.url)
+        run.fail_article(f"{item.url}: unexpected error: {exc!r}")
+        return
+    if fetched is not None:  # after the article is stored: a crash before this re-fetches it, never loses it
+        run.memory.remember(item.url, fetched)
+
+
+async def _article_for(run: SourceRun, item: DiscoveredItem) -> tuple[Article | None, Fetched | None]:
+    if item.content_html is not None:
+        return _article_from_listing(run, item), None
+    fetched = await run.fetch(PageRequest(item.url), item.url)
+    if fetched.not_modified:
+        return None, fetched
+    extraction = extract_page(fetched, run.source)
+    run.degraded = run.degraded or extraction.degraded
+    return extraction.article, fetched
+
+
+def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
+    """Open-data exports carry the whole text: no page fetch needed."""
+    rules = run.source.profile.page_rules(item.url)
+    paragraphs = html_fragment_paragraphs(item.content_html or "")
+    return clean_article(
+        item.title, paragraphs, rules=rules, url=item.url, published=item.published, updated=None,
+        language=run.source.language, author=None,
+    )
+
+
+def _save(run: SourceRun, article: Article) -> None:
+    if not article.paragraphs:
+        run.fail_article(f"{article.url}: no article text found on the page")
+        return
+    with run.store.unit_of_work() as uow:
+        outcome = uow.save_article(_record(run, article), now=run.now)
+        kind = _alert_kind(outcome)
+        if kind is not None:
+            run.alerts += _enqueue_matches(run, article, outcome, kind, uow)
+    run.outcomes.append(outcome.kind)
+
+
+def _record(run: SourceRun, article: Article) -> ArticleRecord:
+    return ArticleRecord(
+        source_id=run.source.id,
+        url=article.url,
+        canonical_url=canonical_url(article.url),
+        title=article.title,
+        text=article.to_text(),
+        language=article.language or run.source.language,
+        author=article.author,
+        published=article.published.iso() if article.published else None,
+        updated=article.updated.iso() if article.updated else None,
+        fetched_at=run.now,
+    )
+
+
+def _alert_kind(outcome: SaveOutcome) -> MatchKind | None:
+    if outcome.kind == "new":
+        return "new"
+    if outcome.kind == "edited" and outcome.change_class == "substantive":
+        return "edited"
+    return None
+
+
+def _enqueue_matches(run: SourceRun, article: Article, outcome: SaveOutcome, kind: MatchKind, uow: UnitOfWork) -> int:
+    assert outcome.version_id is not None, "new and edited outcomes always carry a version"
+    document = Document(
+        title=article.title or "", body=article.body, source=run.source.id,
+        language=article.language or run.source.language, tags=run.source.tags,
+    )
+    enqueued = 0
+    for match, route in run.rulebook.matches(document, kind):
+        evidence = [asdict(item) for item in match.evidence]
+        match_id = uow.add_match(MatchRecord(outcome.entry_id, outcome.version_id, match.rule, kind, evidence),
+                                 now=run.now)
+        if match_id is None:
+            continue
+        for channel in route.channels:
+            enqueued += uow.enqueue_alert(match_id, channel, mode=route.mode, due_at=route.due_at(run.now),
+                                          now=run.now)
+    return enqueued

@@ -1,0 +1,124 @@
+"""The per-run object: what one run of one source holds (its I/O and its tally) while it is in progress."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawler.config import Source
+from crawler.discover.listings import PageRequest
+from crawler.fetch.client import Fetched, Fetcher, FetchStats, Validators
+from crawler.pipeline.rulebook import RuleBook
+from crawler.pipeline.values import RunOptions, RunReport
+from storage import Store
+from storage.records import OutcomeKind
+
+
+class HttpMemory:
+    """Conditional-GET memory of one run: read validators, remember them, or defer them until a listing's
+    articles are stored (a crash in between must make the next run read the listing again, not get a 304 and
+    lose those articles)."""
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self.store, self.now = store, now
+        self.deferred: list[tuple[str, Fetched]] = []
+
+    def validators(self, request: PageRequest, key: str | None) -> Validators | None:
+        state = self.store.get_http_state(key) if key else None
+        if state is None:
+            return None
+        # A POST cannot be conditional; its unchanged body hash still spares the parse.
+        conditional = request.method == "GET"
+        return Validators(
+            state.etag if conditional else None, state.last_modified if conditional else None, state.body_hash
+        )
+
+    def remember(self, key: str, fetched: Fetched) -> None:
+        remembered = fetched.validators()
+        self.store.put_http_state(
+            key, etag=remembered.etag, last_modified=remembered.last_modified, body_hash=remembered.body_hash,
+            status=fetched.status, fetched_at=self.now,
+        )
+
+    def defer(self, key: str, fetched: Fetched) -> None:
+        self.deferred.append((key, fetched))
+
+    def flush(self) -> None:
+        for key, fetched in self.deferred:
+            self.remember(key, fetched)
+        self.deferred.clear()
+
+
+def state_key(request: PageRequest) -> str:
+    """Conditional-GET memory is per URL; a POST is remembered by its URL and body."""
+    if request.method == "GET":
+        return request.url
+    body = json.dumps(request.json_body if request.json_body is not None else request.form, sort_keys=True)
+    return f"POST {request.url} {body}"
+
+
+@dataclass
+class SourceRun:
+    """One run in progress: the source, its I/O (fetcher, store, rules) and the mutable tally."""
+
+    source: Source
+    now: datetime
+    fetcher: Fetcher
+    store: Store
+    rulebook: RuleBook
+    options: RunOptions
+    memory: HttpMemory
+    stats: FetchStats = field(default_factory=FetchStats)
+    outcomes: list[OutcomeKind] = field(default_factory=list)
+    alerts: int = 0
+    errors: list[str] = field(default_factory=list)
+    listing_failures: int = 0
+    transient_failures: int = 0  # article fetches worth retrying next run (network, 5xx, timeouts)
+    article_failures: int = 0
+    articles_tried: int = 0
+    degraded: bool = False
+    timed_out: bool = False
+
+    async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
+        """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""
+        return await self.fetcher.fetch(
+            request.url,
+            method=request.method,
+            data=request.form,
+            json=request.json_body,
+            validators=self.memory.validators(request, key),
+            stats=self.stats,
+            allowed_hosts=self.source.allow_hosts,
+            host_delays=self.source.host_delays,
+        )
+
+    def fail_article(self, error: str) -> None:
+        self.article_failures += 1
+        self.errors.append(error)
+
+    def fail_source(self, error: str) -> None:
+        self.listing_failures += 1
+        self.errors.append(error)
+
+    @property
+    def failed(self) -> bool:
+        return self.listing_failures > 0 or (self.articles_tried > 0 and self.article_failures == self.articles_tried)
+
+    def report(self) -> RunReport:
+        count = self.outcomes.count
+        return RunReport(
+            source_id=self.source.id,
+            new=count("new"),
+            edited=count("edited"),
+            unchanged=count("unchanged"),
+            duplicates=count("duplicate"),
+            alerts=self.alerts,
+            requests=self.stats.requests,
+            bytes=self.stats.bytes,
+            not_modified=self.stats.not_modified,
+            errors=tuple(self.errors),
+            failed=self.failed,
+            degraded=self.degraded,
+            timed_out=self.timed_out,
+        )

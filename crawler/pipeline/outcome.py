@@ -1,0 +1,64 @@
+"""The end of a run, and its one owner: the run record, the source's state (failures, backoff) and the
+health alerts (one when a source starts failing, one when it recovers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from crawler.pipeline.context import SourceRun
+from crawler.pipeline.values import RunOptions
+from storage import RunStats, Store
+
+
+def finish(run: SourceRun, run_id: int) -> None:
+    """Record the run, the source's result and any health alert, then release the source's lease."""
+    report = run.report()
+    error = "; ".join(report.errors[:5]) or None
+    stats = RunStats(
+        requests=report.requests, bytes=report.bytes, not_modified=report.not_modified, new_entries=report.new,
+        edits=report.edited, duplicates=report.duplicates, errors=len(report.errors), error=error,
+        degraded=report.degraded,
+    )
+    run.store.finish_run(run_id, stats, now=datetime.now(UTC))
+    _record_result(run, error)
+    run.store.release_source(run.source.id, run.options.owner)
+
+
+def _record_result(run: SourceRun, error: str | None) -> None:
+    source_id, store, options = run.source.id, run.store, run.options
+    previous = store.source_state(source_id)
+    failures = (previous.consecutive_failures if previous else 0) + 1 if run.failed else 0
+    next_due = run.now + timedelta(seconds=backoff(run.source.interval, failures, options.backoff_max))
+    state = store.record_source_result(
+        source_id, ok=not run.failed, error=error if run.failed else None, degraded=run.degraded, now=run.now,
+        next_due_at=next_due if run.failed else None,
+    )
+    _health_alerts(store, source_id, state.consecutive_failures, state.health_alerted, error, run.now, options)
+
+
+def backoff(interval: float, failures: int, cap: float) -> float:
+    """After the n-th failure in a row, wait interval * 2**(n-1), at most `cap`.
+
+    >>> backoff(60, 3, 3600)
+    240.0
+    >>> backoff(60, 0, 3600)
+    60.0
+    """
+    return float(min(cap, interval * 2 ** max(0, failures - 1)))
+
+
+def _health_alerts(
+    store: Store, source_id: str, failures: int, alerted: bool, error: str | None, now: datetime, options: RunOptions
+) -> None:
+    """One alert when a source starts failing (after K runs in a row), one when it recovers; never one per run."""
+    if not options.admin_channels:
+        return
+    if failures >= options.failure_alert_after and not alerted:
+        state = "failing"
+    elif failures == 0 and alerted:
+        state = "recovered"
+    else:
+        return
+    for channel in options.admin_channels:
+        store.enqueue_health_alert(source_id=source_id, channel=channel, state=state, error=error, now=now)
+    store.set_health_alerted(source_id, state == "failing")

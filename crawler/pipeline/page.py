@@ -1,0 +1,33 @@
+"""Read one fetched page as an article: decode, extract with the source's profile (or generic), language.
+
+Shared by the unit of work and by `tidings check`, which reads a page without storing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from crawler.config import Source
+from crawler.errors import ExtractError
+from crawler.extract.decode import decode_html
+from crawler.extract.language import UNDETERMINED, article_language
+from crawler.extract.page import Extraction, extract
+from crawler.fetch.values import Fetched
+
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
+
+
+def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
+    """Decode and extract one fetched page with the source's profile (or the generic path)."""
+    if fetched.content_type not in _HTML_TYPES:
+        raise ExtractError(fetched.final_url, f"not an HTML page (Content-Type: {fetched.content_type})")
+    html = decode_html(fetched.content, url=fetched.final_url, http_charset=fetched.charset).text
+    rules = source.profile.page_rules(fetched.final_url) if source else None
+    if rules is not None and not rules.body:
+        rules = None  # a custom source without selectors: the generic path is the plan, not a fallback
+    language = source.language if source and source.language != UNDETERMINED else None
+    extraction = extract(html, fetched.final_url, rules, language=language)
+    if language is None:
+        detected = article_language(html, extraction.article.body)
+        extraction = replace(extraction, article=replace(extraction.article, language=detected))
+    return extraction

@@ -1,0 +1,59 @@
+"""The values that cross the unit of work's boundary: the options of a run and the report of what it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.config import Settings
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Knobs of one run that are not part of the source."""
+
+    owner: str = "tidings"
+    backfill: int = 0
+    lease_seconds: float = 900.0
+    run_timeout: float = 600.0
+    edit_recheck: float = 21600.0
+    edit_window: float = 7 * 86400.0
+    failure_alert_after: int = 3
+    admin_channels: tuple[str, ...] = ()
+    backoff_max: float = 6 * 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, owner: str, backfill: int = 0) -> RunOptions:
+        return cls(
+            owner=owner,
+            backfill=backfill,
+            lease_seconds=settings.lease,
+            run_timeout=settings.run_timeout,
+            edit_recheck=settings.edit_recheck,
+            edit_window=settings.edit_window,
+            failure_alert_after=settings.failure_alert_after,
+            admin_channels=settings.admin_channels,
+            backoff_max=settings.source_backoff_max,
+        )
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run of one source did. `failed` means the source itself failed (see `errors`).
+
+    `timed_out` is set when the run was cut off by `RunOptions.run_timeout` (then `failed` is set too).
+    """
+
+    source_id: str
+    new: int = 0
+    edited: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    alerts: int = 0
+    requests: int = 0
+    bytes: int = 0
+    not_modified: int = 0
+    errors: tuple[str, ...] = ()
+    failed: bool = False
+    degraded: bool = False
+    skipped: str | None = None
+    timed_out: bool = False
