@@ -1,12 +1,33 @@
 """The database: entries and versions, matches, the alert outbox, source state and runs."""
 
-from storage.errors import InvalidValueError, StorageError, StoreOpenError, UnknownRowError
+from storage.errors import (
+    DatabaseLockedError,
+    InvalidValueError,
+    StorageError,
+    StoreOpenError,
+    UnknownRowError,
+)
+from storage.locks import single_daemon_lock, sqlite_file
 from storage.records import (
+    ALERT_MODES,
+    ALERT_STATUSES,
+    HEALTH_STATES,
+    MATCH_KINDS,
+    AlertMode,
     AlertRow,
+    AlertStatus,
     ArticleRecord,
+    ChangeClass,
+    ClaimedAlert,
+    EditClass,
     EntryRow,
+    HealthAlert,
+    HealthState,
     HttpState,
+    MatchAlert,
+    MatchKind,
     MatchRecord,
+    OutcomeKind,
     PendingAlert,
     RunRow,
     RunStats,
@@ -17,12 +38,27 @@ from storage.records import (
 from storage.store import Store, UnitOfWork
 
 __all__ = [
+    "ALERT_MODES",
+    "ALERT_STATUSES",
+    "HEALTH_STATES",
+    "MATCH_KINDS",
+    "AlertMode",
     "AlertRow",
+    "AlertStatus",
     "ArticleRecord",
+    "ChangeClass",
+    "ClaimedAlert",
+    "DatabaseLockedError",
+    "EditClass",
     "EntryRow",
+    "HealthAlert",
+    "HealthState",
     "HttpState",
     "InvalidValueError",
+    "MatchAlert",
+    "MatchKind",
     "MatchRecord",
+    "OutcomeKind",
     "PendingAlert",
     "RunRow",
     "RunStats",
@@ -34,4 +70,6 @@ __all__ = [
     "UnitOfWork",
     "UnknownRowError",
     "VersionRow",
+    "single_daemon_lock",
+    "sqlite_file",
 ]

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from storage.records import EditClass
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "ref_src", "spm"})
 _CJK = (
@@ -112,7 +114,7 @@ def _letters_only(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
-def change_class(old: str, new: str) -> str:
+def change_class(old: str, new: str) -> EditClass:
     """Classify an edit: 'minor' if only whitespace, punctuation or case changed, or the shingles barely
     differ (under :data:`MINOR_CHANGE_RATIO`); else 'substantive'."""
     if _letters_only(old) == _letters_only(new):

@@ -32,3 +32,16 @@ class InvalidValueError(StorageError):
         super().__init__(f"invalid {field} {value!r}; expected one of {', '.join(allowed)}")
         self.field = field
         self.value = value
+
+
+class DatabaseLockedError(StorageError):
+    """Another daemon holds the single-daemon lock of the SQLite database ``database``."""
+
+    def __init__(self, lock_path: str, database: str, holder: str) -> None:
+        super().__init__(
+            f"{lock_path}: another `tidings run` (owner {holder}) already uses the SQLite database {database}; "
+            "stop it first, or set settings.database_url to PostgreSQL to run several daemons"
+        )
+        self.lock_path = lock_path
+        self.database = database
+        self.holder = holder

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, get_args
 
+# The vocabularies, defined once; the store checks every value it is given against them (typing.get_args).
 OutcomeKind = Literal["new", "edited", "unchanged", "duplicate"]
-ChangeClass = Literal["initial", "minor", "substantive"]
+EditClass = Literal["minor", "substantive"]
+ChangeClass = Literal["initial", "minor", "substantive"]  # a version's: "initial" or the edit's class
+MatchKind = Literal["new", "edited"]
+AlertStatus = Literal["pending", "sending", "sent", "dead"]
+AlertMode = Literal["instant", "digest"]
+HealthState = Literal["failing", "recovered"]
+
+MATCH_KINDS: tuple[MatchKind, ...] = get_args(MatchKind)
+ALERT_STATUSES: tuple[AlertStatus, ...] = get_args(AlertStatus)
+ALERT_MODES: tuple[AlertMode, ...] = get_args(AlertMode)
+HEALTH_STATES: tuple[HealthState, ...] = get_args(HealthState)
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ class SaveOutcome:
     entry_id: int
     version_id: int | None
     duplicate_of: int | None = None
-    change_class: str | None = None
+    change_class: ChangeClass | None = None
 
 
 @dataclass(frozen=True)
@@ -44,31 +55,48 @@ class MatchRecord:
     entry_id: int
     version_id: int
     rule: str
-    kind: Literal["new", "edited"]
+    kind: MatchKind
     evidence: list[dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class PendingAlert:
-    """A claimed outbox row with everything needed to render it; match fields are None for health alerts."""
+@dataclass(frozen=True, kw_only=True)
+class ClaimedAlert:
+    """What every claimed outbox row has: its id, channel, mode and how often it was tried."""
 
     alert_id: int
-    match_id: int | None
     channel: str
-    mode: str
+    mode: AlertMode
     attempts: int
-    rule: str | None
-    kind: str | None
-    evidence: list[dict[str, Any]] | None
-    entry_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchAlert(ClaimedAlert):
+    """A claimed alert for a rule match, with the matched version's entry and text to render it."""
+
+    match_id: int
+    rule: str
+    kind: MatchKind
+    evidence: list[dict[str, Any]]
+    entry_id: int
     title: str | None
-    url: str | None
-    source_id: str | None
+    url: str
+    source_id: str
     language: str | None
     published: str | None
-    text: str | None
-    created_at: datetime
-    payload: dict[str, Any] | None
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HealthAlert(ClaimedAlert):
+    """A claimed alert that a source started failing or recovered."""
+
+    source_id: str
+    state: HealthState
+    error: str | None
+
+
+PendingAlert: TypeAlias = MatchAlert | HealthAlert
 
 
 @dataclass(frozen=True)
@@ -78,8 +106,8 @@ class AlertRow:
     id: int
     match_id: int | None
     channel: str
-    status: str
-    mode: str
+    status: AlertStatus
+    mode: AlertMode
     attempts: int
     next_attempt_at: datetime | None
     claimed_by: str | None
@@ -123,7 +151,7 @@ class VersionRow:
     content_hash: str
     text: str
     fetched_at: datetime
-    change_class: str
+    change_class: ChangeClass
 
 
 @dataclass(frozen=True)

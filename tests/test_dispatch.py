@@ -174,6 +174,20 @@ async def test_digest_alerts_of_a_channel_go_out_as_one_message(
     assert all(f"AI story {i}" in receiver.bodies[0]["message"] for i in range(5))
 
 
+async def test_a_health_alert_never_joins_a_digest_and_says_which_source_fails(
+    store: Store, tmp_path: Path, receiver: Receiver
+) -> None:
+    config = config_with(tmp_path, f'[channels.hook]\nurl = "{receiver.url}"\n')
+    add_matches(store, 2, "hook", mode="digest")
+    store.enqueue_health_alert(source_id="cna", channel="hook", state="failing", error="DNS failure", now=NOW)
+    report = await dispatcher(store, config).run_once(NOW)
+    assert (report.sent, report.messages) == (3, 2)
+    messages = {body["title"]: body["message"] for body in receiver.bodies}
+    assert "DNS failure" in messages.pop("[tidings] source cna is failing")
+    [digest] = messages
+    assert "2 matches" in digest
+
+
 async def test_an_alert_for_a_removed_channel_is_dead_with_the_reason(store: Store, tmp_path: Path) -> None:
     add_matches(store, 1, "gone")
     report = await dispatcher(store, config_with(tmp_path, "")).run_once(NOW)

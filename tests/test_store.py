@@ -5,12 +5,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from storage import ArticleRecord, MatchRecord, RunStats, SaveOutcome, Store, UnknownRowError
+from storage import (
+    ALERT_STATUSES,
+    AlertStatus,
+    ArticleRecord,
+    DatabaseLockedError,
+    HealthAlert,
+    InvalidValueError,
+    MatchAlert,
+    MatchRecord,
+    RunStats,
+    SaveOutcome,
+    Store,
+    UnknownRowError,
+    single_daemon_lock,
+    sqlite_file,
+)
 from storage.dedup import canonical_url
 from storage.schema import metadata
 
@@ -235,9 +251,43 @@ def test_health_alert(src: Store) -> None:
         source_id="mofa", channel="console", state="failing", error="DNS", now=NOW
     )
     [pending] = src.claim_alerts("w", now=NOW, limit=5, lease_seconds=60)
-    assert pending.alert_id == alert_id and pending.match_id is None and pending.rule is None
-    assert pending.payload == {"source": "mofa", "state": "failing", "error": "DNS"}
-    assert pending.source_id == "mofa"
+    assert isinstance(pending, HealthAlert) and pending.alert_id == alert_id
+    assert (pending.source_id, pending.state, pending.error, pending.mode) == ("mofa", "failing", "DNS", "instant")
+    [row] = src.list_alerts()
+    assert row.match_id is None and row.rule is None
+    assert row.payload == {"source": "mofa", "state": "failing", "error": "DNS"}
+
+
+def test_a_claimed_match_alert_carries_its_entry_and_text(src: Store) -> None:
+    outcome = save(src, article("https://mofa.gov.tw/a"))
+    match_id = match_and_alert(src, outcome, channel="hook")
+    [pending] = src.claim_alerts("w", now=NOW, limit=5, lease_seconds=60)
+    assert isinstance(pending, MatchAlert)
+    assert (pending.match_id, pending.entry_id, pending.rule, pending.kind) == (match_id, outcome.entry_id, "ai", "new")
+    assert (pending.channel, pending.mode, pending.attempts, pending.evidence) == ("hook", "instant", 1, [])
+    assert (pending.source_id, pending.url, pending.text) == ("mofa", "https://mofa.gov.tw/a", TEXT)
+
+
+def test_values_outside_a_vocabulary_are_refused(src: Store) -> None:
+    outcome = save(src, article("https://mofa.gov.tw/a"))
+    assert outcome.version_id is not None
+    lost: Any = "lost"  # what an unchecked caller might pass
+    with pytest.raises(InvalidValueError, match="health state 'down'"):
+        src.enqueue_health_alert(source_id="mofa", channel="console", state="down", error=None, now=NOW)
+    with pytest.raises(InvalidValueError, match="alert status 'lost'; expected one of pending, sending, sent, dead"):
+        src.list_alerts(status=lost)
+    with src.unit_of_work() as uow, pytest.raises(InvalidValueError, match="match kind 'lost'"):
+        uow.add_match(MatchRecord(outcome.entry_id, outcome.version_id, "ai", lost, []), now=NOW)
+    with src.unit_of_work() as uow, pytest.raises(InvalidValueError, match="alert mode"):
+        uow.enqueue_alert(1, "console", mode="weekly", due_at=NOW, now=NOW)
+
+
+def test_alert_statuses_come_from_the_literal() -> None:
+    assert ALERT_STATUSES == get_args(AlertStatus) == ("pending", "sending", "sent", "dead")
+
+
+def test_alert_counts_name_every_status(src: Store) -> None:
+    assert src.alert_counts() == dict.fromkeys(ALERT_STATUSES, 0)
 
 
 def test_unknown_alert_is_an_error(src: Store) -> None:
@@ -366,13 +416,13 @@ def test_retry_skips_alerts_being_sent(src: Store) -> None:
 def test_the_schema_revision_constant_is_the_migrations_head() -> None:
     from alembic.script import ScriptDirectory
 
-    from storage.store import SCHEMA_REVISION, alembic_config
+    from storage.migrate import SCHEMA_REVISION, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_heads() == [SCHEMA_REVISION]
 
 
 def test_an_up_to_date_database_is_not_migrated_again(store) -> None:
-    from storage.store import SCHEMA_REVISION
+    from storage.migrate import SCHEMA_REVISION
 
     assert store.schema_revision() == SCHEMA_REVISION
     store.upgrade()  # a no-op: one query
@@ -395,3 +445,31 @@ def test_recheck_due_lists_recent_pages_not_fetched_since(store) -> None:
     due = store.recheck_due("cna", since=now - timedelta(days=7), checked_before=now - timedelta(hours=6), limit=50)
     assert due == ["https://www.cna.com.tw/news/a/0.aspx"]
     assert store.recheck_due("cna", since=now + timedelta(days=1), checked_before=now, limit=50) == []
+
+
+# --- the SQLite file behind a URL, the single-daemon lock -----------------------------------------------------
+
+
+def test_sqlite_file_of_urls() -> None:
+    assert sqlite_file("sqlite:////var/lib/tidings/t.db") == Path("/var/lib/tidings/t.db")
+    assert sqlite_file("sqlite+pysqlite:///rel.db?timeout=3") == Path("rel.db")
+    assert sqlite_file("sqlite:///~/t.db") == Path("~/t.db").expanduser()
+    for url in ("sqlite://", "sqlite:///:memory:", "postgresql+psycopg://u@h/db", "not a url"):
+        assert sqlite_file(url) is None
+
+
+def test_single_daemon_lock_names_the_holder_and_is_released(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with single_daemon_lock(url, "host:1"), pytest.raises(DatabaseLockedError) as refused, single_daemon_lock(url, "x"):
+        pass
+    assert str(refused.value) == (
+        f"{tmp_path / 'x.db'}.daemon.lock: another `tidings run` (owner host:1) already uses the SQLite database "
+        f"{tmp_path / 'x.db'}; stop it first, or set settings.database_url to PostgreSQL to run several daemons"
+    )
+    with single_daemon_lock(url, "host:3"):  # released on exit
+        assert (tmp_path / "x.db.daemon.lock").read_text() == "host:3"
+
+
+def test_no_lock_is_needed_beyond_sqlite() -> None:
+    with single_daemon_lock("postgresql+psycopg://u@h/db", "a"), single_daemon_lock("postgresql+psycopg://u@h/db", "b"):
+        pass

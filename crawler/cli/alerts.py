@@ -16,8 +16,7 @@ from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
 from rules.notify import Notifier, default_format
 from rules.render import Message
-
-ALERT_STATUSES = ("pending", "sending", "sent", "dead")
+from storage import ALERT_STATUSES, AlertStatus
 
 
 @click.group("rules")
@@ -107,7 +106,7 @@ def alerts_group() -> None:
 @click.option("--status", type=click.Choice(ALERT_STATUSES), help="Only alerts in this state.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @pass_context
-def alerts_list(context: Context, status: str | None, limit: int) -> None:
+def alerts_list(context: Context, status: AlertStatus | None, limit: int) -> None:
     """Alerts with their state, attempts and last error (dead ones failed every retry).
 
     \b

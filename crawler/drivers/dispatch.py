@@ -19,7 +19,7 @@ from typing import TextIO
 from crawler.config import CONSOLE, Config
 from rules.notify import Delivery, Notifier, default_format
 from rules.render import AlertView, Format, Message, render_alert, render_digest, render_health, render_template
-from storage import PendingAlert, Store
+from storage import HealthAlert, MatchAlert, PendingAlert, Store
 
 CLAIM_BATCH = 100
 CLAIM_LEASE_SECONDS = 300.0
@@ -121,8 +121,8 @@ def idempotency_key(group: Sequence[PendingAlert]) -> str:
     sent sends it again. Webhook receivers see the key as the `X-Tidings-Alert-Id` header.
 
     >>> from datetime import datetime, UTC
-    >>> alert = PendingAlert(7, 3, "hook", "instant", 1, "ai", "new", [], 1, "t", "u", "cna", "zh", None, "x",
-    ...                      datetime.now(UTC), None)
+    >>> alert = HealthAlert(alert_id=7, channel="hook", mode="instant", attempts=1, created_at=datetime.now(UTC),
+    ...                     source_id="cna", state="failing", error="DNS")
     >>> idempotency_key([alert])
     'tidings-alert-7'
     """
@@ -137,7 +137,7 @@ def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:
     groups: list[list[PendingAlert]] = []
     digests: dict[str, list[PendingAlert]] = {}
     for alert in alerts:
-        if alert.mode == "digest" and alert.match_id is not None:
+        if isinstance(alert, MatchAlert) and alert.mode == "digest":
             digests.setdefault(alert.channel, []).append(alert)
         else:
             groups.append([alert])
@@ -145,28 +145,28 @@ def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:
 
 
 def _message(group: Sequence[PendingAlert], fmt: Format, template: str | None) -> Message:
+    """A health alert alone, one match alert, or a channel's digest (only match alerts are grouped)."""
     first = group[0]
-    if first.match_id is None:
-        payload = first.payload or {}
-        return render_health(str(payload.get("source")), str(payload.get("state")), payload.get("error"), fmt)
-    views = [alert_view(alert) for alert in group]
+    if isinstance(first, HealthAlert):
+        return render_health(first.source_id, first.state, first.error, fmt)
+    views = [alert_view(alert) for alert in group if isinstance(alert, MatchAlert)]
     if first.mode == "digest":
         return render_digest(views, fmt)
     return render_template(template, views[0], fmt) if template else render_alert(views[0], fmt)
 
 
-def alert_view(alert: PendingAlert) -> AlertView:
+def alert_view(alert: MatchAlert) -> AlertView:
     """The message's view of a stored match: the body is the stored text without its title and date lines."""
     return AlertView(
-        rule=alert.rule or "",
-        kind=alert.kind or "new",
+        rule=alert.rule,
+        kind=alert.kind,
         title=alert.title or alert.url or "(untitled)",
-        url=alert.url or "",
-        source=alert.source_id or "",
+        url=alert.url,
+        source=alert.source_id,
         language=alert.language,
         published=alert.published,
-        body=body_of(alert.text or "", alert.title, alert.published),
-        evidence=tuple(alert.evidence or ()),
+        body=body_of(alert.text, alert.title, alert.published),
+        evidence=tuple(alert.evidence),
     )
 
 

@@ -8,6 +8,7 @@ Create Date: 2026-11-21
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,11 +19,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _ts(name: str, *, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
+def _ts(name: str, *, nullable: bool = True) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _count(name: str, type_: type[sa.Integer] = sa.Integer) -> sa.Column:  # type: ignore[type-arg]
+def _count(name: str, type_: type[sa.Integer] = sa.Integer) -> sa.Column[int]:
     return sa.Column(name, type_(), nullable=False, server_default="0")
 
 

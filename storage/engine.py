@@ -1,0 +1,94 @@
+"""The engine under every repository: connections, SQLite's settings, transactions, JSON columns, value checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from storage.errors import InvalidValueError
+from storage.locks import sqlite_file
+
+Word = TypeVar("Word", bound=str)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and write locks taken up front."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    path = sqlite_file(url)
+    if path is None:
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    _install_sqlite_listeners(engine)
+    return engine
+
+
+def _install_sqlite_listeners(engine: Engine) -> None:
+    """WAL, busy timeout, foreign keys; and explicit BEGIN so write transactions take the lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE: upgrading a deferred read lock to a write lock can fail at once with SQLITE_BUSY.
+        mode = conn.get_execution_options().get("tidings_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One engine and its transactions; every repository of the store is a mixin on it."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self._engine = engine
+        self.url = url
+        self.dialect: str = engine.dialect.name
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect().execution_options(tidings_begin="DEFERRED") as conn, conn.begin():
+            yield conn
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """A dialect insert() that offers on_conflict_do_nothing/do_update on both SQLite and PostgreSQL."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def checked(field: str, value: str, allowed: tuple[Word, ...]) -> Word:
+    """``value`` as a word of the vocabulary ``allowed``; InvalidValueError when it is none of them.
+
+    >>> checked("alert mode", "digest", ("instant", "digest"))
+    'digest'
+    """
+    for word in allowed:
+        if word == value:
+            return word
+    raise InvalidValueError(field, value, allowed)

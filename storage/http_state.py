@@ -1,0 +1,43 @@
+"""HTTP state: the conditional-GET memory of every fetched URL (validators, body hash, when, status)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from storage.engine import Database, dialect_insert
+from storage.records import HttpState
+from storage.schema import http_state
+
+
+class HttpStateRepository(Database):
+    """One row per URL, replaced on every fetch that returns validators or a body."""
+
+    def get_http_state(self, url: str) -> HttpState | None:
+        """The validators remembered for ``url``."""
+        with self._read() as conn:
+            row = conn.execute(select(http_state).where(http_state.c.url == url)).first()
+        return None if row is None else HttpState(**row._mapping)
+
+    def put_http_state(
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        body_hash: str | None,
+        status: int,
+        fetched_at: datetime,
+    ) -> None:
+        """Insert or replace the validators for ``url``."""
+        values = {
+            "etag": etag,
+            "last_modified": last_modified,
+            "body_hash": body_hash,
+            "status": status,
+            "fetched_at": fetched_at,
+        }
+        with self._write() as conn:
+            stmt = dialect_insert(conn, http_state).values(url=url, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=values))

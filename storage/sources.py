@@ -1,0 +1,108 @@
+"""Sources and the shared schedule: one row per source with its lease, backoff and health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import RowMapping
+
+from storage.engine import Database, dialect_insert
+from storage.errors import UnknownRowError
+from storage.records import SourceState
+from storage.schema import source
+
+
+def _source_state(row: RowMapping) -> SourceState:
+    return SourceState(
+        source_id=row["id"],
+        kind=row["kind"],
+        settings_hash=row["settings_hash"],
+        last_success_at=row["last_success_at"],
+        last_failure_at=row["last_failure_at"],
+        consecutive_failures=row["consecutive_failures"],
+        last_error=row["last_error"],
+        next_due_at=row["next_due_at"],
+        lease_owner=row["lease_owner"],
+        lease_until=row["lease_until"],
+        degraded=bool(row["degraded"]),
+        health_alerted=bool(row["health_alerted"]),
+    )
+
+
+def _outcome_values(ok: bool, error: str | None, now: datetime) -> dict[str, Any]:
+    """Success resets the failure count; failure increments it (in the database: racing runs both count)."""
+    if ok:
+        return {"last_success_at": now, "consecutive_failures": 0, "last_error": None}
+    return {"last_failure_at": now, "consecutive_failures": source.c.consecutive_failures + 1, "last_error": error}
+
+
+class SourceRepository(Database):
+    """Source rows: created from the config, leased by one process per run, updated with each run's outcome."""
+
+    def ensure_source(self, source_id: str, *, kind: str, settings_hash: str) -> None:
+        """Create the source row, or update its kind and settings hash."""
+        with self._write() as conn:
+            stmt = dialect_insert(conn, source).values(id=source_id, kind=kind, settings_hash=settings_hash)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["id"], set_={"kind": kind, "settings_hash": settings_hash}
+                )
+            )
+
+    def claim_source(self, source_id: str, owner: str, *, now: datetime, lease_seconds: float) -> bool:
+        """Take the source's lease if it is free, expired or already ``owner``'s (one conditional UPDATE)."""
+        free = or_(source.c.lease_owner.is_(None), source.c.lease_until < now, source.c.lease_owner == owner)
+        stmt = (
+            update(source)
+            .where(source.c.id == source_id, free)
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+        )
+        with self._write() as conn:
+            if conn.execute(stmt).rowcount == 1:
+                return True
+            if conn.execute(select(source.c.id).where(source.c.id == source_id)).first() is None:
+                raise UnknownRowError("source", source_id)
+            return False
+
+    def release_source(self, source_id: str, owner: str) -> None:
+        """Give the lease back (only if ``owner`` holds it)."""
+        stmt = (
+            update(source)
+            .where(source.c.id == source_id, source.c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+        with self._write() as conn:
+            conn.execute(stmt)
+
+    def record_source_result(
+        self,
+        source_id: str,
+        *,
+        ok: bool,
+        error: str | None,
+        degraded: bool,
+        now: datetime,
+        next_due_at: datetime | None,
+    ) -> SourceState:
+        """Record a run's outcome: success resets the failure count, failure increments it."""
+        values = {"degraded": degraded, "next_due_at": next_due_at, **_outcome_values(ok, error, now)}
+        with self._write() as conn:
+            stmt = update(source).where(source.c.id == source_id).values(**values).returning(*source.c)
+            row = conn.execute(stmt).first()
+        if row is None:
+            raise UnknownRowError("source", source_id)
+        return _source_state(row._mapping)
+
+    def source_state(self, source_id: str) -> SourceState | None:
+        """The source's state, or None if it was never ensured."""
+        with self._read() as conn:
+            row = conn.execute(select(source).where(source.c.id == source_id)).first()
+        return None if row is None else _source_state(row._mapping)
+
+    def source_states(self) -> list[SourceState]:
+        """All sources, by id."""
+        with self._read() as conn:
+            rows = conn.execute(select(source).order_by(source.c.id)).all()
+        return [_source_state(row._mapping) for row in rows]
