@@ -18,9 +18,7 @@ True
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import os
 import random
 import signal
 import sys
@@ -28,7 +26,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from apscheduler.events import (
@@ -51,7 +48,9 @@ from crawler.pipeline.run import run_source
 from crawler.pipeline.values import RunOptions
 from crawler.pipeline.wiring import fetch_policy, owner_id, run_options
 from rules.notify import Notifier
-from storage import Store
+from storage import DatabaseLockedError, Store
+from storage import single_daemon_lock as database_lock
+from storage import sqlite_file as sqlite_file  # re-exported: the docstring and tests use it
 
 log = logging.getLogger(__name__)
 
@@ -79,39 +78,14 @@ def shutdown_grace(settings: Settings) -> float:
     return min(settings.run_timeout, SHUTDOWN_GRACE_MAX)
 
 
-def sqlite_file(database_url: str) -> Path | None:
-    """The database file of a `sqlite:///...` URL; None for other databases and in-memory SQLite."""
-    scheme, _, rest = database_url.partition(":")
-    if not scheme.startswith("sqlite") or not rest.startswith("///"):
-        return None
-    path = rest[3:].split("?", 1)[0]
-    return None if path in ("", ":memory:") else Path(path).expanduser()
-
-
 @contextmanager
 def single_daemon_lock(database_url: str) -> Iterator[None]:
-    """On SQLite, hold an exclusive lock on `<db file>.daemon.lock` for the daemon's life; a second one refuses."""
-    database = sqlite_file(database_url)
-    if database is None:
-        yield
-        return
-    lock_path = Path(f"{database}.daemon.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    """On SQLite, one daemon per database file (storage holds the lock, naming this process); a second refuses."""
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-            raise DaemonError(
-                f"{lock_path}: another `tidings run` (owner {holder}) already uses the SQLite database {database}; "
-                "stop it first, or set settings.database_url to PostgreSQL to run several daemons"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, owner_id().encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+        with database_lock(database_url, owner_id()):
+            yield
+    except DatabaseLockedError as exc:
+        raise DaemonError(str(exc)) from None
 
 
 def claim_batch(lease: float, send_timeout: float) -> int:
