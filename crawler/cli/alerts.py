@@ -6,14 +6,14 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import click
-from rich.table import Table
 
-from crawler.cli.context import Context, console, pass_context, since_option
+from crawler.cli import output
+from crawler.cli.context import Context, pass_context, since_option
 from crawler.config import CONSOLE, Config, RuleConfig, rule_channels
 from crawler.drivers.dispatch import body_of
 from crawler.errors import ConfigError
 from rules.errors import RulesError
-from rules.match import Document, Matcher, RuleMatch, RuleSpec
+from rules.match import Document, Matcher, RuleSpec
 from rules.notify import Notifier, default_format
 from rules.render import Message
 from storage import ALERT_STATUSES, AlertStatus
@@ -21,7 +21,12 @@ from storage import ALERT_STATUSES, AlertStatus
 
 @click.group("rules")
 def rules_group() -> None:
-    """The alert rules."""
+    """The alert rules.
+
+    \b
+    Example:
+        tidings rules test '@ai AND lang:en' --since 7d
+    """
 
 
 @rules_group.command("list")
@@ -34,12 +39,12 @@ def rules_list(context: Context) -> None:
         tidings rules list
     """
     config = context.config
-    table = Table("rule", "query", "sources", "languages", "on", "mode", "channels", box=None)
+    rows = []
     for name, rule in config.rules.items():
         mode = rule.mode if rule.mode == "instant" else f"digest {rule.digest_window:g}s"
-        table.add_row(name, rule.query, ", ".join(rule.sources) or "all", ", ".join(rule.languages) or "all",
-                      rule.on, mode, ", ".join(rule_channels(rule, config)))
-    console.print(table)
+        rows.append([name, rule.query, ", ".join(rule.sources) or "all", ", ".join(rule.languages) or "all",
+                     rule.on, mode, ", ".join(rule_channels(rule, config))])
+    output.rules_table(rows)
 
 
 @rules_group.command("test")
@@ -59,7 +64,7 @@ def rules_test(context: Context, rule: str, since: str, text: str | None) -> Non
     config = context.config
     matcher = _matcher(config, rule)
     if text is not None:
-        _print_matches("--text", matcher.match(Document(title="", body=text)))
+        output.matches("--text", matcher.match(Document(title="", body=text)))
         return
     with context.store() as store:
         entries = store.list_entries(since=since_option(since), limit=None)
@@ -70,10 +75,8 @@ def rules_test(context: Context, rule: str, since: str, text: str | None) -> Non
         matches = matcher.match(document)
         if matches:
             per_day[entry.first_seen.date().isoformat()] += 1
-            _print_matches(f"#{entry.id} {entry.title or entry.url}", matches)
-    console.print(f"{sum(per_day.values())} of {len(entries)} entries would fire", markup=False)
-    for day, count in sorted(per_day.items()):
-        console.print(f"  {day}: {count}", markup=False)
+            output.matches(f"#{entry.id} {entry.title or entry.url}", matches)
+    output.per_day(dict(per_day), len(entries))
 
 
 def _matcher(config: Config, rule: str) -> Matcher:
@@ -89,17 +92,14 @@ def _spec(name: str, rule: RuleConfig) -> RuleSpec:
     return RuleSpec(name=name, query=rule.query, sources=rule.sources, languages=rule.languages)
 
 
-def _print_matches(label: str, matches: list[RuleMatch]) -> None:
-    if not matches:
-        console.print(f"{label}: no match", markup=False)
-    for match in matches:
-        evidence = ", ".join(f"{e.text!r} in {e.field}@{e.start}" for e in match.evidence[:8])
-        console.print(f"{label}: {evidence}", markup=False)
-
-
 @click.group("alerts")
 def alerts_group() -> None:
-    """The alert outbox."""
+    """The alert outbox.
+
+    \b
+    Example:
+        tidings alerts list --status dead
+    """
 
 
 @alerts_group.command("list")
@@ -116,13 +116,7 @@ def alerts_list(context: Context, status: AlertStatus | None, limit: int) -> Non
     with context.store() as store:
         rows = store.list_alerts(status=status, limit=limit)
         counts = store.alert_counts()
-    table = Table("id", "status", "channel", "rule", "attempts", "created", "title / error", box=None)
-    for row in rows:
-        detail = row.last_error if row.status in ("dead", "pending") and row.last_error else row.title or ""
-        table.add_row(str(row.id), row.status, row.channel, row.rule or "(health)", str(row.attempts),
-                      row.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), detail or "")
-    console.print(table)
-    console.print(", ".join(f"{name}: {counts.get(name, 0)}" for name in ALERT_STATUSES), markup=False)
+    output.alerts_table(rows, counts, ALERT_STATUSES)
 
 
 @alerts_group.command("retry")
@@ -138,12 +132,17 @@ def alerts_retry(context: Context, alert_ids: tuple[int, ...]) -> None:
     """
     with context.store() as store:
         count = store.retry_alerts(now=datetime.now(UTC), alert_ids=list(alert_ids) or None)
-    console.print(f"{count} alerts queued again", markup=False)
+    output.say(f"{count} alerts queued again")
 
 
 @click.group("notify")
 def notify_group() -> None:
-    """Notification channels."""
+    """Notification channels.
+
+    \b
+    Example:
+        tidings notify test console
+    """
 
 
 @notify_group.command("test")
@@ -158,7 +157,7 @@ def notify_test(context: Context, channel: str) -> None:
     """
     config = context.config
     if channel == CONSOLE:
-        console.print("[tidings] test message: the console channel works", markup=False)
+        output.say("[tidings] test message: the console channel works")
         return
     if channel not in config.channels:
         raise ConfigError(f"unknown channel {channel!r} (configured: {', '.join(config.channels) or 'none'})")
@@ -167,4 +166,4 @@ def notify_test(context: Context, channel: str) -> None:
     delivery = Notifier().send(urls, Message("[tidings] test message", f"Channel {channel} works.", fmt))
     if not delivery.ok:
         raise click.ClickException(f"channel {channel}: {delivery.error}")
-    console.print(f"sent a test message to {channel}", markup=False)
+    output.say(f"sent a test message to {channel}")
