@@ -1,0 +1,34 @@
+"""Story linking: every stored entry joins a story (the same single event across sources and languages).
+
+Pure functions, no I/O. ``anchors_of`` computes an entry's language-independent evidence once (storable as
+JSON); ``candidate_keys`` gives the blocking keys a store indexes so that candidates come from an index, not a
+scan; ``link_score`` says why two entries are one story (or None); ``choose_story`` picks the story a new entry
+joins, or None for a new story.
+"""
+
+from rules.stories.anchors import anchors_of
+from rules.stories.link import (
+    candidate_keys,
+    choose_story,
+    event_days,
+    explain,
+    link_score,
+    lookup_keys,
+    time_agreement,
+)
+from rules.stories.model import Anchors, LinkEvidence, LinkReason, StoryDoc
+
+__all__ = [
+    "Anchors",
+    "LinkEvidence",
+    "LinkReason",
+    "StoryDoc",
+    "anchors_of",
+    "candidate_keys",
+    "choose_story",
+    "event_days",
+    "explain",
+    "link_score",
+    "lookup_keys",
+    "time_agreement",
+]

@@ -1,0 +1,87 @@
+"""What story linking reads of an entry (``StoryDoc``), what it computes once per entry (``Anchors``, storable as
+JSON) and what it says about a pair (``LinkEvidence``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+LinkReason = Literal["near_duplicate", "alternate_link", "parallel_url", "anchors"]
+
+
+@dataclass(frozen=True)
+class StoryDoc:
+    """One stored entry as linking needs it; ``text`` is the body in the seed schema (one paragraph a line)."""
+
+    entry_id: int
+    language: str | None
+    title: str | None
+    text: str
+    published: date | datetime | str | None
+    first_seen: datetime
+    url: str
+    source_id: str
+    alternates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Language-independent evidence of one entry.
+
+    ``numbers``: normalised numbers ("5.7%", "1.442e10", "77"); ``dates``: ISO days the text mentions;
+    ``names``: Latin-script names and acronyms (lower case), gazetteer ids (``p:lin-chia-lung``), Chinese names
+    given beside a Latin form (``zh:林佳龙``, Simplified); ``concepts``: concept groups hit; ``day``: the
+    publication day (else the first-seen day); ``sketch``: bottom-k hashes of the text's shingles and ``size``
+    the number of shingles (same-language near-duplicates); ``script``: "han" or "latin" (what the shingles are).
+    """
+
+    numbers: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    concepts: frozenset[str] = frozenset()
+    day: str | None = None
+    published: bool = False
+    sketch: tuple[int, ...] = ()
+    size: int = 0
+    script: str = "latin"
+    language: str | None = None
+
+    def to_json(self) -> str:
+        """A compact JSON object; :meth:`from_json` gives back an equal value."""
+        data: dict[str, Any] = {
+            "numbers": sorted(self.numbers), "dates": sorted(self.dates), "names": sorted(self.names),
+            "concepts": sorted(self.concepts), "day": self.day, "published": self.published,
+            "sketch": list(self.sketch), "size": self.size, "script": self.script, "language": self.language,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Anchors:
+        data = json.loads(text)
+        return cls(
+            numbers=frozenset(data["numbers"]), dates=frozenset(data["dates"]), names=frozenset(data["names"]),
+            concepts=frozenset(data["concepts"]), day=data["day"], published=bool(data["published"]),
+            sketch=tuple(int(v) for v in data["sketch"]), size=int(data["size"]), script=str(data["script"]),
+            language=data["language"],
+        )
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    """Why two entries are one story: a score in [0, 1], the kind of evidence and which anchors matched."""
+
+    score: float
+    reason: LinkReason
+    shared: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = {"score": round(self.score, 4), "reason": self.reason, "shared": self.shared}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> LinkEvidence:
+        data = json.loads(text)
+        shared = {str(k): [str(v) for v in values] for k, values in data["shared"].items()}
+        return cls(float(data["score"]), data["reason"], shared)

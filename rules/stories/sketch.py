@@ -1,0 +1,70 @@
+"""Shingles and a bottom-k MinHash sketch for same-language near-duplicates.
+
+Shingles are character 4-grams of CJK runs and word 3-grams of other text, after folding (NFKC, case, width,
+Traditional→Simplified). The sketch keeps the ``K`` smallest 64-bit hashes of the shingle set: one hash per
+shingle (cheap in pure Python), and the Jaccard similarity of two sets is estimated from their two sketches.
+
+>>> a = sketch_of(shingles("外交部長林佳龍與數位發展部長林宜敬今日在外交部召開雙部長會議"))
+>>> b = sketch_of(shingles("外交部长林佳龙与数位发展部长林宜敬今日在外交部召开双部长会议"))
+>>> jaccard(a, b)
+1.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import regex
+
+from rules.text import fold, is_cjk
+
+K = 64
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+
+
+def shingles(text: str) -> frozenset[str]:
+    """Character 4-grams of CJK runs (shorter runs whole) and word 3-grams of the rest."""
+    folded = fold(text).text
+    found: set[str] = set()
+    for run in _CJK_RUN.findall(folded):
+        if len(run) < 4:
+            found.add(run)
+        found.update(run[i : i + 4] for i in range(len(run) - 3))
+    words = [word for word in _WORD.findall(_CJK_RUN.sub(" ", folded)) if not is_cjk(word[0])]
+    found.update(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+    return frozenset(found)
+
+
+def script_of(text: str) -> str:
+    """"han" when CJK characters outnumber Latin letters, else "latin"."""
+    cjk = sum(1 for char in text if is_cjk(char))
+    return "han" if cjk * 2 > sum(1 for char in text if char.isalpha()) else "latin"
+
+
+def _hash(gram: str) -> int:
+    return int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def sketch_of(grams: frozenset[str], k: int = K) -> tuple[int, ...]:
+    """The ``k`` smallest hashes of ``grams``, ascending (63-bit, so they fit a signed BIGINT or JSON)."""
+    return tuple(sorted(_hash(gram) for gram in grams)[:k])
+
+
+def jaccard(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of the two sets behind bottom-k sketches ``a`` and ``b``."""
+    if not a or not b:
+        return 0.0
+    k = min(len(a), len(b))
+    union = sorted(set(a) | set(b))[:k]
+    both = set(a) & set(b)
+    return sum(1 for value in union if value in both) / k
+
+
+def containment(a: tuple[int, ...], size_a: int, b: tuple[int, ...], size_b: int) -> float:
+    """Estimated share of the smaller set that the other one contains."""
+    if not size_a or not size_b:
+        return 0.0
+    j = jaccard(a, b)
+    shared = j * (size_a + size_b) / (1 + j)
+    return min(1.0, shared / min(size_a, size_b))
