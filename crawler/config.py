@@ -64,6 +64,10 @@ def default_data_dir() -> Path:
     return Path(base) / "tidings"
 
 
+
+RuleOn = Literal["new", "edited", "both"]
+"""When a rule fires: on new articles, on substantive edits, or both."""
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -128,7 +132,7 @@ class RuleConfig(_Strict):
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
-    on: Literal["new", "edited", "both"] = "new"
+    on: RuleOn = "new"
     mode: Literal["instant", "digest"] = "instant"
     digest_window: Duration = 3600.0
 

@@ -16,6 +16,7 @@ from storage.records import (
     ALERT_MODES,
     ALERT_STATUSES,
     MATCH_KINDS,
+    AlertMode,
     AlertRow,
     AlertStatus,
     MatchAlert,
@@ -98,8 +99,8 @@ class MatchWrites:
         match_id: int | None = self._conn.execute(stmt.returning(match.c.id)).scalar()
         return match_id
 
-    def enqueue_alert(self, match_id: int, channel: str, *, mode: str, due_at: datetime, now: datetime) -> bool:
-        """Put one outbox row for (match, channel); False when it already exists. ``mode`` is an AlertMode."""
+    def enqueue_alert(self, match_id: int, channel: str, *, mode: AlertMode, due_at: datetime, now: datetime) -> bool:
+        """Put one outbox row for (match, channel); False when it already exists."""
         stmt = dialect_insert(self._conn, alert).values(
             match_id=match_id,
             channel=channel,

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from storage.engine import Database, checked, to_json
 from storage.errors import UnknownRowError
-from storage.records import HEALTH_STATES, HealthAlert
+from storage.records import HEALTH_STATES, HealthAlert, HealthState
 from storage.schema import alert, source
 
 
@@ -24,7 +24,7 @@ class HealthAlertRepository(Database):
     """Health alerts have no match: their payload names the source, the state and the last error."""
 
     def enqueue_health_alert(
-        self, *, source_id: str, channel: str, state: str, error: str | None, now: datetime
+        self, *, source_id: str, channel: str, state: HealthState, error: str | None, now: datetime
     ) -> int:
         """Queue an instant alert that ``source_id`` is failing or recovered (a HealthState); returns its id."""
         payload = {"source": source_id, "state": checked("health state", state, HEALTH_STATES), "error": error}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -26,9 +25,11 @@ from rules.stories.gazetteer import gazetteer_hits
 from rules.stories.names import latin_names, parenthesised_chinese
 from rules.stories.sketch import jaccard, shingles, sketch_of
 from rules.stories.urls import parallel_key
+from tests.shared import CORPUS as SHARED_CORPUS
+from tests.shared import REASON
 
 TAIPEI = timezone(timedelta(hours=8))
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "stories-dev" / "stories.jsonl"
+CORPUS = SHARED_CORPUS / "stories-dev" / "stories.jsonl"
 
 
 def doc(entry_id: int, text: str, language: str, published: str | None = "2025-03-12", title: str | None = None,
@@ -290,7 +291,7 @@ def test_evidence_json_round_trip() -> None:
 
 def test_stories_dev_sanity_floor() -> None:
     if not CORPUS.exists():
-        pytest.skip(f"{CORPUS} not found: the stories-dev corpus lives in ../shared beside the repository")
+        pytest.skip(REASON)
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows.sort(key=lambda row: (row["published"] or "9999", row["id"]))
     crawl = datetime(2026, 11, 21, 12, tzinfo=TAIPEI)

@@ -9,9 +9,10 @@ import click
 
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context, since_option
-from crawler.config import CONSOLE, Config, RuleConfig, rule_channels
+from crawler.config import CONSOLE, Config, rule_channels
 from crawler.drivers.dispatch import body_of
 from crawler.errors import ConfigError
+from crawler.pipeline.rulebook import rule_spec
 from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleSpec
 from rules.notify import Notifier, default_format
@@ -81,15 +82,11 @@ def rules_test(context: Context, rule: str, since: str, text: str | None) -> Non
 
 def _matcher(config: Config, rule: str) -> Matcher:
     configured = config.rules.get(rule)
-    spec = _spec(rule, configured) if configured else RuleSpec(name="query", query=rule)
+    spec = rule_spec(rule, configured) if configured else RuleSpec(name="query", query=rule)
     try:
         return Matcher.compile([spec], config.groups)
     except RulesError as exc:
         raise ConfigError(str(exc)) from None
-
-
-def _spec(name: str, rule: RuleConfig) -> RuleSpec:
-    return RuleSpec(name=name, query=rule.query, sources=rule.sources, languages=rule.languages)
 
 
 @click.group("alerts")

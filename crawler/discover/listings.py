@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.errors import DiscoveryError
 from crawler.extract.dates import ArticleDate, parse_date
 from crawler.extract.decode import decode_html, decode_text
-from crawler.extract.profile import DiscoveryModel
+from crawler.extract.profile import DiscoveryKind, DiscoveryModel
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,13 @@ def parse_listing(
     content: bytes,
     *,
     url: str,
-    kind: str,
+    kind: DiscoveryKind,
     entry: DiscoveryModel | None = None,
     charset: str | None = None,
     timezone: str = "Asia/Taipei",
 ) -> list[DiscoveredItem]:
     """Parse one fetched listing into items, in the listing's order. Raises DiscoveryError naming the URL."""
-    entry = entry or DiscoveryModel(name=kind, kind=kind, url=url)  # type: ignore[arg-type]
+    entry = entry or DiscoveryModel(name=kind, kind=kind, url=url)
     parser = _PARSERS.get(kind)
     if parser is None:
         raise DiscoveryError(url, f"unknown discovery kind {kind!r}")

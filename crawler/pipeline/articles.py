@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import asdict
-from typing import Literal
 
 from crawler.discover.listings import DiscoveredItem, PageRequest
 from crawler.errors import FetchError, TidingsError
@@ -21,12 +20,12 @@ from crawler.pipeline.page import extract_page
 from crawler.pipeline.rulebook import Document
 from storage import ArticleRecord, MatchRecord, SaveOutcome, UnitOfWork
 from storage.dedup import canonical_url
+from storage.records import MatchKind
 
 log = logging.getLogger(__name__)
 
 # Articles of one run in flight at once; the fetcher's per-host limits still decide what a host sees.
 ARTICLES_AT_ONCE = 8
-MatchKind = Literal["new", "edited"]
 
 
 async def take_all(run: SourceRun, items: list[DiscoveredItem]) -> None:

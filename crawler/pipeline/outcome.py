@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from crawler.pipeline.context import SourceRun
 from crawler.pipeline.values import RunOptions
 from storage import RunStats, Store
+from storage.records import HealthState
 
 
 def finish(run: SourceRun, run_id: int) -> None:
@@ -53,6 +54,7 @@ def _health_alerts(
     """One alert when a source starts failing (after K runs in a row), one when it recovers; never one per run."""
     if not options.admin_channels:
         return
+    state: HealthState
     if failures >= options.failure_alert_after and not alerted:
         state = "failing"
     elif failures == 0 and alerted:

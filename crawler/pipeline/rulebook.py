@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from crawler.config import Config, RuleConfig, rule_channels
+from crawler.config import Config, RuleConfig, RuleOn, rule_channels
 from crawler.errors import ConfigError
 from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
+from storage.records import AlertMode, MatchKind
 
-__all__ = ["Document", "Route", "RuleBook"]
+__all__ = ["Document", "Route", "RuleBook", "rule_spec"]
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,12 @@ class Route:
     """What happens when a rule matches: on which change kinds it fires, in which mode, to which channels."""
 
     rule: str
-    on: str
-    mode: str
+    on: RuleOn
+    mode: AlertMode
     digest_window: float
     channels: tuple[str, ...]
 
-    def fires_on(self, kind: str) -> bool:
+    def fires_on(self, kind: MatchKind) -> bool:
         return self.on == "both" or self.on == kind
 
     def due_at(self, now: datetime) -> datetime:
@@ -49,7 +50,7 @@ class RuleBook:
 
     @classmethod
     def from_config(cls, config: Config) -> RuleBook:
-        specs = [_spec(name, rule) for name, rule in config.rules.items()]
+        specs = [rule_spec(name, rule) for name, rule in config.rules.items()]
         try:
             matcher = Matcher.compile(specs, config.groups)
         except RulesError as exc:
@@ -58,7 +59,7 @@ class RuleBook:
         routes = {name: _route(name, rule, config) for name, rule in config.rules.items()}
         return cls(matcher, routes)
 
-    def matches(self, doc: Document, kind: str) -> list[tuple[RuleMatch, Route]]:
+    def matches(self, doc: Document, kind: MatchKind) -> list[tuple[RuleMatch, Route]]:
         """The rules that fire for this document and change kind ("new" or "edited")."""
         found = []
         for match in self.matcher.match(doc):
@@ -68,7 +69,8 @@ class RuleBook:
         return found
 
 
-def _spec(name: str, rule: RuleConfig) -> RuleSpec:
+def rule_spec(name: str, rule: RuleConfig) -> RuleSpec:
+    """The matcher's view of a configured rule."""
     return RuleSpec(name=name, query=rule.query, sources=rule.sources, languages=rule.languages)
 
 
