@@ -16,10 +16,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urljoin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
 from crawler.extract.profile import (
@@ -30,92 +30,27 @@ from crawler.extract.profile import (
     builtin_profiles,
     format_validation_error,
 )
+from crawler.fetch.urlsafety import allowed_host_entry, allowed_host_name
+from crawler.settings import DAY, HOUR, Duration, Strict, within
+from crawler.settings import Settings as Settings
+from crawler.settings import parse_duration as parse_duration
 from rules.defaults import DEFAULT_GROUPS
 
 DEFAULT_CONFIG_NAME = "tidings.toml"
 CONSOLE = "console"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-
-
-def parse_duration(value: object) -> float:
-    """Seconds from `90`, `"30s"`, `"15m"`, `"6h"`, `"7d"`.
-
-    >>> parse_duration("15m")
-    900.0
-    """
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"not a duration: {value!r} (write e.g. 90, '30s', '15m', '6h' or '7d')")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-
-
-def default_data_dir() -> Path:
-    """`$TIDINGS_HOME`, else `$XDG_DATA_HOME/tidings`, else `~/.local/share/tidings`."""
-    if home := os.environ.get("TIDINGS_HOME"):
-        return Path(home)
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "tidings"
-
-
-
-RuleOn = Literal["new", "edited", "both"]
-"""When a rule fires: on new articles, on substantive edits, or both."""
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Settings(_Strict):
-    """The `[settings]` table."""
-
-    database_url: str = ""
-    user_agent: str = "tidings/0.1 (+https://github.com/tidings/tidings; monitoring crawler)"
-    interval: Duration = 900.0
-    per_host_delay: float = Field(default=1.0, ge=0)
-    per_host_concurrency: int = Field(default=1, ge=1)
-    request_timeout: Duration = 30.0
-    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    allow_private_networks: bool = False
-    respect_robots: bool = True
-    retries: int = Field(default=3, ge=0)
-    max_articles_per_run: int = Field(default=200, ge=1)
-    edit_recheck: Duration = 21600.0
-    edit_window: Duration = 7 * 86400.0
-    lease: Duration = 900.0
-    failure_alert_after: int = Field(default=3, ge=1)
-    admin_channels: tuple[str, ...] = ()
-    alert_max_attempts: int = Field(default=8, ge=1)
-    alert_retry_base: Duration = 30.0
-    alert_retry_max: Duration = 3600.0
-    health_host: str = "127.0.0.1"
-    health_port: int = Field(default=8787, ge=0, le=65535)
-    source_backoff_max: Duration = 6 * 3600.0
-    run_timeout: Duration = 600.0
-    dispatch_interval: Duration = 10.0
-
-    def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{default_data_dir() / 'tidings.db'}"
-
-
-class SourceConfig(_Strict):
+class SourceConfig(Strict):
     """A `[sources.<id>]` table: enable a built-in profile (and override parts), or define a custom source."""
 
     enabled: bool = True
     profile: str | None = None
     base_url: str | None = None
-    interval: Duration | None = None
-    urls: dict[str, str] = {}
+    interval: Duration | None = within(None, 1, 30 * DAY)
+    urls: dict[str, str] = Field(default_factory=dict)
     allow_hosts: tuple[str, ...] = ()
-    delay: float | None = Field(default=None, ge=0)
+    delay: float | None = within(None, 0, HOUR)
     tags: tuple[str, ...] | None = None
-    max_articles: int | None = Field(default=None, ge=1)
+    max_articles: int | None = within(None, 1, 100_000)
     # custom sources only
     name: str | None = None
     language: str | None = None
@@ -124,8 +59,13 @@ class SourceConfig(_Strict):
     discover: tuple[DiscoveryModel, ...] | None = None
     article: ArticleModel | None = None
 
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(allowed_host_entry(host) for host in hosts)
 
-class RuleConfig(_Strict):
+
+class RuleConfig(Strict):
     """A `[rules.<name>]` table."""
 
     query: str
@@ -134,10 +74,10 @@ class RuleConfig(_Strict):
     channels: tuple[str, ...] = ()
     on: RuleOn = "new"
     mode: Literal["instant", "digest"] = "instant"
-    digest_window: Duration = 3600.0
+    digest_window: Duration = within(3600.0, 1, 7 * DAY)
 
 
-class ChannelConfig(_Strict):
+class ChannelConfig(Strict):
     """A `[channels.<name>]` table: one or more apprise URLs."""
 
     urls: tuple[str, ...] = Field(min_length=1)
@@ -165,12 +105,12 @@ class ChannelConfig(_Strict):
         return data
 
 
-class ConfigModel(_Strict):
+class ConfigModel(Strict):
     settings: Settings = Settings()
     sources: dict[str, SourceConfig] | None = None
-    groups: dict[str, tuple[str, ...]] = {}
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     rules: dict[str, RuleConfig] | None = None
-    channels: dict[str, ChannelConfig] = {}
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -231,12 +171,22 @@ def load_config(path: str | Path | None) -> Config:
     if resolved is not None:
         origin = str(resolved)
         raw = _read_toml(resolved)
-    expanded = _expand_env(raw, origin, ())
+    secrets: set[str] = set()
+    expanded = _expand_env(raw, origin, (), secrets)
     try:
         model = ConfigModel.model_validate(expanded)
+        return _build(model, resolved, origin)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, origin)) from None
-    return _build(model, resolved, origin)
+        raise ConfigError(_redact(format_validation_error(exc, origin), secrets)) from None
+    except ConfigError as exc:
+        raise ConfigError(_redact(str(exc), secrets)) from None
+
+
+def _redact(message: str, secrets: set[str]) -> str:
+    """Never echo a value that came from the environment: it may be a token put in the wrong key."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, "<value from ${...}>")
+    return message
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -250,22 +200,24 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from None
 
 
-def _expand_env(value: Any, origin: str, key_path: tuple[str, ...]) -> Any:
+def _expand_env(value: Any, origin: str, key_path: tuple[str, ...], secrets: set[str]) -> Any:
     """Replace `${VAR}` (or `${VAR:-default}`) in every string with the environment variable's value."""
     if isinstance(value, dict):
-        return {key: _expand_env(item, origin, (*key_path, key)) for key, item in value.items()}
+        return {key: _expand_env(item, origin, (*key_path, key), secrets) for key, item in value.items()}
     if isinstance(value, list):
-        return [_expand_env(item, origin, (*key_path, str(index))) for index, item in enumerate(value)]
+        return [_expand_env(item, origin, (*key_path, str(index)), secrets) for index, item in enumerate(value)]
     if isinstance(value, str):
-        return _ENV_REFERENCE.sub(lambda match: _env_value(match, origin, key_path), value)
+        return _ENV_REFERENCE.sub(lambda match: _env_value(match, origin, key_path, secrets), value)
     return value
 
 
-def _env_value(reference: re.Match[str], origin: str, key_path: tuple[str, ...]) -> str:
+def _env_value(reference: re.Match[str], origin: str, key_path: tuple[str, ...], secrets: set[str]) -> str:
     """`${VAR}` must be set; `${VAR:-default}` falls back to the default when VAR is unset or empty."""
     name, default = reference.group(1), reference.group(2)
     value = os.environ.get(name)
     if value:
+        if len(value) >= 4:  # a shorter value would redact ordinary words of the message
+            secrets.add(value)
         return value
     if default is not None:
         return default
@@ -318,19 +270,26 @@ def _build_source(source_id: str, cfg: SourceConfig, settings: Settings, origin:
         raise ConfigError(f"{origin}: sources.{source_id}.urls: unknown discovery name(s) "
                           f"{', '.join(sorted(unknown))} (this source has: {names})")
     base_url = cfg.base_url or profile.model.base_url
-    delays = {host: cfg.delay for host in cfg.allow_hosts} if cfg.delay is not None else {}
+    delays = {allowed_host_name(entry): cfg.delay for entry in cfg.allow_hosts} if cfg.delay is not None else {}
     return Source(
         id=source_id,
         profile=profile,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
-        interval=cfg.interval or parse_duration(profile.model.interval),
+        interval=_interval(cfg, settings, profile),
         urls=dict(cfg.urls),
-        allow_hosts=frozenset(cfg.allow_hosts),
+        allow_hosts=frozenset(cfg.allow_hosts),  # normalised by SourceConfig
         host_delays=delays,
         tags=cfg.tags if cfg.tags is not None else profile.model.tags,
         max_articles=cfg.max_articles or settings.max_articles_per_run,
         builtin=builtin is not None,
     )
+
+
+def _interval(cfg: SourceConfig, settings: Settings, profile: Profile) -> float:
+    """The source's own interval, else `[settings] interval`, else the profile's."""
+    if cfg.interval is not None:
+        return cfg.interval
+    return settings.interval if settings.interval is not None else parse_duration(profile.model.interval)
 
 
 def _with_overrides(builtin: Profile, cfg: SourceConfig, origin: str, source_id: str) -> Profile:
@@ -392,11 +351,6 @@ def _check_references(
     for channel in settings.admin_channels:
         if channel not in known_channels:
             raise ConfigError(f"{origin}: settings.admin_channels: unknown channel {channel!r}")
-    for source_id, source in sources.items():
-        for host in source.allow_hosts:
-            if any(char in host for char in "/@ ") or host.count(":") == 1:  # a scheme, path, login or port
-                raise ConfigError(f"{origin}: sources.{source_id}.allow_hosts: {host!r} is not a host name "
-                                  "(write only the name or address, e.g. 127.0.0.1 or example.org)")
 
 
 def rule_channels(rule: RuleConfig, config: Config) -> tuple[str, ...]:

@@ -79,9 +79,9 @@ def test_check_prints_each_seed_exactly_and_with_v_the_fetch(
     base = seeds_replica.base_url
     config = tmp_path / "t.toml"
     config.write_text(
-        f'[sources.focustaiwan]\nbase_url = "{base}/focustaiwan.tw/"\nallow_hosts = ["127.0.0.1"]\n'
-        f'[sources.nspp-id]\nbase_url = "{base}/nspp.mofa.gov.tw/nsppid/"\nallow_hosts = ["127.0.0.1"]\n'
-        f'[sources.moda-en]\nbase_url = "{base}/moda.gov.tw/"\nallow_hosts = ["127.0.0.1"]\n'
+        f'[sources.focustaiwan]\nbase_url = "{base}/focustaiwan.tw/"\nallow_hosts = ["{base}"]\n'
+        f'[sources.nspp-id]\nbase_url = "{base}/nspp.mofa.gov.tw/nsppid/"\nallow_hosts = ["{base}"]\n'
+        f'[sources.moda-en]\nbase_url = "{base}/moda.gov.tw/"\nallow_hosts = ["{base}"]\n'
         '[settings]\nallow_private_networks = true\n',  # 003 has no source: the generic path
         encoding="utf-8",
     )

@@ -85,15 +85,15 @@ retries = 0
 [sources.focustaiwan]
 base_url = "{base}/focustaiwan.tw/"
 urls = {{ rss = "{base}/feeds.feedburner.com/rsscna/engnews" }}
-allow_hosts = ["127.0.0.1"]
+allow_hosts = ["{base}"]
 
 [sources.nspp-en]
 base_url = "{base}/nspp.mofa.gov.tw/nsppe/"
-allow_hosts = ["127.0.0.1"]
+allow_hosts = ["{base}"]
 
 [sources.stuck]
 feed = "{hanging_feed}"
-allow_hosts = ["127.0.0.1"]
+allow_hosts = ["{'/'.join(hanging_feed.split('/')[:3])}"]
 
 [channels.hook]
 url = "{receiver.url}"

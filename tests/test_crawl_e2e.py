@@ -193,11 +193,11 @@ def test_unreachable_sources_and_non_html_pages_are_reported_and_the_others_comp
         + f"""
 [sources.down]
 feed = "http://127.0.0.1:9/feed.xml"
-allow_hosts = ["127.0.0.1"]
+allow_hosts = ["127.0.0.1:9"]
 
 [sources.docs]
 feed = "{docs}/feed.xml"
-allow_hosts = ["127.0.0.1"]
+allow_hosts = ["{docs}"]
 """,
         encoding="utf-8",
     )

@@ -97,7 +97,7 @@ def test_a_crawl_over_every_fault_finishes_reports_each_url_and_stores_the_good(
     database = tmp_path / "faults.sqlite"
     with ReplicaServer(port=0, articles=4) as replica:
         sources = "".join(
-            f'\n[sources.{case}]\nfeed = "{faults.url(f"/feeds/{case}.xml")}"\nallow_hosts = ["127.0.0.1"]\n'
+            f'\n[sources.{case}]\nfeed = "{faults.url(f"/feeds/{case}.xml")}"\nallow_hosts = ["{faults.url("/")}"]\n'
             for case in CASES
         )
         config = tmp_path / "faults.toml"
@@ -114,7 +114,7 @@ retries = 1
 [sources.focustaiwan]
 base_url = "{replica.base_url}/focustaiwan.tw/"
 urls = {{ rss = "{replica.base_url}/feeds.feedburner.com/rsscna/engnews" }}
-allow_hosts = ["127.0.0.1"]
+allow_hosts = ["{replica.base_url}"]
 {sources}""",
             encoding="utf-8",
         )

@@ -159,7 +159,7 @@ def write_config(
             lines += [f'profile = "{source_id.split("~")[0]}"', f'base_url = "{replica}/{spec["base"]}"']
         for key, url in spec.get("urls", {}).items():
             lines.append(f'urls.{key} = "{replica}/{url}"')
-        lines += [f"interval = {interval}", 'allow_hosts = ["127.0.0.1"]', ""]
+        lines += [f"interval = {interval}", f'allow_hosts = ["{replica}"]', ""]
     lines += [extra_sources, "[rules.ai]", 'query = "@ai"', 'channels = ["hook"]', "",
               "[channels.hook]", f'url = "{hook}"', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -336,7 +336,7 @@ def test_daemon_delivers_alerts_within_an_interval_and_stops_on_sigterm(
     tmp_path: Path, replica: ReplicaServer, receiver: Receiver, sqlite_url: str
 ) -> None:
     hang = Hang()
-    hung = f'[sources.hung]\nfeed = "{hang.url}"\nlanguage = "en"\ninterval = 2\nallow_hosts = ["127.0.0.2"]\n'
+    hung = f'[sources.hung]\nfeed = "{hang.url}"\nlanguage = "en"\ninterval = 2\nallow_hosts = ["{'/'.join(hang.url.split('/')[:3])}"]\n'
     config = write_config(tmp_path / "t.toml", replica=replica.base_url, database_url=sqlite_url, hook=receiver.url,
                           interval=2.0, run_timeout=3.0, extra_sources=hung)
     daemon = Daemon(config, tmp_path / "daemon.log")

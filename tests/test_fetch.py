@@ -201,7 +201,7 @@ async def test_redirect_to_private_address_is_refused_when_only_the_replica_is_a
     server.route("/hop", redirect(target))
     async with fetcher(allow_private_networks=False) as client:
         with pytest.raises(UnsafeURL, match="allow_private_networks = true") as caught:
-            await client.fetch(server.url("/hop"), allowed_hosts=frozenset({"127.0.0.1"}))
+            await client.fetch(server.url("/hop"), allowed_hosts=frozenset({f"127.0.0.1:{server.port}"}))
     assert caught.value.url == server.url("/hop") and target in str(caught.value)
 
 

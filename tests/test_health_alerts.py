@@ -49,7 +49,7 @@ async def test_one_alert_when_failing_one_when_recovered(store: Store, tmp_path:
     settings = '[settings]\nfailure_alert_after = 3\nadmin_channels = ["console"]\nretries = 0\n'
     down = tmp_path / "down.toml"
     down.write_text(
-        settings + '[sources.watched]\nfeed = "http://127.0.0.1:9/feed.xml"\nallow_hosts = ["127.0.0.1"]\n',
+        settings + '[sources.watched]\nfeed = "http://127.0.0.1:9/feed.xml"\nallow_hosts = ["127.0.0.1:9"]\n',
         encoding="utf-8",
     )
     moment = await run(store, down, 2, START)
@@ -62,7 +62,7 @@ async def test_one_alert_when_failing_one_when_recovered(store: Store, tmp_path:
         up = tmp_path / "up.toml"
         up.write_text(
             settings + f'[sources.watched]\nfeed = "{replica.base_url}/blog.example/feed/"\n'
-            'allow_hosts = ["127.0.0.1"]\n',
+            f'allow_hosts = ["{replica.base_url}"]\n',
             encoding="utf-8",
         )
         await run(store, up, 3, moment)
@@ -100,7 +100,7 @@ async def test_a_timed_out_run_is_one_failure_one_backoff_step_and_alerts_once(
     config_path = tmp_path / "hung.toml"
     config_path.write_text(
         '[settings]\nfailure_alert_after = 3\nadmin_channels = ["console"]\nretries = 0\nrun_timeout = 1\n'
-        f'request_timeout = 30\n[sources.watched]\nfeed = "{hung_url}"\nallow_hosts = ["127.0.0.1"]\n'
+        f'request_timeout = 30\n[sources.watched]\nfeed = "{hung_url}"\nallow_hosts = ["{'/'.join(hung_url.split('/')[:3])}"]\n'
         'interval = 60\n',
         encoding="utf-8",
     )

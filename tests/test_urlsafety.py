@@ -44,7 +44,6 @@ ADDRESS_VECTORS = [
     "http://[fe80::1]/",
     "http://100.64.0.1/",
     "http://[::ffff:127.0.0.1]/",
-    "http://[::ffff:8.8.8.8]/",
     "http://0.0.0.0/",
     "http://224.0.0.1/",
     "http://240.0.0.1/",
@@ -159,6 +158,8 @@ async def test_connections_are_pinned_to_vetted_addresses() -> None:
         ("::", True),
         ("ff02::1", True),
         ("2002:7f00:1::1", True),
+        ("::ffff:8.8.8.8", False),  # IPv4-mapped: judged by the embedded address
+        ("2002:808:808::1", False),  # 6to4 of a public address
     ],
 )
 def test_is_forbidden_address(text: str, forbidden: bool) -> None:

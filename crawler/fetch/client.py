@@ -38,6 +38,7 @@ from crawler.fetch.urlsafety import (
     UnsafeURL,
     VettedNetworkBackend,
     check_url_syntax,
+    is_exempt_host,
     parse_url,
     system_resolver,
     vet_host,
@@ -245,18 +246,18 @@ class Fetcher:
         parsed = parse_url(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
-            await vet_host(url, parsed.host, port, self._resolver, exempt=self._is_exempt(parsed.host))
+            await vet_host(url, parsed.host, port, self._resolver, exempt=self._is_exempt(parsed.host, port))
         except ResolveFailed as exc:
             raise ConnectFailed(url, exc.reason) from exc
 
     async def _vet_connection(self, host: str, port: int) -> list[str]:
         try:
-            return await vet_host(f"{host}:{port}", host, port, self._resolver, exempt=self._is_exempt(host))
+            return await vet_host(f"{host}:{port}", host, port, self._resolver, exempt=self._is_exempt(host, port))
         except ResolveFailed as exc:
             raise httpcore.ConnectError(exc.reason) from exc
 
-    def _is_exempt(self, host: str) -> bool:
-        return self.policy.allow_private_networks or host in _exempt_hosts.get(frozenset())
+    def _is_exempt(self, host: str, port: int) -> bool:
+        return self.policy.allow_private_networks or is_exempt_host(host, port, _exempt_hosts.get(frozenset()))
 
     async def _check_robots(self, url: str) -> None:
         if not self.policy.respect_robots:

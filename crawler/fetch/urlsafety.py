@@ -1,8 +1,8 @@
 """URL safety: refuse URLs that could make the crawler attack its own network (SSRF).
 
 Two layers. `check_url_syntax` is pure: scheme http/https only, no backslash, no credentials, a host.
-`vet_addresses` resolves a host and refuses private, loopback, link-local, CGNAT, multicast, reserved,
-unspecified and IPv4-embedding IPv6 addresses, unless the host is exempt.
+`vet_addresses` resolves a host and refuses every address of the IANA special-purpose registries
+(addresses.py), unless the host is exempt: allowed by name on its default ports, or as `host:port`.
 
 >>> check_url_syntax("https://example.com/news")
 >>> is_forbidden_address(ipaddress.ip_address("169.254.169.254"))
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable
@@ -21,29 +22,18 @@ import httpcore
 import httpx
 
 from crawler.errors import FetchError
+from crawler.fetch.addresses import forbidden_reason
+from crawler.fetch.addresses import is_forbidden_address as is_forbidden_address
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = frozenset({80, 443})
 HOW_TO_ALLOW = (
     "if this address is meant to be crawled, set `allow_private_networks = true` in [settings] "
-    "or add the host to the source's `allow_hosts`"
+    "or add the host to the source's `allow_hosts` (as `host:port` for a port other than 80 or 443)"
 )
-_IPV4_EMBEDDING_NETWORKS = tuple(
-    ipaddress.ip_network(net)
-    for net in (
-        "::ffff:0:0/96",  # IPv4-mapped
-        "::ffff:0:0:0/96",  # IPv4-translated
-        "::/96",  # IPv4-compatible (deprecated)
-        "64:ff9b::/96",  # NAT64
-        "64:ff9b:1::/48",  # local NAT64
-        "2002::/16",  # 6to4
-        "2001::/32",  # Teredo
-    )
-)
-
-
 class UnsafeURL(FetchError):
     """The URL (or a redirect hop) is refused for safety: bad scheme, credentials, backslash or address."""
 
@@ -97,31 +87,6 @@ def literal_address(host: str) -> IPAddress | None:
         return ipaddress.IPv4Address(socket.inet_aton(bare))
     except OSError:
         return None
-
-
-def is_forbidden_address(address: IPAddress) -> bool:
-    """True when `address` is not a plain public unicast address.
-
-    >>> is_forbidden_address(ipaddress.ip_address("::ffff:8.8.8.8"))
-    True
-    >>> is_forbidden_address(ipaddress.ip_address("93.184.216.34"))
-    False
-    """
-    if isinstance(address, ipaddress.IPv6Address) and _embeds_ipv4(address):
-        return True
-    return (
-        not address.is_global
-        or address.is_multicast
-        or address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_unspecified
-    )
-
-
-def _embeds_ipv4(address: ipaddress.IPv6Address) -> bool:
-    return any(address in network for network in _IPV4_EMBEDDING_NETWORKS)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -179,9 +144,26 @@ async def _resolve(url: str, host: str, port: int, resolver: Resolver) -> list[s
 
 def _refuse_if_forbidden(url: str, host: str, text: str) -> None:
     address = ipaddress.ip_address(text.split("%", 1)[0])
-    if is_forbidden_address(address):
+    reason = forbidden_reason(address)
+    if reason is not None:
         where = f"{host!r} resolves to {address}" if host.strip("[]") != text else f"{address}"
-        raise UnsafeURL(url, f"{where}, a private, local or reserved address; {HOW_TO_ALLOW}")
+        raise UnsafeURL(url, f"{where}, a private, local or reserved address ({reason}); {HOW_TO_ALLOW}")
+
+
+def is_exempt_host(host: str, port: int, allowed: frozenset[str]) -> bool:
+    """True when `allowed` names `host` (on the default ports 80 and 443 only) or `host:port` exactly.
+
+    >>> is_exempt_host("127.0.0.1", 80, frozenset({"127.0.0.1"}))
+    True
+    >>> is_exempt_host("127.0.0.1", 6379, frozenset({"127.0.0.1"}))
+    False
+    >>> is_exempt_host("127.0.0.1", 8000, frozenset({"127.0.0.1:8000"}))
+    True
+    """
+    bare = host.strip("[]").lower()
+    if port in DEFAULT_PORTS and bare in allowed:
+        return True
+    return f"{bare}:{port}" in allowed or f"[{bare}]:{port}" in allowed
 
 
 class ResolveFailed(FetchError):
@@ -221,3 +203,45 @@ class VettedNetworkBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         """Sleep, as the inner backend does."""
         await self._inner.sleep(seconds)
+
+
+_HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[^:\[\]/@\s]+)(?::(\d{1,5}))?$")
+
+
+def allowed_host_entry(text: str) -> str:
+    """One `allow_hosts` entry normalised: `host` (ports 80 and 443 only) or `host:port`, or ValueError.
+
+    An origin such as `http://127.0.0.1:8000` names its host and port.
+
+    >>> allowed_host_entry("http://127.0.0.1:8000/")
+    '127.0.0.1:8000'
+    >>> allowed_host_entry("Example.ORG")
+    'example.org'
+    >>> allowed_host_entry("https://example.org")
+    'example.org'
+    """
+    value = text.strip()
+    if "://" in value:
+        parsed = urllib.parse.urlsplit(value)
+        if parsed.scheme not in ALLOWED_SCHEMES or parsed.path not in ("", "/") or parsed.query or "@" in value:
+            raise ValueError("an origin must be http(s)://host[:port] with no path, login or query")
+        value = parsed.netloc
+    match = _HOST_PORT.match(value)
+    if not match:
+        raise ValueError("write a host name or address, optionally with its port: example.org or 127.0.0.1:8000")
+    host, port = match.group(1).lower(), match.group(2)
+    if port is None or int(port) in DEFAULT_PORTS:
+        return host.strip("[]")
+    if not 0 < int(port) <= 65535:
+        raise ValueError(f"port {port} is out of range 1-65535")
+    return f"{host}:{int(port)}"
+
+
+def allowed_host_name(entry: str) -> str:
+    """The host of a normalised `allow_hosts` entry.
+
+    >>> allowed_host_name("127.0.0.1:8000"), allowed_host_name("[::1]:81"), allowed_host_name("example.org")
+    ('127.0.0.1', '::1', 'example.org')
+    """
+    match = _HOST_PORT.match(entry)
+    return (match.group(1) if match else entry).strip("[]")
