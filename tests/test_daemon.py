@@ -336,7 +336,8 @@ def test_daemon_delivers_alerts_within_an_interval_and_stops_on_sigterm(
     tmp_path: Path, replica: ReplicaServer, receiver: Receiver, sqlite_url: str
 ) -> None:
     hang = Hang()
-    hung = f'[sources.hung]\nfeed = "{hang.url}"\nlanguage = "en"\ninterval = 2\nallow_hosts = ["{'/'.join(hang.url.split('/')[:3])}"]\n'
+    origin = hang.url.removesuffix("/feed/")
+    hung = f'[sources.hung]\nfeed = "{hang.url}"\nlanguage = "en"\ninterval = 2\nallow_hosts = ["{origin}"]\n'
     config = write_config(tmp_path / "t.toml", replica=replica.base_url, database_url=sqlite_url, hook=receiver.url,
                           interval=2.0, run_timeout=3.0, extra_sources=hung)
     daemon = Daemon(config, tmp_path / "daemon.log")

@@ -122,7 +122,7 @@ async def test_no_request_reaches_a_special_purpose_address_after_a_redirect(
     address: str, victim: Listener, redirector: Listener
 ) -> None:
     async with Fetcher(POLICY, resolver=resolver_to(address)) as fetcher:
-        with pytest.raises(UnsafeURL, match="redirected to http://target.test/"):
+        with pytest.raises(UnsafeURL, match=r"redirected to http://target\.test/"):
             await fetcher.fetch("http://public.test/")
     assert (redirector.requests, victim.requests) == (1, 0)
 

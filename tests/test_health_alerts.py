@@ -100,7 +100,8 @@ async def test_a_timed_out_run_is_one_failure_one_backoff_step_and_alerts_once(
     config_path = tmp_path / "hung.toml"
     config_path.write_text(
         '[settings]\nfailure_alert_after = 3\nadmin_channels = ["console"]\nretries = 0\nrun_timeout = 1\n'
-        f'request_timeout = 30\n[sources.watched]\nfeed = "{hung_url}"\nallow_hosts = ["{'/'.join(hung_url.split('/')[:3])}"]\n'
+        f'request_timeout = 30\n[sources.watched]\nfeed = "{hung_url}"\n'
+        f'allow_hosts = ["{hung_url.removesuffix("/feed/")}"]\n'
         'interval = 60\n',
         encoding="utf-8",
     )
