@@ -11,6 +11,7 @@ Every number and duration has a range; a value outside it is refused with one li
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -63,6 +64,22 @@ def default_data_dir() -> Path:
     return Path(base) / "tidings"
 
 
+_PG_DRIVERS = {"psycopg": "psycopg", "": "psycopg2", "psycopg2": "psycopg2", "pg8000": "pg8000"}
+
+
+def _check_postgres_driver(driver: str) -> None:
+    """A PostgreSQL URL whose driver is not installed: one line saying what to install."""
+    module = _PG_DRIVERS.get(driver)
+    if module is None:
+        raise ValueError(f"PostgreSQL driver {driver!r} is not supported; write postgresql+psycopg://...")
+    if importlib.util.find_spec(module) is not None:
+        return
+    if module != "psycopg" and importlib.util.find_spec("psycopg") is not None:
+        raise ValueError(f"the {module} driver is not installed; write the URL as postgresql+psycopg://...")
+    raise ValueError("PostgreSQL needs the psycopg driver, which is not installed: "
+                     "pip install 'tidings[postgres]', and write the URL as postgresql+psycopg://...")
+
+
 class Strict(BaseModel):
     """A config table: unknown keys are refused, values are frozen."""
 
@@ -101,9 +118,12 @@ class Settings(Strict):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, url: str) -> str:
-        if url and not _DATABASE_URL.match(url):
+        match = _DATABASE_URL.match(url)
+        if url and not match:
             raise ValueError("not a database URL; write e.g. sqlite:///path/to/tidings.db "
                              "or postgresql+psycopg://user:password@host:5432/dbname")
+        if match and match.group(1).lower() == "postgresql":
+            _check_postgres_driver((match.group(2) or "").lstrip("+").lower())
         return url
 
     @field_validator("user_agent")
