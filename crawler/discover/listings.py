@@ -107,7 +107,7 @@ def _parse_rss(
     content: bytes, url: str, entry: DiscoveryModel, charset: str | None, tz: str
 ) -> list[DiscoveredItem]:
     feed = feedparser.parse(content, response_headers={"content-location": url} if url else None)
-    if feed.bozo and not feed.entries:
+    if feed.bozo and not feed.entries and not _is_empty_feed(feed):
         raise DiscoveryError(url, f"not an RSS or Atom feed ({feed.get('bozo_exception')})")
     items: list[DiscoveredItem] = []
     for feed_entry in feed.entries:
@@ -121,6 +121,17 @@ def _parse_rss(
             published=parse_date(date_text, tz=tz) if date_text else None,
         ))
     return items
+
+
+_HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
+def _is_empty_feed(feed: Any) -> bool:
+    """A well-formed RSS or Atom document with no items (a new or emptied blog): zero items, not an error.
+
+    feedparser flags it only because no Content-Type reached it, or its declared encoding was overridden.
+    """
+    return bool(feed.get("version")) and isinstance(feed.get("bozo_exception"), _HARMLESS_BOZO)
 
 
 def _parse_list(
