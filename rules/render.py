@@ -24,6 +24,8 @@ from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from rules.safetext import TITLE_CHARS, neutralise_mentions, safe_text, visible_controls
+
 log = logging.getLogger(__name__)
 
 Format = Literal["text", "markdown", "html"]
@@ -53,8 +55,19 @@ class Message:
     format: Format
 
 
+def safe_view(view: AlertView) -> AlertView:
+    """The view with its page text made safe: title capped, controls visible, mentions neutralised; the body
+    cut to what a snippet can show (so the matching offsets into it still hold)."""
+    body = view.body[: max((int(e.get("end", 0)) for e in view.evidence), default=0) + SNIPPET_CHARS * 2]
+    return AlertView(
+        rule=view.rule, kind=view.kind, title=safe_text(view.title, TITLE_CHARS), url=visible_controls(view.url),
+        source=view.source, language=view.language, published=view.published, body=body, evidence=view.evidence,
+    )
+
+
 def render_alert(view: AlertView, fmt: Format) -> Message:
     """One match as one message."""
+    view = safe_view(view)
     prefix = "Edited" if view.kind == "edited" else "New"
     title = f"[tidings] {prefix} {view.rule} match: {view.title}"
     return Message(title=title, body=_alert_body(view, fmt), format=fmt)
@@ -70,6 +83,7 @@ def render_template(template: str, view: AlertView, fmt: Format) -> Message:
     >>> render_template("{{ title }} <{{ url }}>", view, "text").body
     'AI pact <https://x.tw/1>'
     """
+    view = safe_view(view)
     values = {
         "rule": view.rule, "kind": view.kind, "title": view.title, "url": view.url, "source": view.source,
         "language": view.language or "", "published": view.published or "", "terms": _terms(view),
@@ -91,7 +105,7 @@ def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
 def render_digest(views: Sequence[AlertView], fmt: Format) -> Message:
     """Several matches as one message, grouped by rule."""
     by_rule: dict[str, list[AlertView]] = {}
-    for view in views:
+    for view in map(safe_view, views):
         by_rule.setdefault(view.rule, []).append(view)
     sections = [_digest_section(rule, items, fmt) for rule, items in by_rule.items()]
     joiner = "<hr>" if fmt == "html" else "\n\n"
@@ -154,6 +168,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _escape(text: str, fmt: Format) -> str:
+    text = neutralise_mentions(visible_controls(text))
     if fmt == "html":
         return html.escape(text)
     if fmt == "markdown":
@@ -166,7 +181,7 @@ def _mark(text: str, fmt: Format) -> str:
         return f"<mark>{html.escape(text)}</mark>"
     if fmt == "markdown":
         return f"**{_escape(text, fmt)}**"
-    return f"«{text}»"
+    return f"«{_escape(text, fmt)}»"
 
 
 def _strong(text: str, fmt: Format) -> str:
@@ -174,7 +189,7 @@ def _strong(text: str, fmt: Format) -> str:
         return f"<b>{html.escape(text)}</b>"
     if fmt == "markdown":
         return f"**{_escape(text, fmt)}**"
-    return text
+    return _escape(text, fmt)
 
 
 def _link(url: str, fmt: Format) -> str:

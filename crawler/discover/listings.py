@@ -19,6 +19,7 @@ import feedparser
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.errors import DiscoveryError
+from crawler.extract.cleanup import MAX_TITLE_CHARS, fold
 from crawler.extract.dates import ArticleDate, parse_date
 from crawler.extract.decode import decode_html, decode_text
 from crawler.extract.profile import DiscoveryKind, DiscoveryModel
@@ -242,7 +243,7 @@ def _child_text(node: ElementTree.Element, name: str) -> str:
 def _clean(value: Any) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    text = fold(str(value)[: MAX_TITLE_CHARS * 4])[:MAX_TITLE_CHARS]
     return text or None
 
 

@@ -14,7 +14,10 @@ from crawler.extract.article import Article
 from crawler.extract.dates import ArticleDate
 from crawler.extract.profile import PageRules
 
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Zero-width characters and bidi controls (U+202A-202E, U+2066-2069, marks): page text reads in logical order.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u061c\u200e\u200f"
+                                   "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+MAX_TITLE_CHARS = 500  # a 1 MB <title> is stored as its first 500 characters
 MAX_BOILERPLATE_CHARS = 400
 UNIVERSAL_BOILERPLATE = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -64,7 +67,7 @@ def clean_article(
     author: str | None,
 ) -> Article:
     """Fold, cut at end markers, strip, drop boilerplate and repeats: the seed schema's paragraphs."""
-    clean_title = fold(title or "") or None
+    clean_title = fold((title or "")[: MAX_TITLE_CHARS * 4])[:MAX_TITLE_CHARS] or None
     return Article(
         url=url,
         title=clean_title,
