@@ -35,6 +35,7 @@ from crawler.settings import DAY, HOUR, Duration, Strict, within
 from crawler.settings import Settings as Settings
 from crawler.settings import parse_duration as parse_duration
 from rules.defaults import DEFAULT_GROUPS
+from rules.secrets import remember_urls
 
 DEFAULT_CONFIG_NAME = "tidings.toml"
 CONSOLE = "console"
@@ -233,6 +234,7 @@ def _build(model: ConfigModel, path: Path | None, origin: str) -> Config:
     channels = model.channels
     rules = model.rules if model.rules is not None else _default_rules(channels)
     _check_references(rules, channels, settings, sources, origin)
+    remember_urls(url for channel in channels.values() for url in channel.urls)
     return Config(path, settings, sources, groups, rules, channels)
 
 

@@ -7,15 +7,13 @@ False
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import apprise
 
 from rules.render import Format, Message
-
-_SECRET = re.compile(r"(://)([^/@\s]+)@")
+from rules.secrets import redact_url, remember_urls, scrub
 _FORMATS = {
     "text": apprise.NotifyFormat.TEXT,
     "markdown": apprise.NotifyFormat.MARKDOWN,
@@ -38,12 +36,12 @@ class Delivery:
 
 
 def redact(url: str) -> str:
-    """Hide credentials in an apprise URL for logs and errors.
+    """A channel URL fit for logs and errors (apprise's privacy form; see rules.secrets).
 
     >>> redact("mailtos://user:pass@example.com")
-    'mailtos://***@example.com'
+    'mailtos://***@example.com/'
     """
-    return _SECRET.sub(r"\1***@", url)
+    return redact_url(url)
 
 
 def default_format(urls: Sequence[str]) -> Format:
@@ -64,16 +62,20 @@ class Notifier:
 
     def send(self, urls: Sequence[str], message: Message, *, key: str | None = None) -> Delivery:
         """Send `message` to every URL; `key` goes to webhook receivers as the `X-Tidings-Alert-Id` header."""
+        remember_urls(urls)
         sender = apprise.Apprise()
         for url in urls:
             if not sender.add(with_key(url, key)):
                 return Delivery(False, f"invalid apprise URL {redact(url)} (see https://github.com/caronc/apprise/wiki)")
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
-            ok = sender.notify(body=message.body, title=message.title, body_format=_FORMATS[message.format])
+            try:
+                ok = sender.notify(body=message.body, title=message.title, body_format=_FORMATS[message.format])
+            except Exception as exc:  # noqa: BLE001 - a plugin's crash is a failed delivery, its text scrubbed
+                return Delivery(False, scrub(f"{type(exc).__name__}: {exc}"))
             log_text = captured.getvalue()
         if ok:
             return Delivery(True)
-        return Delivery(False, _last_lines(redact(log_text)) or "apprise reported a failed delivery")
+        return Delivery(False, _last_lines(scrub(log_text)) or "apprise reported a failed delivery")
 
 
 def with_key(url: str, key: str | None) -> str:

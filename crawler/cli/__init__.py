@@ -10,6 +10,7 @@ import logging
 import click
 
 from crawler.cli.context import Context, LazyGroup
+from rules.secrets import install_log_filter
 
 COMMANDS = {
     "crawl": "crawler.cli.crawl:crawl_command",
@@ -43,6 +44,7 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
         tidings -c tidings.toml run   # the daemon
     """
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_filter()  # channel tokens never reach a log line, apprise's own debug lines included
     if log_level.upper() != "DEBUG":
         # Each retry is logged by stamina as a warning; the crawl summary already reports what finally failed.
         logging.getLogger("stamina").setLevel(logging.ERROR)
