@@ -14,6 +14,7 @@ import apprise
 
 from rules.render import Format, Message
 from rules.secrets import redact_url, remember_urls, scrub
+
 _FORMATS = {
     "text": apprise.NotifyFormat.TEXT,
     "markdown": apprise.NotifyFormat.MARKDOWN,
@@ -70,7 +71,7 @@ class Notifier:
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
             try:
                 ok = sender.notify(body=message.body, title=message.title, body_format=_FORMATS[message.format])
-            except Exception as exc:  # noqa: BLE001 - a plugin's crash is a failed delivery, its text scrubbed
+            except Exception as exc:
                 return Delivery(False, scrub(f"{type(exc).__name__}: {exc}"))
             log_text = captured.getvalue()
         if ok:
