@@ -154,13 +154,20 @@ def _xml_charset(content: bytes) -> str | None:
 
 def _first_clean(content: bytes, url: str, candidates: Iterator[Candidate]) -> Decoded:
     tried: list[str] = []
+    declared_utf8: Source | None = None
     for encoding, source in candidates:
+        if encoding == "utf-8" and source in ("http", "meta"):
+            declared_utf8 = declared_utf8 or source
         if encoding in tried:
             continue
         tried.append(encoding)
         text = _strict(content, encoding)
         if text is not None and (source == "bom" or encoding == "utf-8" or _plausible(text)):
             return Decoded(_without_replacements(text, url).removeprefix("\ufeff"), encoding, source)
+    # As a browser does: a page declared UTF-8 whose bytes mostly are UTF-8 shows U+FFFD for the bad ones.
+    if declared_utf8 is not None and _looks_like_broken_utf8(content, share=0.5):
+        log.warning("%s: invalid UTF-8 bytes shown as U+FFFD", url)
+        return Decoded(content.decode("utf-8", errors="replace").removeprefix("\ufeff"), "utf-8", declared_utf8)
     guesses = ["utf-8"] if _looks_like_broken_utf8(content) else [*tried, *_detected(content), *CJK_FALLBACKS]
     if (best := _least_messy(content, guesses)) is not None:
         return Decoded(_without_replacements(best[1], url).removeprefix("\ufeff"), best[0], "detected")
@@ -189,13 +196,16 @@ def _plausible(text: str) -> bool:
     return _mess(text) < MAX_MESS
 
 
-def _looks_like_broken_utf8(content: bytes) -> bool:
-    """Mostly well-formed UTF-8 with some invalid bytes: damaged UTF-8, not some legacy encoding."""
+def _looks_like_broken_utf8(content: bytes, share: float = 0.8) -> bool:
+    """Mostly well-formed UTF-8 with some invalid bytes: damaged UTF-8, not some legacy encoding.
+
+    `share` is the part of the high bytes that must form UTF-8 sequences (lower when the page declares UTF-8).
+    """
     if content.isascii() or _strict(content, "utf-8") is not None:
         return False
     high_bytes = sum(1 for byte in content if byte >= 0x80)
     in_sequences = sum(len(match) for match in _UTF8_SEQUENCE.findall(content))
-    return in_sequences >= high_bytes * 0.8
+    return in_sequences >= high_bytes * share
 
 
 def _strict(content: bytes, encoding: str) -> str | None:

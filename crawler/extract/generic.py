@@ -14,7 +14,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract.blocks import trafilatura_paragraphs
+from crawler.extract.blocks import block_paragraphs, trafilatura_paragraphs
+from crawler.extract.budget import SLOW_PATH_MAX_CHARS
 from crawler.extract.dates import ArticleDate, parse_date
 
 PUBLISHED_META = (
@@ -52,6 +53,9 @@ def extract_generic(
 ) -> GenericResult:
     """Main text by trafilatura: its precise reading, unless that misses most of what its recall reading finds."""
     page = tree if tree is not None else LexborHTMLParser(html)
+    if len(html) > SLOW_PATH_MAX_CHARS:  # trafilatura is superlinear on huge pages: the linear block reader
+        paragraphs = block_paragraphs(page.body)
+        return GenericResult(page_title(page), tuple(paragraphs), metadata_published(page, tz=tz), None)
     document = _trafilatura(html, url, favor_precision=True)
     paragraphs = _paragraphs(document)
     recall = _paragraphs(_trafilatura(html, url, favor_recall=True))

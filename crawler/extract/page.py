@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.errors import ExtractError
 from crawler.extract.article import Article
 from crawler.extract.blocks import block_paragraphs
+from crawler.extract.budget import flatten_deep_nesting
 from crawler.extract.cleanup import clean_article, clean_paragraphs, fold
 from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
 from crawler.extract.generic import extract_generic
@@ -56,6 +57,7 @@ class _Found:
 
 def extract(html: str, url: str, rules: PageRules | None, *, language: str | None = None) -> Extraction:
     """Extract the article at `url` from its decoded `html` with `rules` (None: the generic path)."""
+    html = flatten_deep_nesting(html)
     tree = _parse_page(html, url)
     lang = language or (rules.language if rules else None)
     if rules is None:

@@ -16,7 +16,7 @@ from crawler.extract.page import clean_article, html_fragment_paragraphs
 from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
 from crawler.fetch.values import Fetched
 from crawler.pipeline.context import SourceRun
-from crawler.pipeline.page import extract_page
+from crawler.pipeline.page import extract_within_budget
 from crawler.pipeline.rulebook import Document
 from storage import ArticleRecord, MatchRecord, SaveOutcome, UnitOfWork
 from storage.dedup import canonical_url
@@ -73,7 +73,7 @@ async def _article_for(run: SourceRun, item: DiscoveredItem) -> tuple[Article | 
     fetched = await run.fetch(PageRequest(item.url), item.url)
     if fetched.not_modified:
         return None, fetched
-    extraction = extract_page(fetched, run.source)
+    extraction = await extract_within_budget(fetched, run.source)
     run.degraded = run.degraded or extraction.degraded
     return extraction.article, fetched
 

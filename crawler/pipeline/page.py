@@ -5,16 +5,27 @@ Shared by the unit of work and by `tidings check`, which reads a page without st
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from crawler.config import Source
 from crawler.errors import ExtractError
+from crawler.extract.budget import PAGE_SECONDS
 from crawler.extract.decode import decode_html
 from crawler.extract.language import UNDETERMINED, article_language
 from crawler.extract.page import Extraction, extract
 from crawler.fetch.values import Fetched
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
+
+
+async def extract_within_budget(fetched: Fetched, source: Source | None, seconds: float = PAGE_SECONDS) -> Extraction:
+    """`extract_page` in a worker thread, cut off after `seconds`: no page can stall a source or the event loop."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(extract_page, fetched, source), seconds)
+    except TimeoutError:
+        raise ExtractError(fetched.final_url, f"reading the page took over {seconds:g} s (the per-page budget); "
+                                              "skipped: a page that size or shape is not an article") from None
 
 
 def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
