@@ -103,7 +103,7 @@ class Settings(Strict):
     max_articles_per_run: int = within(200, 1, 100_000)
     edit_recheck: Duration = within(21600.0, 0, 365 * DAY)
     edit_window: Duration = within(7 * DAY, 0, 365 * DAY)
-    lease: Duration = within(900.0, 1, DAY)
+    lease: Duration = within(60.0, 1, DAY)  # renewed every third of it while a run lives
     failure_alert_after: int = within(3, 1, 10_000)
     admin_channels: tuple[str, ...] = ()
     alert_max_attempts: int = within(8, 1, 1000)

@@ -51,9 +51,14 @@ class SourceRepository(Database):
                 )
             )
 
-    def claim_source(self, source_id: str, owner: str, *, now: datetime, lease_seconds: float) -> bool:
-        """Take the source's lease if it is free, expired or already ``owner``'s (one conditional UPDATE)."""
+    def claim_source(
+        self, source_id: str, owner: str, *, now: datetime, lease_seconds: float, dead_owner: str | None = None
+    ) -> bool:
+        """Take the source's lease if it is free, expired or already ``owner``'s (one conditional UPDATE); also
+        when ``dead_owner`` (a process the caller knows is gone) still holds it. Renewing is claiming again."""
         free = or_(source.c.lease_owner.is_(None), source.c.lease_until < now, source.c.lease_owner == owner)
+        if dead_owner is not None:
+            free = or_(free, source.c.lease_owner == dead_owner)
         stmt = (
             update(source)
             .where(source.c.id == source_id, free)

@@ -23,7 +23,8 @@ from crawler.pipeline.wiring import select_sources
 def crawl_command(context: Context, source_ids: tuple[str, ...], backfill: int, no_alerts: bool) -> None:
     """One pass over the sources (all enabled ones, or SOURCE_IDS), then deliver due alerts.
 
-    Exits 1 when a source failed. Alerts print here when no channel is configured.
+    Exits 1 when a source failed or was skipped (another process was running it). Alerts print here when no
+    channel is configured.
 
     \b
     Example:
@@ -39,7 +40,7 @@ def crawl_command(context: Context, source_ids: tuple[str, ...], backfill: int, 
             total=len(sources),
         )
     output.crawl_summary(summary)
-    if summary.failed:
+    if summary.failed or summary.skipped:
         sys.exit(1)
 
 

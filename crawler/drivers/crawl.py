@@ -34,6 +34,11 @@ class CrawlSummary:
     def failed(self) -> tuple[RunReport, ...]:
         return tuple(report for report in self.reports if report.failed)
 
+    @property
+    def skipped(self) -> tuple[RunReport, ...]:
+        """Sources another live process was running: not a success either."""
+        return tuple(report for report in self.reports if report.skipped)
+
     def total(self, name: str) -> int:
         return sum(int(getattr(report, name)) for report in self.reports)
 

@@ -133,7 +133,6 @@ class Daemon:
         """Run until SIGTERM/SIGINT, then shut down gracefully."""
         self._install_signals()
         health = self._start_health()
-        self._warn_about_settings(self.config.settings)
         self.scheduler.add_listener(self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.scheduler.start()
         self._schedule_all()
@@ -308,7 +307,6 @@ class Daemon:
             self.say(f"reload failed, keeping the running config: {exc}")
             return
         self._warn_about_restart(self.config.settings, config.settings)
-        self._warn_about_settings(config.settings)
         old, self.config, self.rulebook = self.config, config, rulebook
         added, removed, changed = self._reschedule(old, config)
         self.say(f"reloaded {config.path or 'the built-in defaults'}: {len(config.sources)} sources "
@@ -332,11 +330,6 @@ class Daemon:
         for key in RESTART_SETTINGS:
             if getattr(old, key) != getattr(new, key):
                 self.say(f"settings.{key} changed: restart tidings to apply it (the old value stays in effect)")
-
-    def _warn_about_settings(self, settings: Settings) -> None:
-        if settings.lease < settings.run_timeout:
-            self.say(f"warning: settings.lease ({settings.lease:.0f}s) is shorter than settings.run_timeout "
-                     f"({settings.run_timeout:.0f}s): a slow run can lose its lease to another daemon")
 
 
 def run(config_arg: str | None, *, stderr: TextIO = sys.stderr) -> None:

@@ -13,13 +13,15 @@ import asyncio
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 from crawler.config import Source
 from crawler.fetch.client import Fetcher
 from crawler.pipeline import articles, listings
 from crawler.pipeline.context import HttpMemory, SourceRun
 from crawler.pipeline.outcome import finish
+from crawler.pipeline.owner import owner_is_dead
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
 from storage import Store
@@ -48,10 +50,11 @@ async def run_source(
     see the report. (A shutdown's cancellation is recorded as a failure and propagates.)"""
     now = now or datetime.now(UTC)
     store.ensure_source(source.id, kind=source.profile.id, settings_hash=settings_hash(source))
-    if not store.claim_source(source.id, options.owner, now=now, lease_seconds=options.lease_seconds):
-        return RunReport(source_id=source.id, skipped="another process is running this source")
+    if (holder := _claim(store, source.id, options, now)) is not None:
+        return RunReport(source_id=source.id, skipped=f"another process ({holder}) is running this source")
     run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now))
     run_id = store.start_run(source.id, now=now)
+    renewal = asyncio.create_task(_renew(store, source.id, options, now))
     try:
         async with asyncio.timeout(options.run_timeout):
             await _crawl(run)
@@ -65,8 +68,36 @@ async def run_source(
         log.exception("source %s: unexpected error", source.id)
         run.fail_source(f"source {source.id}: unexpected error: {exc!r}")
     finally:
+        renewal.cancel()
         finish(run, run_id)
     return run.report()
+
+
+def _claim(store: Store, source_id: str, options: RunOptions, now: datetime) -> str | None:
+    """Take the lease (from a dead process of this host too); None when taken, else who holds it."""
+    if store.claim_source(source_id, options.owner, now=now, lease_seconds=options.lease_seconds):
+        return None
+    state = store.source_state(source_id)
+    holder = state.lease_owner if state else None
+    if owner_is_dead(holder) and store.claim_source(
+        source_id, options.owner, now=now, lease_seconds=options.lease_seconds, dead_owner=holder
+    ):
+        log.warning("source %s: took over the lease of %s, a process that no longer runs", source_id, holder)
+        return None
+    return holder or "unknown"
+
+
+async def _renew(store: Store, source_id: str, options: RunOptions, now: datetime) -> None:
+    """Keep the lease while the run lives: renewed every third of its length, so it can stay short."""
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(options.lease_seconds / 3)
+        at = now + timedelta(seconds=time.monotonic() - started)
+        try:
+            await asyncio.to_thread(store.claim_source, source_id, options.owner, now=at,
+                                    lease_seconds=options.lease_seconds)
+        except Exception:  # a database hiccup: the next renewal tries again; the run itself goes on
+            log.warning("source %s: could not renew the lease", source_id, exc_info=True)
 
 
 async def _crawl(run: SourceRun) -> None:

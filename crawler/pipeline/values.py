@@ -13,7 +13,7 @@ class RunOptions:
 
     owner: str = "tidings"
     backfill: int = 0
-    lease_seconds: float = 900.0
+    lease_seconds: float = 60.0
     run_timeout: float = 600.0
     edit_recheck: float = 21600.0
     edit_window: float = 7 * 86400.0

@@ -11,13 +11,12 @@ the sources to run. Both drivers (crawl, daemon) and the CLI use it; nothing imp
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Sequence
 
 from crawler.config import Config, Settings, Source
 from crawler.errors import ConfigError
 from crawler.fetch.values import FetchPolicy
+from crawler.pipeline.owner import owner_id as owner_id
 from crawler.pipeline.values import RunOptions
 
 
@@ -34,11 +33,6 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         respect_robots=settings.respect_robots,
         retries=settings.retries,
     )
-
-
-def owner_id() -> str:
-    """Who holds a lease: host name and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_options(config: Config, *, owner: str | None = None, backfill: int = 0) -> RunOptions:
