@@ -112,3 +112,11 @@ def test_a_config_error_never_echoes_a_value_from_the_environment(
         with pytest.raises(ConfigError) as caught:
             load_config(write(tmp_path, text))
         assert token not in str(caught.value) and "SECRETTOKEN" not in str(caught.value)
+
+
+def test_entries_list_of_an_unknown_source_exits_2(tmp_path: Path) -> None:
+    text = f'[settings]\ndatabase_url = "sqlite:///{tmp_path / "t.sqlite"}"\n[sources.cna]\n'
+    message = one_line_error(tmp_path, text, "entries", "list", "--source", "nosuch")
+    assert "no such source" in message and "'nosuch'" in message
+    ok = CliRunner().invoke(main, ["-c", str(tmp_path / "tidings.toml"), "entries", "list", "--source", "cna"])
+    assert ok.exit_code == 0, ok.output

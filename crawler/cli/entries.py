@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context, since_option
+from crawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from storage import Store
+
+
+def check_source_id(context: Context, store: Store, source_id: str | None) -> None:
+    """`--source nosuch` is an error (exit 2), not an empty list: neither configured nor ever stored."""
+    if source_id is None or source_id in context.config.sources or store.source_state(source_id) is not None:
+        return
+    known = ", ".join(sorted(context.config.sources)) or "none"
+    raise ConfigError(f"--source {source_id!r}: no such source (configured: {known})")
 
 
 @click.group("entries")
@@ -33,6 +46,7 @@ def entries_list(context: Context, source_id: str | None, since: str | None, lim
         tidings entries list --source cna --since 2d
     """
     with context.store() as store:
+        check_source_id(context, store, source_id)
         rows = store.list_entries(source_id=source_id, since=since_option(since), limit=limit)
     output.entries_table(rows)
 
@@ -52,6 +66,7 @@ def entries_export(context: Context, fmt: str, out: Path, source_id: str | None)
     from storage.export import export_csv, export_jsonl, export_seed
 
     with context.store() as store:
+        check_source_id(context, store, source_id)
         entries = list(reversed(store.list_entries(source_id=source_id, limit=None)))  # oldest first: stable numbers
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "seed":
