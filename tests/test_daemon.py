@@ -35,6 +35,7 @@ from crawler.config import Settings
 from crawler.drivers.daemon import claim_batch, shutdown_grace, single_daemon_lock, sqlite_file
 from crawler.drivers.health import allowed_age, stale_sources
 from crawler.errors import TidingsError
+from crawler.pipeline.owner import process_start
 from storage import Store
 from tests.conftest import PG_ENV
 from tests.sites import ReplicaServer
@@ -395,8 +396,9 @@ def test_second_daemon_on_the_same_sqlite_file_refuses(tmp_path: Path, sqlite_ur
         second = subprocess.run([str(TIDINGS), "-c", str(config), "run"], capture_output=True, text=True, timeout=60)
         assert second.returncode == 2
         database = sqlite_file(sqlite_url)
+        owner = f"{socket.gethostname()}:{first.proc.pid}:{process_start(first.proc.pid)}"
         assert second.stderr.strip() == (
-            f"error: {database}.daemon.lock: another `tidings run` (owner {socket.gethostname()}:{first.proc.pid}) "
+            f"error: {database}.daemon.lock: another `tidings run` (owner {owner}) "
             f"already uses the SQLite database {database}; stop it first, or set settings.database_url to "
             "PostgreSQL to run several daemons"
         )

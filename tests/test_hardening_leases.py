@@ -24,10 +24,11 @@ EMPTY_FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>quiet</ti
 
 
 @pytest.fixture
-def first_hangs() -> Iterator[str]:
-    """A feed whose first request never gets an answer; later ones get a valid, empty feed."""
+def first_hangs() -> Iterator[tuple[str, threading.Event]]:
+    """A feed whose first request never gets an answer (the event is set then); later ones get an empty feed."""
     listener = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
+    hung = threading.Event()
 
     def serve() -> None:
         while True:
@@ -37,6 +38,7 @@ def first_hangs() -> Iterator[str]:
                 return
             if not held:
                 held.append(conn)
+                hung.set()
                 continue
             with conn:
                 conn.recv(65536)
@@ -44,7 +46,7 @@ def first_hangs() -> Iterator[str]:
                              b"Content-Length: %d\r\n\r\n%s" % (len(EMPTY_FEED), EMPTY_FEED))
 
     threading.Thread(target=serve, daemon=True).start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", hung
     listener.close()
     for conn in held:
         conn.close()
@@ -65,13 +67,16 @@ def test_owner_names_the_process_and_its_start_time() -> None:
     assert not owner_is_dead(owner_id()) and not owner_is_dead("other-host:1:1") and not owner_is_dead(None)
 
 
-def test_a_crawl_after_a_kill_9_takes_the_dead_process_lease_at_once(tmp_path: Path, first_hangs: str) -> None:
+def test_a_crawl_after_a_kill_9_takes_the_dead_process_lease_at_once(
+    tmp_path: Path, first_hangs: tuple[str, threading.Event]
+) -> None:
+    origin, hung = first_hangs
     database_url = f"sqlite:///{tmp_path / 't.sqlite'}"
     config = tmp_path / "tidings.toml"
     config.write_text(
         f'[settings]\ndatabase_url = "{database_url}"\nper_host_delay = 0.0\nretries = 0\nrun_timeout = 300\n'
-        f'request_timeout = 300\nlease = 600\n[sources.quiet]\nfeed = "{first_hangs}/feed.xml"\n'
-        f'allow_hosts = ["{first_hangs}"]\n', encoding="utf-8")
+        f'request_timeout = 300\nlease = 600\nrespect_robots = false\n[sources.quiet]\nfeed = "{origin}/feed.xml"\n'
+        f'allow_hosts = ["{origin}"]\n', encoding="utf-8")
     first = tidings(config, "crawl")
     deadline = time.monotonic() + 60
     with Store.open(database_url) as store:
@@ -82,6 +87,7 @@ def test_a_crawl_after_a_kill_9_takes_the_dead_process_lease_at_once(tmp_path: P
             time.sleep(0.1)
         assert state is not None and state.lease_owner and state.lease_until is not None
         holder = state.lease_owner
+    assert hung.wait(60)  # the run is inside its (hanging) fetch, lease held
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     assert str(first.pid) in holder
