@@ -40,6 +40,11 @@ from rules.secrets import remember_urls
 DEFAULT_CONFIG_NAME = "tidings.toml"
 CONSOLE = "console"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+RuleOn = Literal["new", "edited", "both"]
+"""When a rule fires: on new articles, on substantive edits, or both."""
+
+
 class SourceConfig(Strict):
     """A `[sources.<id>]` table: enable a built-in profile (and override parts), or define a custom source."""
 
