@@ -16,7 +16,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -114,6 +114,10 @@ class Settings(Strict):
     source_backoff_max: Duration = within(6 * HOUR, 0, 30 * DAY)
     run_timeout: Duration = within(600.0, 0, DAY, above=True)
     dispatch_interval: Duration = within(10.0, 0.1, HOUR)
+    fetch_attachments: bool = True
+    max_attachment_bytes: int = within(20 * 1024 * 1024, 64 * 1024, 1024**3)
+    keep_raw: Literal["all", "latest", "none"] = "all"
+    raw_max_bytes: int = within(0, 0, 2**50)  # 0: no cap on the stored raw responses
 
     @field_validator("database_url")
     @classmethod

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ahocorasick
 import regex
 
+from rules.attachments import AttachmentText, context, locate
 from rules.errors import RulesError
 from rules.query import TEXT_FIELDS, And, GroupRef, Node, Not, Or, Regex, Term, parse_query
 from rules.text import Folded, fold, fold_term, is_word_char
@@ -38,7 +39,8 @@ from rules.text import Folded, fold, fold_term, is_word_char
 REGEX_TIMEOUT_SECONDS = 0.1
 MAX_REGEX_MATCHES = 100
 CLITICS = ("nya", "lah", "kah")
-FIELD_ORDER = {"title": 0, "body": 1, "source": 2, "lang": 3}
+FIELD_ORDER = {"title": 0, "body": 1, "attachment": 2, "source": 3, "lang": 4}
+ATTACHMENT_GAP = "\n\n"  # between attachments in the `attachment` field: no phrase spans two files
 _ACRONYM = regex.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z0-9.]{2,5}")
 
 
@@ -51,11 +53,16 @@ class Document:
     source: str = ""
     language: str = ""
     tags: tuple[str, ...] = ()
+    attachments: tuple[AttachmentText, ...] = ()
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """One matched term: where (field, offsets into the original field text) and what."""
+    """One matched term: where (field, offsets into the original field text) and what.
+
+    In the `attachment` field the offsets are into that attachment's text; `attachment` is its URL,
+    `attachment_name` its link text, `context` the text around the hit (the alert shows it).
+    """
 
     term: str
     group: str | None
@@ -63,6 +70,9 @@ class Evidence:
     start: int
     end: int
     text: str
+    attachment: str | None = None
+    attachment_name: str | None = None
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +256,8 @@ class _Scan:
 
     def __init__(self, doc: Document, automaton: ahocorasick.Automaton | None) -> None:
         self.doc = doc
-        self.originals = {"title": doc.title, "body": doc.body}
+        self.originals = {"title": doc.title, "body": doc.body,
+                          "attachment": ATTACHMENT_GAP.join(item.text for item in doc.attachments)}
         self.folded = {name: fold(text) for name, text in self.originals.items()}
         self.hits: dict[tuple[int, str], list[_Span]] = {}
         self.hit_set: set[int] = set()
@@ -345,17 +356,27 @@ def _leaf_evidence(node: _TextLeaf | _MetaLeaf | _RegexLeaf, scan: _Scan) -> lis
             for span in scan.hits.get((literal, name), ())
         ]
     if isinstance(node, _RegexLeaf):
-        return [
+        found = [
             Evidence(node.written, None, name, start, end, scan.originals[name][start:end])
             for name in node.fields
             for start, end in scan.regex_spans(node, name)
         ]
+        return [in_attachment(e, scan.doc.attachments) if e.field == "attachment" else e for e in found]
     return _meta_evidence(node, scan.doc)
 
 
 def _evidence(written: str, group: str | None, name: str, span: _Span, scan: _Scan) -> Evidence:
     start, end = scan.folded[name].original_span(*span)
-    return Evidence(written, group, name, start, end, scan.originals[name][start:end])
+    found = Evidence(written, group, name, start, end, scan.originals[name][start:end])
+    return in_attachment(found, scan.doc.attachments) if name == "attachment" else found
+
+
+def in_attachment(found: Evidence, files: Sequence[AttachmentText]) -> Evidence:
+    """An `attachment` hit with its offsets into its own file's text, and which file it is."""
+    index, start, end = locate(found.start, found.end, files, gap=len(ATTACHMENT_GAP))
+    item = files[index]
+    return replace(found, start=start, end=end, attachment=item.url, attachment_name=item.name,
+                   context=context(item.text, start, end))
 
 
 def _meta_evidence(node: _MetaLeaf, doc: Document) -> list[Evidence]:

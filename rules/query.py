@@ -1,7 +1,7 @@
 """The rule language: a small Lucene-like query → an expression tree of frozen dataclasses.
 
 Syntax: words, ``"phrases"``, ``AND`` / ``OR`` / ``NOT`` / ``-term`` / ``+term``, parentheses, fields
-``title:`` ``body:`` ``source:`` ``lang:`` (on a term, phrase, group or parenthesised sub-expression),
+``title:`` ``body:`` ``attachment:`` ``source:`` ``lang:`` (on a term, phrase, group or parenthesised sub-expression),
 prefix wildcards ``cooperat*``, concept groups ``@ai`` and ``/regex/`` terms.
 
 Adjacent terms are joined by an implicit AND (``AI Taiwan`` = ``AI AND Taiwan``): a monitoring rule usually
@@ -25,7 +25,7 @@ from luqum.thread import parse as luqum_parse
 from rules.errors import QuerySyntaxError, UnknownGroupError
 from rules.text import fold_term
 
-TEXT_FIELDS = ("title", "body")
+TEXT_FIELDS = ("title", "body", "attachment")  # a term without a field searches all three
 META_FIELDS = ("source", "lang")
 FIELDS = TEXT_FIELDS + META_FIELDS
 MAX_REGEX_LENGTH = 200

@@ -125,8 +125,23 @@ def render_health(source: str, state: str, error: str | None, fmt: Format) -> Me
 
 def _alert_body(view: AlertView, fmt: Format) -> str:
     meta = f"{view.source} · {view.language or 'und'} · {view.published or 'no date'} · terms: {_terms(view)}"
-    lines = [_strong(view.title, fmt), _escape(meta, fmt), snippet(view, fmt), _link(view.url, fmt)]
+    lines = [_strong(view.title, fmt), _escape(meta, fmt), snippet(view, fmt), *_attachment_lines(view, fmt),
+             _link(view.url, fmt)]
     return "<br>\n".join(lines) if fmt == "html" else "\n".join(lines)
+
+
+def _attachment_lines(view: AlertView, fmt: Format) -> list[str]:
+    """One line per attachment that matched: its name, the text around the first hit, its link."""
+    lines, seen = [], set()
+    for e in view.evidence:
+        url = e.get("attachment")
+        if e.get("field") != "attachment" or not url or url in seen:
+            continue
+        seen.add(url)
+        name = _escape(f"In attachment {e.get('attachment_name') or url}:", fmt)
+        around = _escape(str(e.get("context") or e.get("text") or ""), fmt)
+        lines.append(f"{name} {around} {_link(str(url), fmt)}")
+    return lines
 
 
 def _digest_section(rule: str, views: Sequence[AlertView], fmt: Format) -> str:

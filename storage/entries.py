@@ -15,8 +15,10 @@ from sqlalchemy.engine import RowMapping
 
 from storage import dedup
 from storage.alerts import MatchWrites
+from storage.attachments import AttachmentWrites
 from storage.engine import Database, dialect_insert
 from storage.errors import UnknownRowError
+from storage.evidence import EvidenceWrites
 from storage.records import ArticleRecord, ChangeClass, EntryRow, SaveOutcome, VersionRow
 from storage.schema import entry, http_state, source, version
 
@@ -138,8 +140,9 @@ class ArticleWrites:
         return SaveOutcome("edited", entry_id, version_id, change_class=change)
 
 
-class UnitOfWork(ArticleWrites, MatchWrites):
-    """Writes that must commit together: an article, its matches and their outbox rows."""
+class UnitOfWork(ArticleWrites, MatchWrites, AttachmentWrites, EvidenceWrites):
+    """Writes that must commit together: an article, its raw response, its attachments, its matches and their
+    outbox rows."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn

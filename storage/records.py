@@ -152,6 +152,7 @@ class VersionRow:
     text: str
     fetched_at: datetime
     change_class: ChangeClass
+    raw_response_id: int | None = None  # the evidence it came from (None: before 0002, or dropped by retention)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -115,7 +116,64 @@ version = Table(
     Column("text", Text, nullable=False),
     _ts("fetched_at", nullable=False),
     Column("change_class", Text, nullable=False),
+    Column("raw_response_id", Integer, ForeignKey("raw_response.id")),
     UniqueConstraint("entry_id", "content_hash"),
+)
+
+raw_response = Table(
+    "raw_response",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("request_headers", Text, nullable=False),
+    Column("http_version", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("body_codec", Text, nullable=False),
+    Column("body_size", BigInteger, nullable=False),
+    Column("stored_size", BigInteger, nullable=False),
+    Column("body_decoded", Boolean, nullable=False, server_default=false()),
+    Column("sha256", String(64), nullable=False),
+    _ts("fetched_at", nullable=False),
+)
+
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("entry.id"), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("content_type", Text),
+    Column("kind", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("has_text", Boolean, nullable=False),
+    Column("current_version_id", Integer),
+    _ts("first_seen", nullable=False),
+    _ts("last_seen", nullable=False),
+    Column("missing_count", Integer, nullable=False, server_default="0"),
+    _ts("removed_at"),
+    UniqueConstraint("entry_id", "url"),
+)
+
+attachment_version = Table(
+    "attachment_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("attachment_id", Integer, ForeignKey("attachment.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", Text),
+    Column("has_text", Boolean, nullable=False),
+    _ts("fetched_at", nullable=False),
+    Column("change_class", Text, nullable=False),
+    Column("raw_response_id", Integer, ForeignKey("raw_response.id")),
+    UniqueConstraint("attachment_id", "content_hash"),
 )
 
 match = Table(

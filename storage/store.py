@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Self
+from typing import Any, BinaryIO, Self
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import migrate
 from storage.alerts import OutboxRepository
+from storage.attachments import AttachmentRepository
 from storage.engine import make_engine
 from storage.entries import EntryRepository, UnitOfWork
 from storage.errors import StoreOpenError
+from storage.evidence import EvidenceRepository
 from storage.health import HealthAlertRepository
 from storage.http_state import HttpStateRepository
 from storage.migrate import SCHEMA_REVISION, alembic_config
@@ -29,6 +33,8 @@ class Store(
     OutboxRepository,
     HealthAlertRepository,
     RunRepository,
+    AttachmentRepository,
+    EvidenceRepository,
 ):
     """The database behind tidings. Open with :meth:`open`; every method is its own transaction."""
 
@@ -55,6 +61,18 @@ class Store(
     def schema_revision(self) -> str | None:
         """The Alembic revision the database is at, or None for an empty database."""
         return migrate.schema_revision(self._engine)
+
+    def evidence_warc(self, entry_ids: Iterable[int], out: BinaryIO) -> dict[str, Any]:
+        """Write the evidence WARC of these entries to ``out``; returns its manifest (see storage.warc)."""
+        from storage.warc import write_evidence
+
+        return write_evidence(self, entry_ids, out)
+
+    def evidence_bytes(self, entry_id: int) -> bytes:
+        """One entry's evidence bundle as WARC bytes (what the web app offers for download)."""
+        out = io.BytesIO()
+        self.evidence_warc([entry_id], out)
+        return out.getvalue()
 
     def close(self) -> None:
         """Release all connections."""

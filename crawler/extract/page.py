@@ -22,6 +22,7 @@ from crawler.extract.budget import flatten_deep_nesting
 from crawler.extract.cleanup import clean_article, clean_paragraphs, fold
 from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
 from crawler.extract.generic import extract_generic
+from crawler.extract.links import AttachmentLink
 from crawler.extract.profile import PageRules
 
 __all__ = ["Extraction", "NotAnArticle", "clean_article", "extract", "html_fragment_paragraphs"]
@@ -43,6 +44,7 @@ class Extraction:
     method: Literal["profile", "generic"]
     degraded: bool
     problems: tuple[str, ...] = ()
+    links: tuple[AttachmentLink, ...] = ()  # the page's attachment links (set by the caller that has the page)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class PageRules:
     boilerplate: tuple[str, ...] = ()
     strip_patterns: tuple[str, ...] = ()
     end_markers: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()  # selectors of the page's file links (附件), beside the body's own links
     timezone: str = "Asia/Taipei"
     language: str | None = None
     expects_title: bool = True
@@ -80,6 +81,7 @@ class ArticleRulesModel(_Strict):
     boilerplate: tuple[str, ...] | None = None
     strip_patterns: tuple[str, ...] | None = None
     end_markers: tuple[str, ...] | None = None
+    attachments: tuple[str, ...] | None = None
 
     @field_validator(
         "date_regex", "updated_regex", "author_patterns", "boilerplate", "strip_patterns", "end_markers"

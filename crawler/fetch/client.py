@@ -55,6 +55,7 @@ from crawler.fetch.values import (
     Response,
     Validators,
     parse_content_type,
+    raw_exchange,
     to_fetched,
 )
 
@@ -158,13 +159,17 @@ class Fetcher:
         stats: FetchStats | None = None,
         allowed_hosts: frozenset[str] = frozenset(),
         host_delays: Mapping[str, float] | None = None,
+        body_limit: int | None = None,
+        limit_setting: str = "max_body_bytes",
     ) -> Fetched:
         """Fetch `url` (following redirects, with retries) and return the outcome; raise a FetchError.
 
         A 304, or a 200 whose body hash equals `validators.body_hash`, comes back with not_modified=True.
+        `body_limit` replaces the policy's max_body_bytes for this fetch (attachments have their own cap, named
+        `limit_setting` in the error).
         """
         stats = stats if stats is not None else FetchStats()
-        job = Job(url, method.upper(), data, json, validators, stats, host_delays or {})
+        job = Job(url, method.upper(), data, json, validators, stats, host_delays or {}, body_limit, limit_setting)
         exempt_token = _exempt_hosts.set(self.policy.allowed_hosts | allowed_hosts)
         stats_token = _current_stats.set(job.stats)
         started = self._clock()
@@ -319,7 +324,8 @@ class Fetcher:
                 async with asyncio.timeout(self.policy.total_timeout):
                     request = self._client.build_request(method, url, headers=headers, data=data, json=json)
                     response = await self._client.send(request, stream=True)
-                    return await self._read(url, response, job.stats, body_limit, truncate)
+                    limit = body_limit or job.body_limit or self.policy.max_body_bytes
+                    return await self._read(url, response, job, limit, truncate)
             except UnsafeURL as exc:  # raised at connect time by VettedNetworkBackend (DNS changed)
                 raise UnsafeURL(url, f"at connect time: {exc.reason}") from exc
             except (TimeoutError, httpx.TimeoutException) as exc:
@@ -329,24 +335,25 @@ class Fetcher:
                     url, f"connection failed ({type(exc).__name__}: {exc}); check the URL or retry later"
                 ) from exc
 
-    async def _read(
-        self, url: str, response: httpx.Response, stats: FetchStats, limit: int | None, truncate: bool
-    ) -> Response:
+    async def _read(self, url: str, response: httpx.Response, job: Job, limit: int, truncate: bool) -> Response:
+        raw_parts: list[bytes] = []
         try:
             content = b""
             if _has_wanted_body(response.status_code):
-                content = await self._read_decoded(url, response, limit or self.policy.max_body_bytes, truncate)
-                stats.bytes += len(content)
+                content = await self._read_decoded(url, response, limit, truncate, raw_parts, job.limit_setting)
+                job.stats.bytes += len(content)
         finally:
             await response.aclose()
         headers = {name: ", ".join(response.headers.get_list(name)) for name in response.headers}
-        return Response(url, response.status_code, headers, content)
+        return Response(url, response.status_code, headers, content, raw_exchange(response, content, raw_parts))
 
-    async def _read_decoded(self, url: str, response: httpx.Response, limit: int, truncate: bool) -> bytes:
+    async def _read_decoded(
+        self, url: str, response: httpx.Response, limit: int, truncate: bool, raw_parts: list[bytes], setting: str
+    ) -> bytes:
         try:
-            return await read_decoded(response, limit, truncate=truncate)
+            return await read_decoded(response, limit, truncate=truncate, raw_parts=raw_parts)
         except BodyLimitExceeded as exc:
-            raise _too_large(url, limit) from exc
+            raise _too_large(url, limit, setting) from exc
         except UnsupportedEncoding as exc:
             raise FetchError(url, f"{exc}; the server must send gzip, deflate, br or zstd") from exc
         except CorruptEncoding as exc:
@@ -357,12 +364,13 @@ def _has_wanted_body(status: int) -> bool:
     return 200 <= status < 300 or (300 <= status < 400 and status not in REDIRECT_STATUSES | {304})
 
 
-def _too_large(url: str, limit: int) -> BodyTooLarge:
+def _too_large(url: str, limit: int, setting: str = "max_body_bytes") -> BodyTooLarge:
     return BodyTooLarge(
         url,
-        f"the decoded body exceeds {limit} bytes (max_body_bytes); raise the limit if this page is "
+        f"the decoded body exceeds {limit} bytes ({setting}); raise the limit if this file is "
         "really that large, otherwise the server sent a compression bomb or the wrong URL",
     )
+
 
 
 def _describe_timeout(exc: BaseException, policy: FetchPolicy) -> str:

@@ -188,10 +188,13 @@ class DecoderChain:
         return out
 
 
-async def read_decoded(response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
+async def read_decoded(
+    response: httpx.Response, limit: int, *, truncate: bool = False, raw_parts: list[bytes] | None = None
+) -> bytes:
     """The response body with its Content-Encoding undone, read only until it exceeds `limit` bytes.
 
-    Over the limit: BodyLimitExceeded, or with `truncate` the first `limit` bytes.
+    Over the limit: BodyLimitExceeded, or with `truncate` the first `limit` bytes. `raw_parts`, when given,
+    collects the body as received (before content decoding): the evidence of what the server sent.
 
     >>> import asyncio
     >>> asyncio.run(read_decoded(httpx.Response(200, content=b"abcdef"), 4, truncate=True))
@@ -203,6 +206,8 @@ async def read_decoded(response: httpx.Response, limit: int, *, truncate: bool =
     parts: list[bytes] = []
     size = 0
     async for raw in response.aiter_raw():
+        if raw_parts is not None:
+            raw_parts.append(raw)
         for piece in chain.decode(raw):
             parts.append(piece)
             size += len(piece)

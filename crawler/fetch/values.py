@@ -78,6 +78,26 @@ class Validators:
 
 
 @dataclass(frozen=True)
+class RawExchange:
+    """The HTTP exchange as it went over the wire, for evidence: the request line and headers sent, the status
+    line and headers received (names as sent, repeated headers kept) and the body *before* content decoding.
+
+    `body_decoded` is True only when the transport handed over an already-decoded body (httpx.MockTransport);
+    then `headers` still names the Content-Encoding the body no longer has.
+    """
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    http_version: str
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    body_decoded: bool = False
+
+
+@dataclass(frozen=True)
 class Fetched:
     """The outcome of one successful fetch (200, 304, ...), with what `tidings check URL -v` prints.
 
@@ -100,6 +120,7 @@ class Fetched:
     elapsed: float
     attempts: int
     previous: Validators | None = None
+    raw: RawExchange | None = field(default=None, repr=False, compare=False)
 
     def validators(self) -> Validators:
         """What to store for next time; on 304 the previous body hash (and validators not resent) are kept."""
@@ -158,6 +179,8 @@ class Job:
     validators: Validators | None
     stats: FetchStats
     host_delays: Mapping[str, float]
+    body_limit: int | None = None
+    limit_setting: str = "max_body_bytes"
 
 
 @dataclass(frozen=True)
@@ -168,6 +191,7 @@ class Response:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    raw: RawExchange | None = None
 
     def redirect_target(self) -> str | None:
         """The absolute URL a redirect points at, or None when this is not a redirect."""
@@ -197,6 +221,24 @@ def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
     return media_type.strip().lower() or None, charset
 
 
+def raw_exchange(response: httpx.Response, content: bytes, raw_parts: list[bytes]) -> RawExchange:
+    """The exchange as received; the body before content decoding when the stream gave it to us."""
+    request = response.request
+    decoded = not raw_parts and bool(content)  # an in-memory response (MockTransport): httpx decoded it
+    body = content if decoded or not response.headers.get("content-encoding") else b"".join(raw_parts)
+    return RawExchange(
+        method=request.method,
+        url=str(request.url),
+        request_headers=tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw),
+        http_version=response.http_version,
+        status=response.status_code,
+        reason=response.reason_phrase,
+        headers=tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw),
+        body=body,
+        body_decoded=decoded and bool(response.headers.get("content-encoding")),
+    )
+
+
 def to_fetched(job: Job, response: Response, redirects: tuple[str, ...], attempts: int, elapsed: float) -> Fetched:
     content_type, charset = parse_content_type(response.headers.get("content-type"))
     previous = job.validators
@@ -221,4 +263,5 @@ def to_fetched(job: Job, response: Response, redirects: tuple[str, ...], attempt
         elapsed=elapsed,
         attempts=attempts,
         previous=previous,
+        raw=response.raw,
     )

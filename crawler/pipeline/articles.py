@@ -12,12 +12,15 @@ from dataclasses import asdict
 from crawler.discover.listings import DiscoveredItem, PageRequest
 from crawler.errors import FetchError, TidingsError
 from crawler.extract.article import Article
+from crawler.extract.links import AttachmentLink, fragment_links
 from crawler.extract.page import clean_article, html_fragment_paragraphs
 from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
 from crawler.fetch.values import Fetched
+from crawler.pipeline import attachments
 from crawler.pipeline.context import SourceRun
 from crawler.pipeline.page import extract_within_budget
 from crawler.pipeline.rulebook import Document
+from rules.attachments import AttachmentText
 from storage import ArticleRecord, MatchRecord, SaveOutcome, UnitOfWork
 from storage.dedup import canonical_url
 from storage.records import MatchKind
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # Articles of one run in flight at once; the fetcher's per-host limits still decide what a host sees.
 ARTICLES_AT_ONCE = 8
+NO_FILES = attachments.KnownFiles(None, None, ())
 
 
 async def take_all(run: SourceRun, items: list[DiscoveredItem]) -> None:
@@ -48,10 +52,15 @@ def is_transient(exc: FetchError) -> bool:
 
 async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
     run.articles_tried += 1
+    files: list[attachments.FetchedFile] = []
     try:
-        article, fetched = await _article_for(run, item)
+        article, fetched, links = await _article_for(run, item)
+        known = attachments.known_files(run, item.url) if (fetched is not None or links) else NO_FILES
+        files = await attachments.fetch_files(run, links if article is not None else known.links())
         if article is not None:
-            _save(run, article)
+            _save(run, article, fetched, files, known)
+        elif files and known.entry_id is not None:
+            _save_files_only(run, known, files)
     except FetchError as exc:
         run.transient_failures += is_transient(exc)
         run.fail_article(str(exc))
@@ -65,17 +74,20 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
         return
     if fetched is not None:  # after the article is stored: a crash before this re-fetches it, never loses it
         run.memory.remember(item.url, fetched)
+    attachments.remember(run, files)
 
 
-async def _article_for(run: SourceRun, item: DiscoveredItem) -> tuple[Article | None, Fetched | None]:
+async def _article_for(
+    run: SourceRun, item: DiscoveredItem
+) -> tuple[Article | None, Fetched | None, tuple[AttachmentLink, ...]]:
     if item.content_html is not None:
-        return _article_from_listing(run, item), None
+        return _article_from_listing(run, item), None, fragment_links(item.content_html, item.url)
     fetched = await run.fetch(PageRequest(item.url), item.url)
     if fetched.not_modified:
-        return None, fetched
+        return None, fetched, ()
     extraction = await extract_within_budget(fetched, run.source)
     run.degraded = run.degraded or extraction.degraded
-    return extraction.article, fetched
+    return extraction.article, fetched, extraction.links
 
 
 def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
@@ -88,16 +100,37 @@ def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
     )
 
 
-def _save(run: SourceRun, article: Article) -> None:
+def _save(
+    run: SourceRun, article: Article, fetched: Fetched | None, files: list[attachments.FetchedFile],
+    known: attachments.KnownFiles,
+) -> None:
     if not article.paragraphs:
         run.fail_article(f"{article.url}: no article text found on the page")
         return
     with run.store.unit_of_work() as uow:
         outcome = uow.save_article(_record(run, article), now=run.now)
-        kind = _alert_kind(outcome)
-        if kind is not None:
-            run.alerts += _enqueue_matches(run, article, outcome, kind, uow)
+        if outcome.kind in ("new", "edited", "duplicate") and outcome.version_id is not None:
+            raw_id = attachments.keep_raw(run, uow, fetched)
+            if raw_id is not None:
+                uow.link_version_raw(outcome.version_id, raw_id)
+        stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
+        kind = _alert_kind(outcome) or ("edited" if any(f.substantive_edit for f in stored) else None)
+        if kind is not None and outcome.version_id is not None:
+            document = _document(run, article.title or "", article.body, article.language,
+                                 attachments.rule_texts(stored, only_edited=outcome.kind == "unchanged"))
+            run.alerts += _enqueue_matches(run, document, outcome.entry_id, outcome.version_id, kind, uow)
     run.outcomes.append(outcome.kind)
+
+
+def _save_files_only(run: SourceRun, known: attachments.KnownFiles, files: list[attachments.FetchedFile]) -> None:
+    """The page did not change (304 or the same body) but its files were checked: a changed file is an edit."""
+    assert known.entry_id is not None
+    with run.store.unit_of_work() as uow:
+        stored = attachments.store_files(run, uow, known.entry_id, files, known)
+        edited = attachments.rule_texts(stored, only_edited=True)
+        if edited and known.version_id is not None:
+            document = _document(run, "", "", None, edited)
+            run.alerts += _enqueue_matches(run, document, known.entry_id, known.version_id, "edited", uow)
 
 
 def _record(run: SourceRun, article: Article) -> ArticleRecord:
@@ -123,17 +156,20 @@ def _alert_kind(outcome: SaveOutcome) -> MatchKind | None:
     return None
 
 
-def _enqueue_matches(run: SourceRun, article: Article, outcome: SaveOutcome, kind: MatchKind, uow: UnitOfWork) -> int:
-    assert outcome.version_id is not None, "new and edited outcomes always carry a version"
-    document = Document(
-        title=article.title or "", body=article.body, source=run.source.id,
-        language=article.language or run.source.language, tags=run.source.tags,
-    )
+def _document(
+    run: SourceRun, title: str, body: str, language: str | None, files: tuple[AttachmentText, ...]
+) -> Document:
+    return Document(title=title, body=body, source=run.source.id, language=language or run.source.language,
+                    tags=run.source.tags, attachments=files)
+
+
+def _enqueue_matches(
+    run: SourceRun, document: Document, entry_id: int, version_id: int, kind: MatchKind, uow: UnitOfWork
+) -> int:
     enqueued = 0
     for match, route in run.rulebook.matches(document, kind):
         evidence = [asdict(item) for item in match.evidence]
-        match_id = uow.add_match(MatchRecord(outcome.entry_id, outcome.version_id, match.rule, kind, evidence),
-                                 now=run.now)
+        match_id = uow.add_match(MatchRecord(entry_id, version_id, match.rule, kind, evidence), now=run.now)
         if match_id is None:
             continue
         for channel in route.channels:

@@ -13,6 +13,7 @@ from crawler.errors import ExtractError
 from crawler.extract.budget import PAGE_SECONDS
 from crawler.extract.decode import decode_html
 from crawler.extract.language import UNDETERMINED, article_language
+from crawler.extract.links import attachment_links
 from crawler.extract.page import Extraction, extract
 from crawler.fetch.values import Fetched
 
@@ -41,4 +42,9 @@ def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
     if language is None:
         detected = article_language(html, extraction.article.body)
         extraction = replace(extraction, article=replace(extraction.article, language=detected))
-    return extraction
+    selectors = source.profile.page_rules(fetched.final_url) if source else None
+    links = attachment_links(
+        html, fetched.final_url, body=selectors.body if selectors else (),
+        selectors=selectors.attachments if selectors else (),
+    )
+    return replace(extraction, links=links)

@@ -20,6 +20,9 @@ class RunOptions:
     failure_alert_after: int = 3
     admin_channels: tuple[str, ...] = ()
     backoff_max: float = 6 * 3600.0
+    fetch_attachments: bool = True
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    keep_raw: str = "all"
 
     @classmethod
     def from_settings(cls, settings: Settings, *, owner: str, backfill: int = 0) -> RunOptions:
@@ -33,6 +36,9 @@ class RunOptions:
             failure_alert_after=settings.failure_alert_after,
             admin_channels=settings.admin_channels,
             backoff_max=settings.source_backoff_max,
+            fetch_attachments=settings.fetch_attachments,
+            max_attachment_bytes=settings.max_attachment_bytes,
+            keep_raw=settings.keep_raw,
         )
 
 

@@ -1,0 +1,181 @@
+"""Stage 2b of a run: an article's attachments (PDF, DOCX, ODT, XLSX/ODS, text) as children of its entry.
+
+Each linked file is fetched through the run's fetcher (politeness, robots.txt, URL safety, conditional GET) with
+its own size cap (`max_attachment_bytes`), read to text (crawler.extract.documents), and stored with its raw
+response: a new file, a new version of it (an edit of the entry, classified like a page edit), or nothing. A file
+that answers 404/410 twice in a row is removed. A file that fails otherwise is one error line; the article stands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from crawler.discover.listings import PageRequest
+from crawler.errors import ExtractError, FetchError
+from crawler.extract.documents import DocumentText, NotADocument, read_document
+from crawler.extract.links import AttachmentLink
+from crawler.fetch.errors import HTTPStatusError
+from crawler.fetch.values import Fetched
+from crawler.pipeline.context import SourceRun
+from rules.attachments import AttachmentText
+from storage import UnitOfWork
+from storage.dedup import canonical_url, change_class
+from storage.evidence_records import AttachmentOutcome, AttachmentRecord, AttachmentRow, RawResponseRecord
+
+GONE_STATUSES = frozenset({404, 410})
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """One attachment link after its fetch: a document read from it, unchanged (304), or gone (404/410)."""
+
+    link: AttachmentLink
+    fetched: Fetched | None = None
+    document: DocumentText | None = None
+    gone: bool = False
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What storing one fetched file did, and the text rules see of it."""
+
+    link: AttachmentLink
+    outcome: AttachmentOutcome | None
+    text: str
+
+    @property
+    def substantive_edit(self) -> bool:
+        return self.outcome is not None and self.outcome.kind == "edited" and self.outcome.change_class == "substantive"
+
+
+@dataclass(frozen=True)
+class KnownFiles:
+    """The entry already stored for a page, and its live attachments (for a page that did not change)."""
+
+    entry_id: int | None
+    version_id: int | None
+    rows: tuple[AttachmentRow, ...]
+
+    def links(self) -> tuple[AttachmentLink, ...]:
+        return tuple(AttachmentLink(row.url, row.name) for row in self.rows)
+
+    def text_of(self, url: str) -> str:
+        return next((row.text for row in self.rows if row.url == url), "")
+
+
+def known_files(run: SourceRun, page_url: str) -> KnownFiles:
+    entry_id, version_id, rows = run.store.attachments_by_url(canonical_url(page_url))
+    return KnownFiles(entry_id, version_id, tuple(rows))
+
+
+def classify(old: str, new: str) -> str:
+    """How an attachment's text changed: "substantive" or "minor" (the same analysis as a page's text)."""
+    return change_class(old, new)
+
+
+async def fetch_files(run: SourceRun, links: Sequence[AttachmentLink]) -> list[FetchedFile]:
+    """Fetch and read every link (one after the other: they are usually on the article's own host)."""
+    if not run.options.fetch_attachments:
+        return []
+    files = []
+    for link in links:
+        fetched_file = await _fetch_file(run, link)
+        if fetched_file is not None:
+            files.append(fetched_file)
+    return files
+
+
+async def _fetch_file(run: SourceRun, link: AttachmentLink) -> FetchedFile | None:
+    try:
+        fetched = await run.fetcher.fetch(
+            link.url, validators=run.memory.validators(PageRequest(link.url), link.url), stats=run.stats,
+            allowed_hosts=run.source.allow_hosts, host_delays=run.source.host_delays,
+            body_limit=run.options.max_attachment_bytes, limit_setting="max_attachment_bytes",
+        )
+    except HTTPStatusError as exc:
+        if exc.status in GONE_STATUSES:
+            return FetchedFile(link, gone=True)
+        run.errors.append(f"attachment {exc}")
+        return None
+    except FetchError as exc:
+        run.errors.append(f"attachment {exc}")
+        return None
+    if fetched.not_modified:
+        return FetchedFile(link, fetched)
+    try:
+        document = read_document(fetched.content, fetched.content_type, fetched.final_url,
+                                 cap=run.options.max_attachment_bytes)
+    except NotADocument:
+        return None  # a link the profile picked that is a page, an image...: not an attachment
+    except ExtractError as exc:
+        run.errors.append(f"attachment {exc}")
+        return None
+    return FetchedFile(link, fetched, document)
+
+
+def store_files(
+    run: SourceRun, uow: UnitOfWork, entry_id: int, files: Sequence[FetchedFile], known: KnownFiles
+) -> list[StoredFile]:
+    """Store every fetched file under ``entry_id`` in the article's unit of work."""
+    stored = []
+    for item in files:
+        if item.gone:
+            stored.append(StoredFile(item.link, uow.attachment_missing(entry_id, item.link.url, now=run.now), ""))
+        elif item.document is None:
+            stored.append(StoredFile(item.link, None, known.text_of(item.link.url)))
+        else:
+            stored.append(_store_document(run, uow, entry_id, item))
+    return stored
+
+
+def _store_document(run: SourceRun, uow: UnitOfWork, entry_id: int, item: FetchedFile) -> StoredFile:
+    assert item.fetched is not None and item.document is not None
+    fetched, document = item.fetched, item.document
+    record = AttachmentRecord(
+        entry_id=entry_id, url=item.link.url, name=item.link.name, content_type=fetched.content_type,
+        kind=document.kind, size=len(fetched.content), content_hash=hashlib.sha256(fetched.content).hexdigest(),
+        text=document.text, has_text=document.has_text, fetched_at=run.now,
+    )
+    outcome = uow.save_attachment(record, now=run.now, classify=classify)
+    if outcome.kind in ("new", "edited") and outcome.version_id is not None:
+        raw_id = keep_raw(run, uow, fetched)
+        if raw_id is not None:
+            uow.link_attachment_raw(outcome.version_id, raw_id)
+    return StoredFile(item.link, outcome, document.text)
+
+
+def keep_raw(run: SourceRun, uow: UnitOfWork, fetched: Fetched | None) -> int | None:
+    """Store the raw response behind a new version (unless keep_raw = "none"); its id."""
+    if fetched is None or fetched.raw is None or run.options.keep_raw == "none":
+        return None
+    return uow.add_raw_response(raw_record(fetched, run.now))
+
+
+def raw_record(fetched: Fetched, now: datetime) -> RawResponseRecord:
+    raw = fetched.raw
+    assert raw is not None
+    return RawResponseRecord(
+        url=raw.url, method=raw.method, request_headers=raw.request_headers, http_version=raw.http_version,
+        status=raw.status, reason=raw.reason, headers=raw.headers, body=raw.body, body_decoded=raw.body_decoded,
+        fetched_at=now,
+    )
+
+
+def rule_texts(stored: Sequence[StoredFile], *, only_edited: bool = False) -> tuple[AttachmentText, ...]:
+    """The `attachment:` field of the document rules see: every live file, or only the substantively edited."""
+    return tuple(
+        AttachmentText(item.link.url, item.link.name, item.text)
+        for item in stored
+        if item.text and (item.substantive_edit or not only_edited)
+        and not (item.outcome is not None and item.outcome.kind in ("removed", "missing"))
+    )
+
+
+def remember(run: SourceRun, files: Sequence[FetchedFile]) -> None:
+    """After the unit of work committed: conditional-GET memory for each fetched file."""
+    for item in files:
+        if item.fetched is not None:
+            run.memory.remember(item.link.url, item.fetched)
