@@ -305,7 +305,9 @@ class Catalog:
         topic: str | None = None,
         published: str | datetime | None = None,
         channel: str | None = None,
+        attachments: list[str] | None = None,
     ) -> Article:
+        """A new article; `attachments` are "label|/host/path" links rendered in the page's files box."""
         with self.lock:
             st = self.sites[site]
             k = st.next_id
@@ -325,6 +327,8 @@ class Catalog:
             id = str(k) if site in NUMERIC_BASE else f"{when:%Y%m%d}{9000 + k % 1000:04d}"
             a = self.compose(site, rng, topic, when, channel, id, title=title, paragraphs=paragraphs)
             a = replace(a, modified=max(st.changed_at, a.published))
+            if attachments:
+                a.extra["attachments"] = "\n".join(attachments)
             st.add_fixed(a)
             return a
 

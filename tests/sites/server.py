@@ -39,6 +39,7 @@ class Replica:
 
     def __init__(self, articles: int = 30) -> None:
         self.catalog = Catalog(articles)
+        self.files: dict[str, tuple[str, bytes, int]] = {}  # "/host/path" -> (Content-Type, body, status)
         self.log: list[dict[str, Any]] = []
         self.log_lock = threading.Lock()
 
@@ -50,6 +51,9 @@ class Replica:
             if req.host == "moda.gov.tw":
                 return not_found()
             return Response(ctype="text/plain; charset=utf-8", body=b"User-agent: *\nAllow: /\n", last_modified=STARTED)
+        if (served := self.files.get(f"/{req.host}{req.path}")) is not None:
+            ctype, body, status = served
+            return Response(status, ctype, body, STARTED)
         if req.host == "image.taiwantoday.tw" or req.host == "imgcdn.cna.com.tw":
             return Response(ctype="image/gif", body=GIF, last_modified=STARTED)
         handler = HANDLERS.get(req.host)
@@ -269,6 +273,15 @@ class ReplicaServer:
     def redesign(self, site: str, enabled: bool = True) -> None:
         self.replica.catalog.redesign(site, enabled)
 
+    def put_file(self, path: str, body: bytes, ctype: str, status: int = 200) -> str:
+        """Serve `body` at the replica path `/host/path` (an attachment); returns its URL."""
+        self.replica.files[path] = (ctype, body, status)
+        return self.base_url + path
+
+    def remove_file(self, path: str, status: int = 404) -> None:
+        """The file is gone: 404 (or 410)."""
+        self.replica.files[path] = ("text/plain; charset=utf-8", b"gone", status)
+
     def log(self) -> list[dict[str, Any]]:
         with self.replica.log_lock:
             return list(self.replica.log)
@@ -278,4 +291,5 @@ class ReplicaServer:
 
     def reset(self) -> None:
         self.replica.catalog.reset()
+        self.replica.files.clear()
         self.replica.clear_log()

@@ -62,6 +62,16 @@ def essay_html(a: Article) -> str:
     return head + body
 
 
+def files_box(a: Article, req: Request) -> str:
+    """The 附件 box of a press release: download links (as MOFA's, not always with a file extension)."""
+    links = [line.split("|", 1) for line in a.extra.get("attachments", "").splitlines() if "|" in line]
+    if not links:
+        return ""
+    items = "".join(f'<li><a href="{esc(req.base + path)}" title="{esc(label)}">{esc(label)}</a></li>'
+                    for label, path in links)
+    return f'<div class="area-files"><h4>{"附件" if a.site == "mofa-zh" else "Attachments"}</h4><ul>{items}</ul></div>'
+
+
 def render(a: Article, req: Request) -> str:
     en = a.site == "mofa-en"
     t = a.published.astimezone(TPE)
@@ -83,7 +93,7 @@ def render(a: Article, req: Request) -> str:
 <li>• {label_s}:{esc(a.extra.get("source", ""))}</li>
 </ul></div>
 <div class="area-essay page-caption-p">{essay_html(a)}</div>
-</div></div></div>
+{files_box(a, req)}</div></div></div>
 <footer class="footer"><p>{site_name}</p><p>No. 2, Kaitakelan Blvd., Taipei</p></footer>
 </body></html>
 """
