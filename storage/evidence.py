@@ -20,6 +20,7 @@ from storage.evidence_records import KEEP_RAW, Headers, RawResponseRecord, RawRe
 from storage.schema import attachment, attachment_version, entry, raw_response, version
 
 CODEC = "zstd"
+IDENTITY = "identity"
 _LEVEL = 10  # ~2 ms per 100 KiB page; HTML shrinks 5-8x
 _DELETE_CHUNK = 500
 
@@ -50,11 +51,13 @@ class EvidenceWrites:
     def add_raw_response(self, rec: RawResponseRecord) -> int:
         """Store ``rec`` compressed; returns its id. The SHA-256 is of the body exactly as received."""
         compressed = zstandard.ZstdCompressor(level=_LEVEL).compress(rec.body)
+        codec = CODEC if len(compressed) < len(rec.body) else IDENTITY  # a gzip page or a PDF: as it came
+        stored = compressed if codec == CODEC else rec.body
         values = {
             "url": rec.url, "method": rec.method, "request_headers": _headers_json(rec.request_headers),
             "http_version": rec.http_version, "status": rec.status, "reason": rec.reason,
-            "headers": _headers_json(rec.headers), "body": compressed, "body_codec": CODEC,
-            "body_size": len(rec.body), "stored_size": len(compressed), "body_decoded": rec.body_decoded,
+            "headers": _headers_json(rec.headers), "body": stored, "body_codec": codec,
+            "body_size": len(rec.body), "stored_size": len(stored), "body_decoded": rec.body_decoded,
             "sha256": hashlib.sha256(rec.body).hexdigest(), "fetched_at": rec.fetched_at,
         }
         return int(self._conn.execute(insert(raw_response).values(**values).returning(raw_response.c.id)).scalar_one())

@@ -116,7 +116,7 @@ version = Table(
     Column("text", Text, nullable=False),
     _ts("fetched_at", nullable=False),
     Column("change_class", Text, nullable=False),
-    Column("raw_response_id", Integer, ForeignKey("raw_response.id")),
+    Column("raw_response_id", Integer, ForeignKey("raw_response.id"), index=True),
     UniqueConstraint("entry_id", "content_hash"),
 )
 
@@ -172,7 +172,7 @@ attachment_version = Table(
     Column("has_text", Boolean, nullable=False),
     _ts("fetched_at", nullable=False),
     Column("change_class", Text, nullable=False),
-    Column("raw_response_id", Integer, ForeignKey("raw_response.id")),
+    Column("raw_response_id", Integer, ForeignKey("raw_response.id"), index=True),
     UniqueConstraint("attachment_id", "content_hash"),
 )
 

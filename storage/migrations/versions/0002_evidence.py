@@ -46,6 +46,7 @@ def upgrade() -> None:
     with op.batch_alter_table("version") as batch:
         batch.add_column(sa.Column("raw_response_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_version_raw_response_id_raw_response", "raw_response", ["raw_response_id"], ["id"])
+    op.create_index("ix_version_raw_response_id", "version", ["raw_response_id"])
     op.create_table(
         "attachment",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -88,12 +89,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_attachment_version"),
         sa.UniqueConstraint("attachment_id", "content_hash", name="uq_attachment_version_attachment_id_content_hash"),
     )
+    op.create_index("ix_attachment_version_raw_response_id", "attachment_version", ["raw_response_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_attachment_version_raw_response_id", table_name="attachment_version")
     op.drop_table("attachment_version")
     op.drop_index("ix_attachment_entry_id", table_name="attachment")
     op.drop_table("attachment")
+    op.drop_index("ix_version_raw_response_id", table_name="version")
     with op.batch_alter_table("version") as batch:
         batch.drop_constraint("fk_version_raw_response_id_raw_response", type_="foreignkey")
         batch.drop_column("raw_response_id")
