@@ -21,8 +21,9 @@ from crawler.fetch.errors import HTTPStatusError
 from crawler.fetch.values import Fetched
 from crawler.pipeline.context import SourceRun
 from rules.attachments import AttachmentText
+from rules.edits import analyse_edit
 from storage import UnitOfWork
-from storage.dedup import canonical_url, change_class
+from storage.dedup import canonical_url
 from storage.evidence_records import AttachmentOutcome, AttachmentRecord, AttachmentRow, RawResponseRecord
 
 GONE_STATUSES = frozenset({404, 410})
@@ -72,8 +73,9 @@ def known_files(run: SourceRun, page_url: str) -> KnownFiles:
 
 
 def classify(old: str, new: str) -> str:
-    """How an attachment's text changed: "substantive" or "minor" (the same analysis as a page's text)."""
-    return change_class(old, new)
+    """How an attachment's text changed: "substantive" or "minor", by the edit analysis (rules.edits): a changed
+    number, date, name, negation or modal verb counts however small; whitespace or punctuation never does."""
+    return "substantive" if analyse_edit(old, new).substantive else "minor"
 
 
 async def fetch_files(run: SourceRun, links: Sequence[AttachmentLink]) -> list[FetchedFile]:
