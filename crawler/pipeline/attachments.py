@@ -8,6 +8,7 @@ that answers 404/410 twice in a row is removed. A file that fails otherwise is o
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,8 +109,10 @@ async def _fetch_file(run: SourceRun, link: AttachmentLink) -> FetchedFile | Non
     if fetched.not_modified:
         return FetchedFile(link, fetched)
     try:
-        document = read_document(fetched.content, fetched.content_type, fetched.final_url,
-                                 cap=run.options.max_attachment_bytes)
+        document = await asyncio.to_thread(  # a 20 MB PDF must not stall the other sources
+            read_document, fetched.content, fetched.content_type, fetched.final_url,
+            cap=run.options.max_attachment_bytes,
+        )
     except NotADocument:
         return None  # a link the profile picked that is a page, an image...: not an attachment
     except ExtractError as exc:
