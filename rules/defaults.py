@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from rules.match import RuleSpec
+from rules.spec import RuleSpec
 
 _AI_ENGLISH = (
     "AI", "A.I.", "artificial intelligence", "generative AI", "GenAI", "AGI", "machine learning",

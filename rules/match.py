@@ -34,6 +34,7 @@ import regex
 from rules.attachments import AttachmentText, context, locate
 from rules.errors import RulesError
 from rules.query import TEXT_FIELDS, And, GroupRef, Node, Not, Or, Regex, Term, parse_query
+from rules.spec import RuleSpec as RuleSpec
 from rules.text import Folded, fold, fold_term, is_word_char
 
 REGEX_TIMEOUT_SECONDS = 0.1
@@ -73,16 +74,6 @@ class Evidence:
     attachment: str | None = None
     attachment_name: str | None = None
     context: str | None = None
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """A named query, optionally limited to sources/tags and languages (empty = all)."""
-
-    name: str
-    query: str
-    sources: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

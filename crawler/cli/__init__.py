@@ -26,8 +26,24 @@ COMMANDS = {
     "init": "crawler.cli.init:init_command",
 }
 
+# What `tidings --help` lists, so that listing imports no command module (tests/test_cli.py checks they agree).
+SUMMARIES = {
+    "crawl": "One pass over the sources (all enabled ones, or SOURCE_IDS), then deliver due alerts.",
+    "check": "Fetch and extract one page; print the article in the seed schema.",
+    "run": "Run the daemon: every source on its schedule, alerts delivered within seconds.",
+    "status": "Sources (last success, failures, next due, stale), the alert outbox and the last runs, from the "
+              "database.",
+    "sources": "The configured sources.",
+    "entries": "The stored articles.",
+    "db": "The database.",
+    "rules": "The alert rules.",
+    "alerts": "The alert outbox.",
+    "notify": "Notification channels.",
+    "init": "Write a commented example config to PATH (default ./tidings.toml).",
+}
 
-@click.group(cls=LazyGroup, lazy=COMMANDS)
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, summaries=SUMMARIES)
 @click.option("--config", "-c", "config_path", envvar="TIDINGS_CONFIG", type=click.Path(dir_okay=False),
               help="Config file (default: ./tidings.toml if present, else the built-in defaults).")
 @click.option("--log-level", default="WARNING", show_default=True,

@@ -3,7 +3,6 @@ print nothing themselves, so one module decides how tidings looks on a terminal 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime
@@ -65,6 +64,8 @@ def health(state: SourceState | None) -> str:
 
 def with_progress(start: Callable[[Callable[[RunReport], None]], Coroutine[Any, Any, T]], *, total: int) -> T:
     """Run a crawl; on a terminal show a progress bar, otherwise stay quiet until the summary."""
+    import asyncio  # here, not at the top: `tidings --help` and `sources list` need no event loop
+
     if not console.is_terminal:
         return asyncio.run(start(lambda report: None))
     from rich.progress import Progress
