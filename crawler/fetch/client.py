@@ -286,7 +286,7 @@ class Fetcher:
         )
 
     async def _load_robots(self, url: str) -> RobotsAnswer:
-        """Fetch robots.txt (following up to max(5, max_redirects) checked redirects), unspaced: the page may follow at once."""
+        """robots.txt, up to max(5, max_redirects) checked redirects; unspaced: the page may follow at once."""
         job = Job(url, "GET", None, None, None, _current_stats.get(FetchStats()), {})
         for _ in range(max(ROBOTS_MIN_REDIRECTS, self.policy.max_redirects) + 1):
             try:
