@@ -7,9 +7,12 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from selectolax.lexbor import LexborHTMLParser
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 # Indonesian and Malay are close enough for a general model to confuse; tidings' world is these languages.
 CANDIDATES = ("en", "id", "zh", "ja", "ko", "vi", "th", "tl", "fr", "de", "es")
@@ -18,6 +21,9 @@ UNDETERMINED = "und"
 
 @cache
 def _identifier() -> LanguageIdentifier:
+    # Imported here: py3langid brings numpy and its model (~100 ms), needed only by a source without a language.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
     identifier.set_languages(list(CANDIDATES))
     return identifier
