@@ -26,23 +26,36 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import ahocorasick
 import regex
 
 from rules.attachments import AttachmentText, context, locate
+from rules.compiled import (
+    AllOf,
+    AnyOf,
+    Builder,
+    Compiled,
+    Literal,
+    MetaLeaf,
+    NoneOf,
+    RegexLeaf,
+    Rule,
+    TextLeaf,
+    triggers,
+    truth,
+)
 from rules.errors import RulesError
-from rules.query import TEXT_FIELDS, And, GroupRef, Node, Not, Or, Regex, Term, parse_query
+from rules.query import TEXT_FIELDS, parse_query
 from rules.spec import RuleSpec as RuleSpec
-from rules.text import Folded, fold, fold_term, is_word_char
+from rules.text import Folded, fold, is_word_char
 
 REGEX_TIMEOUT_SECONDS = 0.1
 MAX_REGEX_MATCHES = 100
 CLITICS = ("nya", "lah", "kah")
 FIELD_ORDER = {"title": 0, "body": 1, "attachment": 2, "source": 3, "lang": 4}
 ATTACHMENT_GAP = "\n\n"  # between attachments in the `attachment` field: no phrase spans two files
-_ACRONYM = regex.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z0-9.]{2,5}")
 
 
 @dataclass(frozen=True)
@@ -84,159 +97,6 @@ class RuleMatch:
     evidence: tuple[Evidence, ...]
 
 
-# --- compiled form -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Literal:
-    """One meaning of an automaton key."""
-
-    id: int
-    key: str
-    prefix: bool
-    exact: str | None
-    left_boundary: bool
-    right_boundary: bool
-
-
-@dataclass(frozen=True)
-class _TextLeaf:
-    literals: tuple[tuple[int, str], ...]  # (literal id, the term as written)
-    group: str | None
-    fields: tuple[str, ...]
-    ids: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class _MetaLeaf:
-    field: str
-    value: str
-    prefix: bool
-    written: str
-
-
-@dataclass(frozen=True)
-class _RegexLeaf:
-    id: int
-    written: str
-    compiled: regex.Pattern[str]
-    fields: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _All:
-    children: tuple[_Compiled, ...]
-
-
-@dataclass(frozen=True)
-class _Any:
-    children: tuple[_Compiled, ...]
-
-
-@dataclass(frozen=True)
-class _None:
-    child: _Compiled
-
-
-_Compiled = _TextLeaf | _MetaLeaf | _RegexLeaf | _All | _Any | _None
-
-
-@dataclass(frozen=True)
-class _Rule:
-    spec: RuleSpec
-    tree: _Compiled
-    triggers: frozenset[int] | None  # literal ids of which one must hit; None = always evaluate
-
-
-@dataclass
-class _Builder:
-    literals: dict[tuple[str, bool, str | None], _Literal] = field(default_factory=dict)
-    regexes: list[_RegexLeaf] = field(default_factory=list)
-
-    def literal(self, written: str, prefix: bool) -> int:
-        key = fold_term(written)
-        exact = _exact_form(written)
-        identity = (key, prefix, exact)
-        if identity not in self.literals:
-            self.literals[identity] = _Literal(
-                len(self.literals), key, prefix, exact,
-                left_boundary=is_word_char(key[0]), right_boundary=not prefix and is_word_char(key[-1]),
-            )
-        return self.literals[identity].id
-
-    def compile(self, node: Node) -> _Compiled:
-        if isinstance(node, And):
-            return _All(tuple(self.compile(child) for child in node.children))
-        if isinstance(node, Or):
-            return _Any(tuple(self.compile(child) for child in node.children))
-        if isinstance(node, Not):
-            return _None(self.compile(node.child))
-        if isinstance(node, Regex):
-            return self._regex(node)
-        if isinstance(node, GroupRef):
-            return self._group(node)
-        return self._term(node)
-
-    def _term(self, node: Term) -> _Compiled:
-        if node.field in ("source", "lang"):
-            return _MetaLeaf(node.field, node.text.casefold(), node.prefix, node.text + "*" * node.prefix)
-        written = node.text + ("*" if node.prefix else "")
-        literal = self.literal(node.text, node.prefix)
-        return _TextLeaf(((literal, written),), None, _fields(node.field), frozenset((literal,)))
-
-    def _group(self, node: GroupRef) -> _TextLeaf:
-        literals = []
-        for term in node.terms:
-            stem = term.strip()
-            prefix = stem.endswith("*") and len(stem) > 1
-            stem = stem[:-1] if prefix else stem
-            if not fold_term(stem):
-                raise RulesError(f"group '@{node.name}': term {term!r} is empty after folding")
-            literals.append((self.literal(stem, prefix), term.strip()))
-        ids = frozenset(literal for literal, _ in literals)
-        return _TextLeaf(tuple(literals), node.name, _fields(node.field), ids)
-
-    def _regex(self, node: Regex) -> _RegexLeaf:
-        leaf = _RegexLeaf(len(self.regexes), f"/{node.pattern}/",
-                          regex.compile(node.pattern, regex.IGNORECASE), _fields(node.field))
-        self.regexes.append(leaf)
-        return leaf
-
-    def automaton(self) -> ahocorasick.Automaton | None:
-        if not self.literals:
-            return None
-        by_key: dict[str, list[_Literal]] = {}
-        for literal in self.literals.values():
-            by_key.setdefault(literal.key, []).append(literal)
-        automaton = ahocorasick.Automaton()
-        for key, meanings in by_key.items():
-            automaton.add_word(key, (len(key), tuple(meanings)))
-        automaton.make_automaton()
-        return automaton
-
-
-def _fields(name: str | None) -> tuple[str, ...]:
-    return TEXT_FIELDS if name is None else (name,)
-
-
-def _exact_form(written: str) -> str | None:
-    normal = unicodedata.normalize("NFKC", written.strip())
-    return normal if _ACRONYM.fullmatch(normal) else None
-
-
-def _triggers(node: _Compiled) -> frozenset[int] | None:
-    """Literal ids of which at least one must hit for ``node`` to be true, or None if none is needed."""
-    if isinstance(node, _TextLeaf):
-        return frozenset(literal for literal, _ in node.literals)
-    if isinstance(node, _Any):
-        needed = [_triggers(child) for child in node.children]
-        return None if any(n is None for n in needed) else frozenset().union(*(n for n in needed if n))
-    if isinstance(node, _All):
-        candidates = [n for n in map(_triggers, node.children) if n is not None]
-        return min(candidates, key=len) if candidates else None
-    return None
-
-
 # --- matching one document ---------------------------------------------------------------------------
 
 _Span = tuple[int, int]
@@ -253,30 +113,54 @@ class _Scan:
         self.hits: dict[tuple[int, str], list[_Span]] = {}
         self.hit_set: set[int] = set()
         self.regex_results: dict[tuple[int, str], list[_Span]] = {}
+        self.evidence: dict[tuple[int, str, str | None, str], list[Evidence]] = {}
+        self.leaves: dict[int, list[Evidence]] = {}
+        self.allowed: dict[RuleSpec, bool] = {}
         if automaton is not None:
             for name in TEXT_FIELDS:
                 self._scan(name, automaton)
 
-    def hit_ids(self) -> set[int]:
-        return self.hit_set
-
     def _scan(self, name: str, automaton: ahocorasick.Automaton) -> None:
-        folded = self.folded[name]
+        folded, original, hits, hit_set = self.folded[name], self.originals[name], self.hits, self.hit_set
         for last, (length, meanings) in automaton.iter(folded.text):
             for literal in meanings:
-                span = _accept(literal, folded, self.originals[name], last + 1 - length, last + 1)
+                span = _accept(literal, folded, original, last + 1 - length, last + 1)
                 if span is not None:
-                    self.hits.setdefault((literal.id, name), []).append(span)
-                    self.hit_set.add(literal.id)
+                    hits.setdefault((literal.id, name), []).append(span)
+                    hit_set.add(literal.id)
 
-    def regex_spans(self, leaf: _RegexLeaf, name: str) -> list[_Span]:
+    def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
+        """The evidence of one literal's hits in one field, built once per document (rules share terms)."""
+        key = (literal, written, group, name)
+        found = self.evidence.get(key)
+        if found is None:
+            folded, original = self.folded[name], self.originals[name]
+            found = []
+            for span in self.hits.get((literal, name), ()):
+                start, end = folded.original_span(*span)
+                hit = Evidence(written, group, name, start, end, original[start:end])
+                found.append(in_attachment(hit, self.doc.attachments) if name == "attachment" else hit)
+            self.evidence[key] = found
+        return found
+
+    def leaf_evidence(self, leaf: TextLeaf | MetaLeaf | RegexLeaf) -> list[Evidence]:
+        """A leaf's evidence, built once per document (group leaves are shared by many rules)."""
+        found = self.leaves.get(id(leaf))
+        if found is None:
+            found = self.leaves[id(leaf)] = _leaf_evidence(leaf, self)
+        return found
+
+    def meta_true(self, leaf: MetaLeaf) -> bool:
+        return bool(self.leaf_evidence(leaf))
+
+    def regex_spans(self, leaf: RegexLeaf, name: str) -> list[_Span]:
         key = (leaf.id, name)
         if key not in self.regex_results:
             self.regex_results[key] = _run_regex(leaf.compiled, self.originals[name])
         return self.regex_results[key]
 
 
-def _accept(literal: _Literal, folded: Folded, original: str, start: int, end: int) -> _Span | None:
+def _accept(literal: Literal, folded: Folded, original: str, start: int, end: int) -> _Span | None:
     """The folded span of an accepted hit (extended over a prefix's word or a clitic), or None."""
     text = folded.text
     if literal.left_boundary and start > 0 and is_word_char(text[start - 1]):
@@ -316,37 +200,44 @@ def _run_regex(compiled: regex.Pattern[str], text: str) -> list[_Span]:
     return spans
 
 
-def _evaluate(node: _Compiled, scan: _Scan) -> list[Evidence] | None:
-    """The evidence that makes ``node`` true (possibly empty, for NOT), or None when it is false."""
-    if isinstance(node, _All):
-        collected: list[Evidence] = []
+def _true(node: Compiled, scan: _Scan) -> bool:
+    """Whether a branch of a matched rule holds (only ORs ask, to know which branches give evidence)."""
+    if isinstance(node, AllOf):
+        return all(_true(child, scan) for child in node.children)
+    if isinstance(node, AnyOf):
+        return any(_true(child, scan) for child in node.children)
+    if isinstance(node, NoneOf):
+        return not _true(node.child, scan)
+    return bool(scan.leaf_evidence(node))
+
+
+def _collect(node: Compiled, scan: _Scan) -> list[Evidence]:
+    """The evidence of a node known to be true: every true child's of an OR, none of a NOT."""
+    if isinstance(node, AllOf):
+        return [evidence for child in node.children for evidence in _collect(child, scan)]
+    if isinstance(node, AnyOf):
+        found: list[Evidence] = []
         for child in node.children:
-            found = _evaluate(child, scan)
-            if found is None:
-                return None
-            collected.extend(found)
-        return collected
-    if isinstance(node, _Any):
-        evaluated = (_evaluate(child, scan) for child in node.children)
-        results = [found for found in evaluated if found is not None]
-        return [evidence for found in results for evidence in found] if results else None
-    if isinstance(node, _None):
-        return [] if _evaluate(node.child, scan) is None else None
-    return _leaf_evidence(node, scan) or None
+            if isinstance(child, TextLeaf | RegexLeaf | MetaLeaf):
+                found.extend(scan.leaf_evidence(child))  # empty when the leaf is false
+            elif _true(child, scan):
+                found.extend(_collect(child, scan))
+        return found
+    if isinstance(node, NoneOf):
+        return []
+    return scan.leaf_evidence(node)
 
 
-def _leaf_evidence(node: _TextLeaf | _MetaLeaf | _RegexLeaf, scan: _Scan) -> list[Evidence]:
-    if isinstance(node, _TextLeaf):
-        if node.ids.isdisjoint(scan.hit_set):
-            return []
+def _leaf_evidence(node: TextLeaf | MetaLeaf | RegexLeaf, scan: _Scan) -> list[Evidence]:
+    if isinstance(node, TextLeaf):
         return [
-            _evidence(written, node.group, name, span, scan)
-            for literal, written in node.literals
-            if literal in scan.hit_set
+            evidence
+            for literal in node.ids.intersection(scan.hit_set)
+            for written in node.written[literal]
             for name in node.fields
-            for span in scan.hits.get((literal, name), ())
+            for evidence in scan.literal_evidence(literal, written, node.group, name)
         ]
-    if isinstance(node, _RegexLeaf):
+    if isinstance(node, RegexLeaf):
         found = [
             Evidence(node.written, None, name, start, end, scan.originals[name][start:end])
             for name in node.fields
@@ -354,12 +245,6 @@ def _leaf_evidence(node: _TextLeaf | _MetaLeaf | _RegexLeaf, scan: _Scan) -> lis
         ]
         return [in_attachment(e, scan.doc.attachments) if e.field == "attachment" else e for e in found]
     return _meta_evidence(node, scan.doc)
-
-
-def _evidence(written: str, group: str | None, name: str, span: _Span, scan: _Scan) -> Evidence:
-    start, end = scan.folded[name].original_span(*span)
-    found = Evidence(written, group, name, start, end, scan.originals[name][start:end])
-    return in_attachment(found, scan.doc.attachments) if name == "attachment" else found
 
 
 def in_attachment(found: Evidence, files: Sequence[AttachmentText]) -> Evidence:
@@ -370,7 +255,7 @@ def in_attachment(found: Evidence, files: Sequence[AttachmentText]) -> Evidence:
                    context=context(item.text, start, end))
 
 
-def _meta_evidence(node: _MetaLeaf, doc: Document) -> list[Evidence]:
+def _meta_evidence(node: MetaLeaf, doc: Document) -> list[Evidence]:
     if node.field == "lang":
         pattern = node.value + "*" * node.prefix
         values: Iterable[str] = (doc.language,) if language_matches(pattern, doc.language) else ()
@@ -379,7 +264,7 @@ def _meta_evidence(node: _MetaLeaf, doc: Document) -> list[Evidence]:
     return [Evidence(node.written, None, node.field, 0, len(value), value) for value in values]
 
 
-def _meta_equal(node: _MetaLeaf, value: str) -> bool:
+def _meta_equal(node: MetaLeaf, value: str) -> bool:
     folded = value.casefold()
     return folded.startswith(node.value) if node.prefix else folded == node.value
 
@@ -408,9 +293,22 @@ def _language_allowed(spec: RuleSpec, doc: Document) -> bool:
     return not spec.languages or any(language_matches(wanted, doc.language) for wanted in spec.languages)
 
 
-def _ordered(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    unique = dict.fromkeys(evidence)
-    return tuple(sorted(unique, key=lambda e: (FIELD_ORDER[e.field], e.start, e.end, e.term, e.group or "")))
+def _allowed(spec: RuleSpec, scan: _Scan) -> bool:
+    """Whether the rule's source and language filters let the document in (once per document and filter)."""
+    allowed = scan.allowed.get(spec)
+    if allowed is None:
+        allowed = scan.allowed[spec] = _source_allowed(spec, scan.doc) and _language_allowed(spec, scan.doc)
+    return allowed
+
+
+def _ordered(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    if len(evidence) == 1:
+        return (evidence[0],)
+    return tuple(sorted(dict.fromkeys(evidence), key=_order_key))
+
+
+def _order_key(e: Evidence) -> tuple[int, int, int, str, str]:
+    return FIELD_ORDER[e.field], e.start, e.end, e.term, e.group or ""
 
 
 # --- the public matcher ------------------------------------------------------------------------------
@@ -424,7 +322,7 @@ class Matcher:
     (['tw'], [])
     """
 
-    def __init__(self, rules: tuple[_Rule, ...], automaton: ahocorasick.Automaton | None) -> None:
+    def __init__(self, rules: tuple[Rule, ...], automaton: ahocorasick.Automaton | None) -> None:
         self._rules = rules
         self._automaton = automaton
         self._always = tuple(index for index, rule in enumerate(rules) if rule.triggers is None)
@@ -436,15 +334,15 @@ class Matcher:
     @classmethod
     def compile(cls, rules: Sequence[RuleSpec], groups: Mapping[str, Sequence[str]]) -> Matcher:
         """Parse and compile ``rules``; raises QuerySyntaxError, UnknownGroupError or RulesError."""
-        builder = _Builder()
-        compiled: list[_Rule] = []
+        builder = Builder()
+        compiled: list[Rule] = []
         seen: set[str] = set()
         for spec in rules:
             if spec.name in seen:
                 raise RulesError(f"rule {spec.name!r}: defined twice")
             seen.add(spec.name)
             tree = builder.compile(parse_query(spec.query, rule=spec.name, groups=groups))
-            compiled.append(_Rule(spec, tree, _triggers(tree)))
+            compiled.append(Rule(spec, tree, triggers(tree), truth(tree)))
         return cls(tuple(compiled), builder.automaton())
 
     def rule_names(self) -> list[str]:
@@ -457,15 +355,14 @@ class Matcher:
         matches: list[RuleMatch] = []
         for index in self._candidates(scan):
             rule = self._rules[index]
-            if not (_source_allowed(rule.spec, doc) and _language_allowed(rule.spec, doc)):
+            if (rule.spec.sources or rule.spec.languages) and not _allowed(rule.spec, scan):
                 continue
-            evidence = _evaluate(rule.tree, scan)
-            if evidence is not None:
-                matches.append(RuleMatch(rule.spec.name, _ordered(evidence)))
+            if rule.test(scan):  # evidence only for the rules that match
+                matches.append(RuleMatch(rule.spec.name, _ordered(_collect(rule.tree, scan))))
         return matches
 
     def _candidates(self, scan: _Scan) -> list[int]:
         candidates = set(self._always)
-        for literal in scan.hit_ids():
+        for literal in scan.hit_set:
             candidates.update(self._by_literal.get(literal, ()))
         return sorted(candidates)

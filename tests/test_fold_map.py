@@ -1,0 +1,38 @@
+"""The sparse offset map of `rules.text.fold`: every folded character maps back to where it came from."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.match import Document, Matcher, RuleSpec
+from rules.text import fold
+
+# Letters, CJK (Traditional and Simplified), ligatures, combining marks, Hangul jamo, "…", odd whitespace.
+_ALPHABET = st.sampled_from(list("aAbZ臺台灣湾夥伙 \t\n\u3000\u00a0ﬁßİ…\u0301\u0308\u1161\u11a8ＡＩé") + ["  "])
+TEXTS = st.lists(_ALPHABET, max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_every_folded_character_maps_into_the_original_in_order(text: str) -> None:
+    folded = fold(text)
+    previous = (0, 0)
+    for index in range(len(folded.text)):
+        start, end = folded.original_span(index, index + 1)
+        assert 0 <= start < end <= len(text)
+        assert (start, end) >= previous
+        previous = (start, end)
+        piece = fold(text[start:end]).text
+        assert folded.text[index] in piece or folded.text[index] == " "
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, TEXTS)
+def test_evidence_offsets_point_at_the_matched_original_text(before: str, after: str) -> None:
+    body = f"{before} 臺灣 AI 夥伴 {after}"
+    matcher = Matcher.compile([RuleSpec("r", '台湾 OR AI OR "伙伴"')], {})
+    (match,) = matcher.match(Document("", body))
+    for evidence in match.evidence:
+        assert body[evidence.start:evidence.end] == evidence.text
+        assert fold(evidence.text).text.strip() == fold(evidence.term).text.strip()
