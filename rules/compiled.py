@@ -217,7 +217,8 @@ def truth(node: Compiled) -> Test:
     if isinstance(node, TextLeaf):
         return _leaf_truth(node)
     if isinstance(node, AnyOf):
-        plain = frozenset().union(*(child.ids for child in node.children if _plain(child)))
+        plain = frozenset().union(*(child.ids for child in node.children
+                                    if isinstance(child, TextLeaf) and _plain(child)))
         others = tuple(truth(child) for child in node.children if not _plain(child))
         if not others:
             return lambda probe: not plain.isdisjoint(probe.hit_set)
