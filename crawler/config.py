@@ -31,7 +31,7 @@ from crawler.extract.profile import (
     format_validation_error,
 )
 from crawler.fetch.urlsafety import allowed_host_entry, allowed_host_name
-from crawler.settings import DAY, HOUR, Duration, Strict, within
+from crawler.settings import DAY, HOUR, Duration, Schedule, Strict, within
 from crawler.settings import Settings as Settings
 from crawler.settings import parse_duration as parse_duration
 from rules.defaults import DEFAULT_GROUPS
@@ -52,6 +52,7 @@ class SourceConfig(Strict):
     profile: str | None = None
     base_url: str | None = None
     interval: Duration | None = within(None, 1, 30 * DAY)
+    schedule: Schedule | None = None
     urls: dict[str, str] = Field(default_factory=dict)
     allow_hosts: tuple[str, ...] = ()
     delay: float | None = within(None, 0, HOUR)
@@ -133,6 +134,7 @@ class Source:
     tags: tuple[str, ...]
     max_articles: int
     builtin: bool
+    schedule: Schedule = "adaptive"
 
     @property
     def language(self) -> str:
@@ -289,6 +291,7 @@ def _build_source(source_id: str, cfg: SourceConfig, settings: Settings, origin:
         tags=cfg.tags if cfg.tags is not None else profile.model.tags,
         max_articles=cfg.max_articles or settings.max_articles_per_run,
         builtin=builtin is not None,
+        schedule=cfg.schedule or settings.schedule,
     )
 
 

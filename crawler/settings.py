@@ -49,6 +49,9 @@ def parse_duration(value: object) -> float:
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
+Schedule = Literal["adaptive", "fixed"]
+
+
 def within(default: Any, low: float, high: float, *, above: bool = False) -> Any:
     """A pydantic Field with the range [low, high] (or (low, high] when `above`), finite only."""
     if above:
@@ -118,6 +121,9 @@ class Settings(Strict):
     max_attachment_bytes: int = within(20 * 1024 * 1024, 64 * 1024, 1024**3)
     keep_raw: Literal["all", "latest", "none"] = "all"
     raw_max_bytes: int = within(0, 0, 2**50)  # 0: no cap on the stored raw responses
+    schedule: Schedule = "adaptive"  # crawler/pipeline/schedule.py; unset bounds: a source's interval / 8, x 4
+    min_interval: Duration | None = within(None, 1, DAY)
+    max_interval: Duration | None = within(None, 1, 7 * DAY)
 
     @field_validator("database_url")
     @classmethod

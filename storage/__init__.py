@@ -1,4 +1,11 @@
-"""The database: entries and versions, matches, the alert outbox, source state and runs."""
+"""The database: entries and versions, matches, the alert outbox, source state and runs.
+
+`Store` and the lock helpers are imported on first use: they bring SQLAlchemy (~150 ms), which
+`tidings sources list` does without (see `storage.peek`).
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from storage.errors import (
     DatabaseLockedError,
@@ -7,7 +14,6 @@ from storage.errors import (
     StoreOpenError,
     UnknownRowError,
 )
-from storage.locks import single_daemon_lock, sqlite_file
 from storage.records import (
     ALERT_MODES,
     ALERT_STATUSES,
@@ -35,7 +41,22 @@ from storage.records import (
     SourceState,
     VersionRow,
 )
-from storage.store import Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.locks import single_daemon_lock, sqlite_file
+    from storage.store import Store, UnitOfWork
+
+_LAZY = {"Store": "storage.store", "UnitOfWork": "storage.store",
+         "single_daemon_lock": "storage.locks", "sqlite_file": "storage.locks"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'storage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ALERT_MODES",

@@ -233,6 +233,14 @@ class EntryRepository(Database):
         with self._read() as conn:
             return list(conn.scalars(query))
 
+    def publication_times(self, *, since: datetime) -> list[tuple[str, str | None, datetime]]:
+        """`(source id, published as stored, first seen)` of every original entry first seen since `since`:
+        what adaptive polling learns from (see `crawler/pipeline/schedule.py`)."""
+        query = (select(entry.c.source_id, entry.c.published, entry.c.first_seen)
+                 .where(entry.c.first_seen >= since, entry.c.duplicate_of.is_(None)))
+        with self._read() as conn:
+            return [(row.source_id, row.published, row.first_seen) for row in conn.execute(query)]
+
     def get_entry(self, entry_id: int) -> EntryRow | None:
         """One entry with its current text."""
         with self._read() as conn:

@@ -131,3 +131,32 @@ def test_notify_test_on_the_console_and_on_an_unknown_channel(cli: CliRunner) ->
 def test_unknown_source_ids_on_the_command_line(cli: CliRunner) -> None:
     result = cli.invoke(main, ["crawl", "focus-taiwan"])
     assert result.exit_code == 2 and "focus-taiwan" in result.stderr and "sources list" in result.stderr
+
+
+def test_help_lists_commands_without_importing_them_and_says_what_they_say() -> None:
+    from crawler.cli import COMMANDS, SUMMARIES
+
+    assert set(SUMMARIES) == set(COMMANDS)
+    context = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(context, name)
+        assert command is not None
+        assert command.get_short_help_str(limit=1000) == SUMMARIES[name], f"update SUMMARIES[{name!r}]"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["sources", "list"]])
+def test_quick_commands_import_no_database_http_or_language_model(args: list[str], tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        f"import sys, json\nfrom crawler.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in ('sqlalchemy', 'httpx', 'apprise', 'apscheduler', 'py3langid',"
+        " 'numpy', 'trafilatura') if m in sys.modules)))"
+    )
+    config = tmp_path / "t.toml"
+    config.write_text(f'[settings]\ndatabase_url = "sqlite:///{tmp_path / "t.db"}"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          env={"TIDINGS_CONFIG": str(config), "PATH": "/usr/bin:/bin"})
+    assert json.loads(done.stdout.splitlines()[-1]) == []

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from crawler.config import Source
     from crawler.drivers.crawl import CrawlSummary
     from crawler.drivers.health import SourceStatus, Status
+    from crawler.drivers.planner import Planner
     from crawler.pipeline.check import CheckResult
     from crawler.pipeline.values import RunReport
     from rules.match import RuleMatch
@@ -138,15 +139,26 @@ def article_text(text: str) -> None:
 # --- sources, entries, status ------------------------------------------------------------------------------
 
 
-def sources_table(sources: Iterable[Source], states: dict[str, SourceState]) -> None:
-    table = Table("id", "language", "method", "interval", "last success", "failures", "state", box=None)
+def sources_table(sources: Iterable[Source], states: dict[str, SourceState], plans: dict[str, str]) -> None:
+    table = Table("id", "language", "method", "interval", "last success", "failures", "state", "next poll",
+                  box=None)
     for source in sources:
         state = states.get(source.id)
         methods = ", ".join(dict.fromkeys(entry.kind for entry in source.profile.discover if not entry.backfill))
         table.add_row(source.id, source.language, methods, interval(source.interval),
                       when(state.last_success_at) if state else "never",
-                      str(state.consecutive_failures) if state else "0", health(state))
+                      str(state.consecutive_failures) if state else "0", health(state), plans.get(source.id, ""))
     console.print(table)
+
+
+def next_poll(planner: Planner, source: Source, state: SourceState | None, now: datetime) -> str:
+    """'in 2m: weekday 10:00 is busy', 'due: fixed interval', 'in 10m: learning (3 of 20 items)'."""
+    polled = [moment for moment in (state.last_success_at, state.last_failure_at) if moment] if state else []
+    last = max(polled, default=now)
+    planned = planner.next_poll(source, last)
+    wait = (last - now).total_seconds() + planned.seconds if polled else 0.0
+    soon = f"{round(wait / 60)} min" if wait >= 120 else f"{round(wait)} s"
+    return f"{'in ' + soon if wait > 0 else 'due'}: {planned.reason}"
 
 
 def entries_table(rows: Iterable[EntryRow]) -> None:

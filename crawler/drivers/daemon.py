@@ -41,6 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.config import Config, Settings, Source, load_config
 from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
+from crawler.drivers.planner import Planner
 from crawler.errors import TidingsError
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
@@ -105,6 +106,7 @@ class Daemon:
         self.config = config
         self.rulebook = RuleBook.from_config(config)
         self.store, self.fetcher, self.config_arg = store, fetcher, config_arg
+        self.planner = Planner(config.settings, lambda since: store.publication_times(since=since))
         self.stderr, self.console = stderr, console
         self.owner = owner_id()
         self.notifier = Notifier()
@@ -257,12 +259,24 @@ class Daemon:
             log.warning("source %s: run cut off by shutdown after %.0fs", source.id, time.monotonic() - started)
             return
         self.metrics.record_run(report, time.monotonic() - started)
+        self._plan_next(source)
         if report.timed_out:
             self.metrics.runs.labels(source.id, "timeout").inc()
         if report.failed:
             log.warning("source %s failed: %s", source.id, "; ".join(report.errors[:3]))
         if report.alerts:
             self.request_dispatch()
+
+    def _plan_next(self, source: Source) -> None:
+        """Adaptive polling: the next run when the source's publication profile says (a fixed one keeps its own)."""
+        if source.schedule == "fixed" or self.stopping:
+            return
+        now = datetime.now(UTC)
+        planned = self.planner.next_poll(source, now)
+        job = self.scheduler.get_job(SOURCE_JOB + source.id)
+        if job is not None and planned.adapted:  # while learning, the jittered fixed interval goes on
+            job.modify(next_run_time=now + timedelta(seconds=planned.seconds))
+            log.info("source %s: next run in %.0fs (%s)", source.id, planned.seconds, planned.reason)
 
     # --- dispatch ---------------------------------------------------------------------------------------
 
@@ -308,6 +322,7 @@ class Daemon:
             return
         self._warn_about_restart(self.config.settings, config.settings)
         old, self.config, self.rulebook = self.config, config, rulebook
+        self.planner = Planner(config.settings, lambda since: self.store.publication_times(since=since))
         added, removed, changed = self._reschedule(old, config)
         self.say(f"reloaded {config.path or 'the built-in defaults'}: {len(config.sources)} sources "
                  f"(added: {', '.join(added) or '-'}; removed: {', '.join(removed) or '-'}; "
@@ -319,7 +334,8 @@ class Daemon:
             self.scheduler.remove_job(SOURCE_JOB + source_id)
         added = sorted(set(new.sources) - set(old.sources))
         changed = sorted(source_id for source_id in set(new.sources) & set(old.sources)
-                         if new.sources[source_id].interval != old.sources[source_id].interval)
+                         if new.sources[source_id].interval != old.sources[source_id].interval
+                         or new.sources[source_id].schedule != old.sources[source_id].schedule)
         for source_id in added + changed:
             self._schedule_source(new.sources[source_id])
         if new.settings.dispatch_interval != old.settings.dispatch_interval:

@@ -1,0 +1,32 @@
+"""`storage.peek`: the source states `tidings sources list` reads without SQLAlchemy equal the Store's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from storage import Store
+from storage.peek import source_states
+
+
+def test_peek_reads_what_the_store_wrote(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tidings.db'}"
+    assert source_states(url) == []  # no file yet: no states, and no file is created
+    assert not (tmp_path / "tidings.db").exists()
+    now = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    with Store.open(url) as store:
+        store.ensure_source("a", kind="builtin", settings_hash="h1")
+        store.ensure_source("b", kind="custom", settings_hash="h2")
+        assert store.claim_source("b", "me", now=now, lease_seconds=60)
+        store.record_source_result("a", ok=False, error="down: x", degraded=True, now=now,
+                                   next_due_at=now + timedelta(minutes=5))
+        expected = store.source_states()
+    assert source_states(url) == expected
+    assert expected[0].next_due_at == now + timedelta(minutes=5)
+
+
+def test_peek_leaves_other_databases_to_the_store(tmp_path: Path) -> None:
+    assert source_states("postgresql+psycopg://u@127.0.0.1/db") is None
+    assert source_states("sqlite:///:memory:") is None
+    (tmp_path / "x.db").write_bytes(b"not a database at all, just bytes of some length" * 20)
+    assert source_states(f"sqlite:///{tmp_path / 'x.db'}") is None

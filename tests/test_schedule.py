@@ -1,0 +1,92 @@
+"""Adaptive polling: the same budget as the fixed interval, spent where a source publishes, within bounds."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.config import load_config
+from crawler.drivers.planner import Planner, publication_moment, schedule_policy
+from crawler.pipeline.schedule import HOURS, MIN_HISTORY, Policy, Profile, intervals, plan
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+MONDAY = datetime(2026, 3, 2, tzinfo=TAIPEI)
+
+
+def office_hours(count: int, seed: int = 1) -> list[datetime]:
+    rng = random.Random(seed)
+    return [MONDAY + timedelta(days=rng.randrange(28) // 7 * 7 + rng.randrange(5), hours=rng.uniform(8, 19))
+            for _ in range(count)]
+
+
+def test_the_budget_is_the_fixed_intervals_and_busy_hours_get_more_of_it() -> None:
+    profile = Profile.learn(office_hours(400), TAIPEI)
+    policy = Policy(interval=600, min_interval=75, max_interval=2400)
+    table = intervals(profile, policy)
+    assert sum(3600 / seconds for seconds in table) == pytest.approx(HOURS * 6)
+    assert all(75 <= seconds <= 2400 for seconds in table)
+    assert table[10] < 600 < table[3]  # Monday 10:00 busy, Monday 03:00 quiet
+    assert table[5 * 24 + 10] == 2400  # Saturday 10:00: nothing was ever published then
+
+
+def test_walking_the_week_polls_as_often_as_the_fixed_interval() -> None:
+    profile = Profile.learn(office_hours(400), TAIPEI)
+    policy = Policy(interval=600, min_interval=75, max_interval=2400)
+    table, moment, polls = intervals(profile, policy), MONDAY + timedelta(weeks=4), 0
+    while moment < MONDAY + timedelta(weeks=5):
+        moment += timedelta(seconds=plan(profile, policy, moment, table).seconds)
+        polls += 1
+    assert abs(polls - 7 * 144) <= 2
+
+
+def test_a_night_interval_does_not_sleep_through_the_morning() -> None:
+    profile = Profile.learn(office_hours(400), TAIPEI)
+    policy = Policy(interval=600, min_interval=75, max_interval=2400)
+    at = MONDAY + timedelta(weeks=4, hours=7, minutes=55)
+    assert plan(profile, policy, at).seconds < 1000
+    assert plan(profile, policy, at).reason.startswith("weekday 08:00 is ")
+
+
+def test_fixed_mode_and_too_little_history_keep_the_interval() -> None:
+    policy = Policy(interval=600, min_interval=75, max_interval=2400)
+    learning = plan(Profile.learn(office_hours(MIN_HISTORY - 1), TAIPEI), policy, MONDAY)
+    assert (learning.seconds, learning.adapted, learning.reason) == (600, False, "learning (19 of 20 items)")
+    fixed = plan(Profile.learn(office_hours(400), TAIPEI), Policy(600, 75, 2400, "fixed"), MONDAY)
+    assert (fixed.seconds, fixed.reason) == (600, "fixed interval")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 28 * 24 * 60 - 1), min_size=MIN_HISTORY, max_size=300),
+       st.floats(30, 3600), st.integers(0, 7 * 24 * 60))
+def test_plans_stay_within_the_bounds(minutes: list[int], interval: float, at: int) -> None:
+    profile = Profile.learn([MONDAY + timedelta(minutes=m) for m in minutes], TAIPEI)
+    policy = Policy(interval, interval / 8, interval * 4)
+    planned = plan(profile, policy, MONDAY + timedelta(weeks=4, minutes=at))
+    assert interval / 8 - 1e-6 <= planned.seconds <= interval * 4 + 1e-6
+
+
+def test_bounds_come_from_the_config_and_respect_the_politeness_floor() -> None:
+    config = load_config(None)
+    source = config.sources["cna"]
+    policy = schedule_policy(source, config.settings)
+    assert (policy.interval, policy.min_interval, policy.max_interval) == (600, 75, 2400)
+    slow_host = config.settings.model_copy(update={"per_host_delay": 120.0})
+    assert schedule_policy(source, slow_host).min_interval == 120
+
+
+def test_the_planner_learns_from_published_else_first_seen() -> None:
+    seen = datetime(2026, 3, 30, 12, tzinfo=UTC)
+    assert publication_moment("2026-03-30T10:00:00+08:00", seen) == datetime(2026, 3, 30, 2, tzinfo=UTC)
+    assert publication_moment(None, seen) == publication_moment("30 March", seen) == seen
+    source = load_config(None).sources["cna"]
+    rows = [("cna", moment.isoformat(), moment) for moment in office_hours(300)]
+    planner = Planner(load_config(None).settings, lambda since: rows)
+    busy = planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=10))
+    night = planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=2))
+    assert busy.adapted and busy.seconds < 600 < night.seconds
+    assert busy.reason == "weekday 10:00 is busy" and night.reason.endswith("is quiet")
