@@ -33,6 +33,17 @@ class RunRepository(Database):
             raise UnknownRowError("source", source_id) from exc
         return run_id
 
+    def record_run(self, source_id: str, stats: RunStats, *, started_at: datetime, finished_at: datetime) -> int:
+        """Record a whole run in one INSERT (the pipeline records only runs that did something)."""
+        values = {name: getattr(stats, name) for name in RunStats.__dataclass_fields__}
+        stmt = run.insert().values(source_id=source_id, started_at=started_at, finished_at=finished_at, **values)
+        try:
+            with self._write() as conn:
+                run_id: int = conn.execute(stmt.returning(run.c.id)).scalar_one()
+        except IntegrityError as exc:
+            raise UnknownRowError("source", source_id) from exc
+        return run_id
+
     def finish_run(self, run_id: int, stats: RunStats, *, now: datetime) -> None:
         """Record the end of a run with its counters."""
         values = {name: getattr(stats, name) for name in RunStats.__dataclass_fields__}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from storage.engine import Database, dialect_insert
@@ -42,14 +42,12 @@ class SourceRepository(Database):
     """Source rows: created from the config, leased by one process per run, updated with each run's outcome."""
 
     def ensure_source(self, source_id: str, *, kind: str, settings_hash: str) -> None:
-        """Create the source row, or update its kind and settings hash."""
+        """Create the source row, or update its kind and settings hash (no write when they are unchanged)."""
+        changed = or_(source.c.kind != kind, source.c.settings_hash != settings_hash)
         with self._write() as conn:
             stmt = dialect_insert(conn, source).values(id=source_id, kind=kind, settings_hash=settings_hash)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["id"], set_={"kind": kind, "settings_hash": settings_hash}
-                )
-            )
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["id"], set_={"kind": kind, "settings_hash": settings_hash}, where=changed))
 
     def claim_source(
         self, source_id: str, owner: str, *, now: datetime, lease_seconds: float, dead_owner: str | None = None
@@ -90,9 +88,15 @@ class SourceRepository(Database):
         degraded: bool,
         now: datetime,
         next_due_at: datetime | None,
+        release_owner: str | None = None,
     ) -> SourceState:
-        """Record a run's outcome: success resets the failure count, failure increments it."""
+        """Record a run's outcome: success resets the failure count, failure increments it. With
+        `release_owner`, the same UPDATE gives the lease back if that owner holds it (an idle poll: one write)."""
         values = {"degraded": degraded, "next_due_at": next_due_at, **_outcome_values(ok, error, now)}
+        if release_owner is not None:
+            held = source.c.lease_owner == release_owner
+            values["lease_owner"] = case((held, None), else_=source.c.lease_owner)
+            values["lease_until"] = case((held, None), else_=source.c.lease_until)
         with self._write() as conn:
             stmt = update(source).where(source.c.id == source_id).values(**values).returning(*source.c)
             row = conn.execute(stmt).first()

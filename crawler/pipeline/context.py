@@ -11,7 +11,7 @@ from crawler.discover.listings import PageRequest
 from crawler.fetch.client import Fetched, Fetcher, FetchStats, Validators
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
-from storage import Store
+from storage import HttpState, Store
 from storage.records import OutcomeKind
 
 
@@ -23,11 +23,13 @@ class HttpMemory:
     def __init__(self, store: Store, now: datetime) -> None:
         self.store, self.now = store, now
         self.deferred: list[tuple[str, Fetched]] = []
+        self.known: dict[str, HttpState] = {}
 
     def validators(self, request: PageRequest, key: str | None) -> Validators | None:
         state = self.store.get_http_state(key) if key else None
-        if state is None:
+        if state is None or key is None:
             return None
+        self.known[key] = state
         # A POST cannot be conditional; its unchanged body hash still spares the parse.
         conditional = request.method == "GET"
         return Validators(
@@ -45,8 +47,14 @@ class HttpMemory:
         self.deferred.append((key, fetched))
 
     def flush(self) -> None:
+        """The listings' validators; one that did not change is not written again (an idle poll writes none)."""
         for key, fetched in self.deferred:
-            self.remember(key, fetched)
+            remembered, known = fetched.validators(), self.known.get(key)
+            unchanged = known is not None and known.status == fetched.status and (
+                known.etag, known.last_modified, known.body_hash) == (
+                remembered.etag, remembered.last_modified, remembered.body_hash)
+            if not unchanged:
+                self.remember(key, fetched)
         self.deferred.clear()
 
 

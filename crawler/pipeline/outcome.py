@@ -11,18 +11,22 @@ from storage import RunStats, Store
 from storage.records import HealthState
 
 
-def finish(run: SourceRun, run_id: int) -> None:
-    """Record the run, the source's result and any health alert, then release the source's lease."""
+def finish(run: SourceRun) -> None:
+    """Record the run (unless it was idle), the source's result with the lease given back, and any health alert.
+
+    An idle poll (nothing new, edited or duplicated, no error) writes only the source row: its last success
+    is what `tidings status` and `/healthz` read; the run table keeps the runs that did something.
+    """
     report = run.report()
     error = "; ".join(report.errors[:5]) or None
-    stats = RunStats(
-        requests=report.requests, bytes=report.bytes, not_modified=report.not_modified, new_entries=report.new,
-        edits=report.edited, duplicates=report.duplicates, errors=len(report.errors), error=error,
-        degraded=report.degraded,
-    )
-    run.store.finish_run(run_id, stats, now=datetime.now(UTC))
+    if report.new or report.edited or report.duplicates or report.errors or report.failed:
+        stats = RunStats(
+            requests=report.requests, bytes=report.bytes, not_modified=report.not_modified, new_entries=report.new,
+            edits=report.edited, duplicates=report.duplicates, errors=len(report.errors), error=error,
+            degraded=report.degraded,
+        )
+        run.store.record_run(run.source.id, stats, started_at=run.now, finished_at=datetime.now(UTC))
     _record_result(run, error)
-    run.store.release_source(run.source.id, run.options.owner)
 
 
 def _record_result(run: SourceRun, error: str | None) -> None:
@@ -32,7 +36,7 @@ def _record_result(run: SourceRun, error: str | None) -> None:
     next_due = run.now + timedelta(seconds=backoff(run.source.interval, failures, options.backoff_max))
     state = store.record_source_result(
         source_id, ok=not run.failed, error=error if run.failed else None, degraded=run.degraded, now=run.now,
-        next_due_at=next_due if run.failed else None,
+        next_due_at=next_due if run.failed else None, release_owner=options.owner,
     )
     _health_alerts(store, source_id, state.consecutive_failures, state.health_alerted, error, run.now, options)
 

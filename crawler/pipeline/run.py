@@ -53,7 +53,6 @@ async def run_source(
     if (holder := _claim(store, source.id, options, now)) is not None:
         return RunReport(source_id=source.id, skipped=f"another process ({holder}) is running this source")
     run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now))
-    run_id = store.start_run(source.id, now=now)
     renewal = asyncio.create_task(_renew(store, source.id, options, now))
     try:
         async with asyncio.timeout(options.run_timeout):
@@ -69,7 +68,7 @@ async def run_source(
         run.fail_source(f"source {source.id}: unexpected error: {exc!r}")
     finally:
         renewal.cancel()
-        finish(run, run_id)
+        finish(run)
     return run.report()
 
 
