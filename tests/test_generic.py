@@ -76,3 +76,12 @@ def test_short_precise_result_is_widened_by_recall() -> None:
     )
     result = extract_generic(page, "https://x.test/short")
     assert any("Short lead sentence" in paragraph for paragraph in result.paragraphs)
+
+
+@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "1-01-01T08:06+08:06", "1970-01-01", "2999-05-05"])
+def test_placeholder_and_future_dates_are_refused(placeholder: str) -> None:
+    page = (f'<html><head><meta property="article:published_time" content="{placeholder}">'
+            '<meta itemprop="datePublished" content="2025-12-02T10:00:00+08:00"></head>'
+            "<body><h1>T</h1><article><p>" + "Words here. " * 30 + "</p></article></body></html>")
+    published = extract_generic(page, "https://x.test/a").published
+    assert published is not None and published.iso() == "2025-12-02T10:00+08:00"  # the next, real one

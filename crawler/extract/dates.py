@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -243,3 +243,20 @@ def _dateparser(text: str, zone: ZoneInfo, languages: Sequence[str]) -> ArticleD
     if value is None:
         return None
     return _in_zone(value, zone, has_time=bool(re.search(r"\d:\d\d", text)))
+
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no source publishes earlier; 0001-01-01 and 1970-01-01 are placeholders
+
+
+def plausible(found: ArticleDate | None, *, now: datetime | None = None) -> ArticleDate | None:
+    """`found` if it can be an article's date: from 1990 to tomorrow; placeholders and future dates are refused.
+
+    >>> plausible(parse_date("0001-01-01")), plausible(parse_date("1970-01-01")), plausible(parse_date("2099-01-01"))
+    (None, None, None)
+    >>> plausible(parse_date("2025-12-02")).iso()
+    '2025-12-02'
+    """
+    if found is None:
+        return None
+    latest = (now or datetime.now(UTC)) + timedelta(days=1)
+    return found if EARLIEST <= found.value <= latest else None

@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract.blocks import block_paragraphs, trafilatura_paragraphs
 from crawler.extract.budget import SLOW_PATH_MAX_CHARS
-from crawler.extract.dates import ArticleDate, parse_date
+from crawler.extract.dates import ArticleDate, parse_date, plausible
 
 PUBLISHED_META = (
     'meta[property="article:published_time"]',
@@ -106,9 +106,9 @@ def page_title(page: LexborHTMLParser, document: Any = None) -> str | None:
 
 
 def metadata_published(page: LexborHTMLParser, *, tz: str = "Asia/Taipei") -> ArticleDate | None:
-    """The article's own date from its metadata; never a date printed somewhere on the page."""
+    """The article's own date from its metadata; never a date printed somewhere on the page, nor a placeholder."""
     for raw in _published_values(page):
-        found = parse_date(raw, tz=tz)
+        found = plausible(parse_date(raw, tz=tz))
         if found is not None:
             return found
     return None

@@ -20,7 +20,7 @@ from crawler.extract.article import Article
 from crawler.extract.blocks import block_paragraphs
 from crawler.extract.budget import flatten_deep_nesting
 from crawler.extract.cleanup import clean_article, clean_paragraphs, fold
-from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated
+from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated, plausible
 from crawler.extract.generic import extract_generic
 from crawler.extract.links import AttachmentLink
 from crawler.extract.profile import PageRules
@@ -187,8 +187,8 @@ def _inside(node: LexborNode, ancestor: LexborNode) -> bool:
 
 def _dates(tree: LexborHTMLParser, rules: PageRules) -> tuple[ArticleDate | None, ArticleDate | None]:
     published, updated = _date_from_text(tree, rules.date, rules)
-    published = published or _date_from_meta(tree, rules.date_meta, rules)
-    published = published or _date_from_regex(tree, rules.date_regex, rules)
+    published = plausible(published) or plausible(_date_from_meta(tree, rules.date_meta, rules))
+    published = published or plausible(_date_from_regex(tree, rules.date_regex, rules))
     updated = (
         _date_from_text(tree, rules.updated, rules)[0]
         or _date_from_meta(tree, rules.updated_meta, rules)
