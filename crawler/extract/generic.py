@@ -58,9 +58,12 @@ def extract_generic(
         return GenericResult(page_title(page), tuple(paragraphs), metadata_published(page, tz=tz), None)
     document = _trafilatura(html, url, favor_precision=True)
     paragraphs = _paragraphs(document)
-    recall = _paragraphs(_trafilatura(html, url, favor_recall=True))
-    if _chars(paragraphs) < MIN_PRECISE_SHARE * _chars(recall):
-        paragraphs = recall
+    # The recall reading cannot hold more text than the page: when the precise one already has the share of the
+    # page's text that it would need against any recall reading, the second trafilatura call cannot change it.
+    if _chars(paragraphs) < MIN_PRECISE_SHARE * _page_chars(page):
+        recall = _paragraphs(_trafilatura(html, url, favor_recall=True))
+        if _chars(paragraphs) < MIN_PRECISE_SHARE * _chars(recall):
+            paragraphs = recall
     return GenericResult(
         title=page_title(page, document),
         paragraphs=tuple(paragraphs),
@@ -71,6 +74,12 @@ def extract_generic(
 
 def _chars(paragraphs: list[str]) -> int:
     return sum(map(len, paragraphs))
+
+
+def _page_chars(page: LexborHTMLParser) -> int:
+    """The characters of the page's visible text, spaces folded (an upper bound of any reading's text)."""
+    body = page.body or page.root
+    return len(" ".join(body.text(separator=" ").split())) if body is not None else 0
 
 
 def _trafilatura(html: str, url: str, *, favor_precision: bool = False, favor_recall: bool = False) -> Any:
