@@ -320,7 +320,8 @@ def test_status_prints_sources_alerts_and_runs(tmp_path: Path, store: Store, mon
     assert words[words.index("cna"):][4:8] == ["0", "-", "-", "ok"], result.output
     assert [w for w in words if w in ("stale;", "failing:", "boom")] == ["stale;", "failing:", "boom"]
     assert "alerts: pending 0, sending 0, sent 0, dead 0" in result.output
-    assert "unhealthy: source focustaiwan: no successful run yet (allowed 184s)" in result.output
+    # 3 x the longest adaptive wait (4 x 60 s) + run_timeout
+    assert "unhealthy: source focustaiwan: no successful run yet (allowed 724s)" in result.output
 
 
 def test_run_and_status_have_examples() -> None:

@@ -41,7 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.config import Config, Settings, Source, load_config
 from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
-from crawler.drivers.planner import Planner
+from crawler.drivers.planner import Planner, longest_wait
 from crawler.errors import TidingsError
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
@@ -215,7 +215,8 @@ class Daemon:
         self.heartbeat_at = time.monotonic()
 
     def _intervals(self) -> dict[str, float]:
-        return {source_id: source.interval for source_id, source in self.config.sources.items()}
+        settings = self.config.settings
+        return {source_id: longest_wait(source, settings) for source_id, source in self.config.sources.items()}
 
     def _on_event(self, event: JobEvent) -> None:
         if not event.job_id.startswith(SOURCE_JOB):

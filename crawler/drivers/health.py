@@ -28,6 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from crawler.config import Config
+from crawler.drivers.planner import longest_wait
 from crawler.pipeline.values import RunReport
 from storage import RunRow, SourceState, Store
 
@@ -264,6 +265,7 @@ def gather_status(config: Config, store: Store, *, now: datetime | None = None, 
     for source_id, source in config.sources.items():
         state = states.get(source_id)
         success = {source_id: state.last_success_at if state else None}
-        problems = stale_sources({source_id: source.interval}, success, now=now, started_at=None, grace=grace)
+        wait = longest_wait(source, config.settings)
+        problems = stale_sources({source_id: wait}, success, now=now, started_at=None, grace=grace)
         rows.append(SourceStatus(source_id, source.interval, state, problems[0] if problems else None))
     return Status(tuple(rows), store.alert_counts(), tuple(store.last_runs(runs)))

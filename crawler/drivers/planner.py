@@ -27,6 +27,12 @@ def schedule_policy(source: Source, settings: Settings) -> Policy:
     return Policy(source.interval, low, high, source.schedule)
 
 
+def longest_wait(source: Source, settings: Settings) -> float:
+    """The longest time between two polls: what `/healthz` and `tidings status` allow before calling it stale."""
+    policy = schedule_policy(source, settings)
+    return policy.max_interval if policy.mode == "adaptive" else policy.interval
+
+
 def publication_moment(published: str | None, first_seen: datetime) -> datetime:
     """When an entry was published: its stored `published` (ISO 8601 with an offset), else when first seen."""
     if published:

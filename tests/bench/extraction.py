@@ -144,7 +144,8 @@ def replica_rows() -> tuple[list[Row], str]:
 
 
 def print_table(rows: Iterable[Row]) -> None:
-    header = f"{'corpus':<16} {'method':<36} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'F1(P̄,R̄)':>8} {'CPU ms/page':>11}"
+    header = (f"{'corpus':<16} {'method':<36} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'F1(P̄,R̄)':>8}"
+              f" {'CPU ms/page':>11}")
     print(header)
     print("-" * len(header))
     for r in rows:
