@@ -19,6 +19,7 @@ from storage.attachments import AttachmentWrites
 from storage.engine import Database, dialect_insert
 from storage.errors import UnknownRowError
 from storage.evidence import EvidenceWrites
+from storage.http_state import HttpStateWrites
 from storage.records import ArticleRecord, ChangeClass, EntryRow, SaveOutcome, VersionRow
 from storage.schema import entry, http_state, source, version
 
@@ -140,9 +141,9 @@ class ArticleWrites:
         return SaveOutcome("edited", entry_id, version_id, change_class=change)
 
 
-class UnitOfWork(ArticleWrites, MatchWrites, AttachmentWrites, EvidenceWrites):
+class UnitOfWork(ArticleWrites, MatchWrites, AttachmentWrites, EvidenceWrites, HttpStateWrites):
     """Writes that must commit together: an article, its raw response, its attachments, its matches and their
-    outbox rows."""
+    outbox rows, its page's validators."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn

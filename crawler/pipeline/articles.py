@@ -53,12 +53,13 @@ def is_transient(exc: FetchError) -> bool:
 async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
     run.articles_tried += 1
     files: list[attachments.FetchedFile] = []
+    remembered = False  # the page's validators went in with its article
     try:
         article, fetched, links = await _article_for(run, item)
         known = attachments.known_files(run, item.url) if (fetched is not None or links) else NO_FILES
         files = await attachments.fetch_files(run, links if article is not None else known.links())
         if article is not None:
-            _save(run, article, fetched, files, known)
+            remembered = _save(run, article, fetched, files, known, item.url)
         elif files and known.entry_id is not None:
             _save_files_only(run, known, files)
     except FetchError as exc:
@@ -72,7 +73,7 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
         log.exception("unexpected error on %s", item.url)
         run.fail_article(f"{item.url}: unexpected error: {exc!r}")
         return
-    if fetched is not None:  # after the article is stored: a crash before this re-fetches it, never loses it
+    if fetched is not None and not remembered:  # after the article is stored: a crash before this re-fetches it
         run.memory.remember(item.url, fetched)
     attachments.remember(run, files)
 
@@ -102,11 +103,13 @@ def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
 
 def _save(
     run: SourceRun, article: Article, fetched: Fetched | None, files: list[attachments.FetchedFile],
-    known: attachments.KnownFiles,
-) -> None:
+    known: attachments.KnownFiles, key: str,
+) -> bool:
+    """Store the article, its raw response, files, matches, outbox rows and page validators in one transaction;
+    False if there was nothing to store."""
     if not article.paragraphs:
         run.fail_article(f"{article.url}: no article text found on the page")
-        return
+        return False
     with run.store.unit_of_work() as uow:
         outcome = uow.save_article(_record(run, article), now=run.now)
         if outcome.kind in ("new", "edited", "duplicate") and outcome.version_id is not None:
@@ -114,12 +117,15 @@ def _save(
             if raw_id is not None:
                 uow.link_version_raw(outcome.version_id, raw_id)
         stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
+        if fetched is not None:
+            run.memory.remember(key, fetched, uow)
         kind = _alert_kind(outcome) or ("edited" if any(f.substantive_edit for f in stored) else None)
         if kind is not None and outcome.version_id is not None:
             document = _document(run, article.title or "", article.body, article.language,
                                  attachments.rule_texts(stored, only_edited=outcome.kind == "unchanged"))
             run.alerts += _enqueue_matches(run, document, outcome.entry_id, outcome.version_id, kind, uow)
     run.outcomes.append(outcome.kind)
+    return True
 
 
 def _save_files_only(run: SourceRun, known: attachments.KnownFiles, files: list[attachments.FetchedFile]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from crawler.config import Source
 from crawler.discover.listings import PageRequest
@@ -13,6 +14,11 @@ from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
 from storage import HttpState, Store
 from storage.records import OutcomeKind
+
+
+class HttpStateWriter(Protocol):
+    def put_http_state(self, url: str, *, etag: str | None, last_modified: str | None, body_hash: str | None,
+                       status: int, fetched_at: datetime) -> None: ...
 
 
 class HttpMemory:
@@ -36,9 +42,10 @@ class HttpMemory:
             state.etag if conditional else None, state.last_modified if conditional else None, state.body_hash
         )
 
-    def remember(self, key: str, fetched: Fetched) -> None:
+    def remember(self, key: str, fetched: Fetched, writer: HttpStateWriter | None = None) -> None:
+        """Write the validators now, or in `writer`'s transaction (the one that stores the page's article)."""
         remembered = fetched.validators()
-        self.store.put_http_state(
+        (writer or self.store).put_http_state(
             key, etag=remembered.etag, last_modified=remembered.last_modified, body_hash=remembered.body_hash,
             status=fetched.status, fetched_at=self.now,
         )
