@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage.dedup import canonical_url, change_class, content_hash, hamming, simhash, url_key
@@ -71,3 +71,21 @@ def test_change_class() -> None:
     assert change_class(LATIN, LATIN + " The agreement will be reviewed in 2027.") == "substantive"
     long_text = "\n".join(f"Paragraph {i} talks about subject {i} in some detail here." for i in range(200))
     assert change_class(long_text, long_text.replace("subject 7 ", "topic 7 ")) == "minor"
+
+
+def _simhash_by_strings(text: str) -> int:
+    """The reference: the bit-string SimHash the vectorised one replaced."""
+    from storage.dedup import shingles
+
+    grams = shingles(text)
+    rows = [hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest().hex() for gram in grams]
+    columns = zip(*(format(int(row, 16), "064b") for row in rows), strict=True)
+    majority = "".join("1" if 2 * column.count("1") > len(grams) else "0" for column in columns)
+    unsigned = int(majority or "0", 2)
+    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_vectorised_simhash_equals_the_reference(text: str) -> None:
+    assert simhash(text) == _simhash_by_strings(text)
