@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import ssl
 import time
 from collections.abc import Callable, Mapping
-from functools import cache
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +32,7 @@ from crawler.fetch.contentcoding import BodyLimitExceeded, CorruptEncoding, Unsu
 from crawler.fetch.errors import BodyTooLarge, ConnectFailed, FetchTimeout, HTTPStatusError, TooManyRedirects
 from crawler.fetch.politeness import HostGate, Sleep, parse_retry_after
 from crawler.fetch.robots import MAX_ROBOTS_BYTES, RobotsAnswer, RobotsCache, RobotsDisallowed, agent_token, robots_url
+from crawler.fetch.tls import ssl_context
 from crawler.fetch.urlsafety import (
     ResolveFailed,
     Resolver,
@@ -121,15 +120,11 @@ class Fetcher:
         )
 
     def _vetted_transport(self) -> httpx.AsyncHTTPTransport:
-        context = _ssl_context(self.policy.http2)
+        context = ssl_context(self.policy.http2)
         transport = httpx.AsyncHTTPTransport(verify=context, http2=self.policy.http2)
         # httpx 0.28 (pinned <0.29) offers no network_backend argument; swap in a pool that uses ours.
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            http1=True,
-            http2=self.policy.http2,
-            network_backend=VettedNetworkBackend(self._vet_connection),
-        )
+        transport._pool = httpcore.AsyncConnectionPool(ssl_context=context, http1=True, http2=self.policy.http2,
+                                                       network_backend=VettedNetworkBackend(self._vet_connection))
         return transport
 
     async def __aenter__(self) -> Fetcher:
@@ -363,12 +358,6 @@ class Fetcher:
             raise FetchError(url, f"{exc}; the server must send gzip, deflate, br or zstd") from exc
         except CorruptEncoding as exc:
             raise FetchError(url, f"the body is corrupt: {exc}; tell the site owner") from exc
-
-
-@cache
-def _ssl_context(http2: bool) -> ssl.SSLContext:
-    """One TLS context per process and ALPN setting (httpcore sets ALPN on it): each costs ~20 ms of CPU."""
-    return httpx.create_ssl_context()
 
 
 def _has_wanted_body(status: int) -> bool:
