@@ -30,7 +30,6 @@ from crawler.extract.profile import (
     builtin_profiles,
     format_validation_error,
 )
-from crawler.fetch.urlsafety import allowed_host_entry, allowed_host_name
 from crawler.settings import DAY, HOUR, Duration, Schedule, Strict, within
 from crawler.settings import Settings as Settings
 from crawler.settings import parse_duration as parse_duration
@@ -69,6 +68,8 @@ class SourceConfig(Strict):
     @field_validator("allow_hosts")
     @classmethod
     def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        from crawler.fetch.urlsafety import allowed_host_entry  # here: urlsafety brings httpx (`sources list`)
+
         return tuple(allowed_host_entry(host) for host in hosts)
 
 
@@ -266,6 +267,12 @@ def _build_sources(
     return built
 
 
+def _host_name(entry: str) -> str:
+    from crawler.fetch.urlsafety import allowed_host_name
+
+    return allowed_host_name(entry)
+
+
 def _build_source(source_id: str, cfg: SourceConfig, settings: Settings, origin: str) -> Source:
     profile_id = cfg.profile or source_id
     builtin = builtin_profiles().get(profile_id)
@@ -279,7 +286,7 @@ def _build_source(source_id: str, cfg: SourceConfig, settings: Settings, origin:
         raise ConfigError(f"{origin}: sources.{source_id}.urls: unknown discovery name(s) "
                           f"{', '.join(sorted(unknown))} (this source has: {names})")
     base_url = cfg.base_url or profile.model.base_url
-    delays = {allowed_host_name(entry): cfg.delay for entry in cfg.allow_hosts} if cfg.delay is not None else {}
+    delays = {_host_name(entry): cfg.delay for entry in cfg.allow_hosts} if cfg.delay is not None else {}
     return Source(
         id=source_id,
         profile=profile,
