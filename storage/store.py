@@ -16,6 +16,7 @@ from storage.errors import StoreOpenError
 from storage.health import HealthAlertRepository
 from storage.http_state import HttpStateRepository
 from storage.migrate import SCHEMA_REVISION, alembic_config
+from storage.queries import ReadModelRepository
 from storage.runs import RunRepository
 from storage.sources import SourceRepository
 
@@ -29,6 +30,7 @@ class Store(
     OutboxRepository,
     HealthAlertRepository,
     RunRepository,
+    ReadModelRepository,
 ):
     """The database behind tidings. Open with :meth:`open`; every method is its own transaction."""
 
