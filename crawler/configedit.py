@@ -18,6 +18,8 @@ from tomlkit.exceptions import TOMLKitError
 
 from crawler.config import load_config
 from crawler.errors import ConfigError
+from rules.errors import RulesError
+from rules.match import Matcher, RuleSpec
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -41,13 +43,23 @@ def _write_checked(path: Path, document: tomlkit.TOMLDocument) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        load_config(temporary)  # raises ConfigError naming the problem; the real file stays as it was
+        _check(Path(temporary))  # raises ConfigError naming the problem; the real file stays as it was
         if path.exists():
             os.chmod(temporary, path.stat().st_mode & 0o777)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _check(path: Path) -> None:
+    """The file loads, and its rules compile (the daemon would refuse them on reload otherwise)."""
+    config = load_config(path)
+    specs = [RuleSpec(name, rule.query, rule.sources, rule.languages) for name, rule in config.rules.items()]
+    try:
+        Matcher.compile(specs, config.groups)
+    except RulesError as exc:
+        raise ConfigError(f"rules: {exc}") from None
 
 
 def _table(document: tomlkit.TOMLDocument, key: str) -> Any:

@@ -15,7 +15,7 @@ from crawler.web.common import checked_form, config, filter_query, form_text, pa
 from crawler.web.redact import Redactor
 from crawler.web.render import decode_key, page
 from crawler.web.security import SESSION_COOKIE, Access
-from crawler.web.textview import DiffLine, Segment, body_of, diff_lines, diff_summary, highlight, paragraphs
+from crawler.web.textview import DiffLine, body_of, diff_lines, diff_summary, highlight, paragraphs
 from storage.queries import has_stories
 from storage.view_records import EntryDetail, MatchView, VersionView
 
@@ -30,7 +30,12 @@ def timeline(request: Request) -> Response:
             if flt.source_id else "/feeds/timeline.atom" + (f"?{urlencode(query)}" if query else ""))
     return page(request, "timeline.html", title="Timeline", rows=result.rows, next_key=result.next_key,
                 filters=query, flt=flt, sources=sorted(cfg.sources), rules=sorted(cfg.rules), feed=feed,
-                query=urlencode(query), has_removed=False)
+                query=urlencode({**query, **_limit(request)}), has_removed=False)
+
+
+def _limit(request: Request) -> dict[str, str]:
+    limit = request.query_params.get("limit")
+    return {"limit": limit} if limit else {}
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,6 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-def segments_text(segments: list[Segment]) -> str:
-    return "".join(segment.text for segment in segments)
 
 
 def routes() -> list[BaseRoute]:
