@@ -73,7 +73,10 @@ def _see(browser: Any, url: str, text: str, timeout: float, shots: Path, name: s
     """Reload ``url`` until ``text`` is on the page; returns when it appeared (monotonic)."""
 
     def present() -> bool:
-        browser.get(url)
+        if browser.current_url == url:
+            browser.refresh()  # get() of the same URL with a #fragment would not load the page again
+        else:
+            browser.get(url)
         return text in browser.page_source
 
     wait_for(present, timeout, f"{text!r} on {url}", every=0.3)
@@ -115,6 +118,9 @@ def test_a_browser_follows_the_crawl_the_edit_search_and_a_feed(
 
             replica.edit(zh["url"], append="外交部補充說明：雙方將於明年擴大人工智慧合作。")
             _see(browser, article + "#versions", "Versions (2)", INTERVAL * 4 + 15, shots, "article-diff")
+            browser.set_window_size(1280, 1600)  # the whole diff in one picture
+            browser.save_screenshot(str(shots / "article-diff.png"))
+            browser.set_window_size(1280, 1000)
             inserted = browser.find_elements(By.CSS_SELECTOR, ".diff .added")
             assert any("擴大人工智慧合作" in element.text for element in inserted)
 
