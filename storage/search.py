@@ -26,6 +26,7 @@ from storage.schema import entry, version
 
 FTS_TABLE = "entry_fts"
 PG_INDEXES = ("ix_entry_title_trgm", "ix_version_text_trgm")
+DENSE, MIN_DENSE = 20, 500  # a term in more than 1 in 20 entries (and at least 500) is scanned for, not looked up
 TRIGRAM = 3  # shorter terms cannot use a trigram index: they are matched by a scan (LIKE)
 SEARCH_OBJECTS = frozenset({FTS_TABLE, *PG_INDEXES})
 
@@ -137,11 +138,17 @@ def like_pattern(term: str) -> str:
 
 
 class _Compiler:
-    """A plan → a WHERE clause over ``entry`` joined to its current ``version``; unique bind names per leaf."""
+    """A plan → a WHERE clause over ``entry`` joined to its current ``version``; unique bind names per leaf.
 
-    def __init__(self, dialect: str) -> None:
-        self.dialect = dialect
+    On SQLite a term found in more than 1 in ``DENSE`` entries is matched by LIKE on the rows themselves: the
+    newest-first scan stops as soon as a page is full, while the index would first collect every match and sort.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
         self.count = 0
+        self._size: int | None = None
 
     def compile(self, plan: Plan | None) -> ColumnElement[bool]:
         if plan is None:
@@ -160,12 +167,23 @@ class _Compiler:
         name = self._name()
         if self.dialect == "postgresql":
             return self._postgres(term, field, name)
-        if len(term) >= TRIGRAM:
-            column = "title" if field == "title" else "body"
+        column = "title" if field == "title" else "body"
+        query = f"{column}: {fts_phrase(term)}"
+        if len(term) >= TRIGRAM and not self._dense(query):
             clause = f"entry.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name})"
-            return text(clause).bindparams(**{name: f"{column}: {fts_phrase(term)}"})
+            return text(clause).bindparams(**{name: query})
         target = entry.c.title if field == "title" else version.c.text
         return target.like(like_pattern(term), escape="\\")
+
+    def _dense(self, query: str) -> bool:
+        if self._size is None:
+            size = self.conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {FTS_TABLE}").scalar()
+            self._size = int(size or 0)
+        probe = max(MIN_DENSE, self._size // DENSE)
+        found = self.conn.exec_driver_sql(
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?)", (query, probe)
+        ).scalar()
+        return int(found or 0) >= probe
 
     def _postgres(self, term: str, field: str, name: str) -> TextClause:
         if field == "title":
@@ -190,7 +208,7 @@ def candidates(
             entry.c.published, entry.c.first_seen, version.c.fetched_at,
         )
         .join(version, version.c.id == entry.c.current_version_id)
-        .where(entry.c.duplicate_of.is_(None), _Compiler(conn.dialect.name).compile(plan), *where)
+        .where(entry.c.duplicate_of.is_(None), _Compiler(conn).compile(plan), *where)
         .order_by(entry.c.first_seen.desc(), entry.c.id.desc())
         .limit(limit)
     )

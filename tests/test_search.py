@@ -71,6 +71,18 @@ def test_the_index_never_loses_a_match(store: Store) -> None:
     assert found(store, "日本"), "the corpus has Chinese hits"
 
 
+def test_dense_terms_scanned_instead_of_looked_up_give_the_same_results(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus(store)
+    looked_up = {query: found(store, query) for query in QUERIES}
+    import storage.search
+
+    monkeypatch.setattr(storage.search, "MIN_DENSE", 1)  # every term counts as dense: the LIKE path everywhere
+    monkeypatch.setattr(storage.search, "DENSE", 10_000)
+    assert {query: found(store, query) for query in QUERIES} == looked_up
+
+
 def test_pages_follow_each_other_without_gaps(store: Store) -> None:
     corpus(store)
     everything = found(store, "@ai")

@@ -225,7 +225,7 @@ def test_healthz_answers_in_time_when_the_database_is_frozen(
 
 
 def test_timeline_pages_with_cursor_links(web: tuple[TestClient, Web]) -> None:
-    client, holder = web
+    client, _ = web
     first = client.get("/?limit=1").text
     link = re.search(r'rel="next" href="/\?([^"]+)"', first)
     assert link, first

@@ -11,10 +11,10 @@ import os
 import shutil
 import time
 import urllib.request
-from urllib.parse import quote
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import feedparser
 import pytest
@@ -124,7 +124,8 @@ def test_a_browser_follows_the_crawl_the_edit_search_and_a_feed(
             inserted = browser.find_elements(By.CSS_SELECTOR, ".diff .added")
             assert any("擴大人工智慧合作" in element.text for element in inserted)
 
-            term = next(word for word in ("人工智慧", "合作", "外交部") if word in " ".join(zh["paragraphs"]) + zh["title"])
+            text = " ".join(zh["paragraphs"]) + zh["title"]
+            term = next(word for word in ("人工智慧", "合作", "外交部") if word in text)
             browser.get(base + "/search?q=" + quote(term))
             assert zh["title"] in hit_titles(browser)
             assert browser.find_elements(By.CSS_SELECTOR, "ul.hits mark")

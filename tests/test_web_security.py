@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import re
 import warnings
-from html.parser import HTMLParser
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,8 @@ def test_the_xss_corpus_is_inert_in_every_page_feed_and_api_answer(app: tuple[Te
         _no_live_markup(answer.text, path)
     page = client.get(f"/entries/{entry_id}").text
     assert "&lt;script&gt;" in page and "[U+202E]" in page
-    for path in ("/feeds/timeline.atom", "/feeds/rules/ai.atom", "/feeds/sources/cna.atom", "/feeds/search.atom?q=evil"):
+    feeds = ("/feeds/timeline.atom", "/feeds/rules/ai.atom", "/feeds/sources/cna.atom", "/feeds/search.atom?q=evil")
+    for path in feeds:
         answer = client.get(path)
         _no_live_markup(answer.text, path)
         parsed = feedparser.parse(answer.content)
@@ -125,7 +126,7 @@ def test_binding_beyond_loopback_needs_a_token_hash() -> None:
     with pytest.raises(ConfigError, match=r"web.host = '0.0.0.0' is reachable from other machines.*tidings token"):
         check_binding("0.0.0.0", WebSettings(), key="web.host")
     check_binding("0.0.0.0", WebSettings(token_hash=hash_secret("x", n=16)), key="web.host")
-    with pytest.raises(ConfigError, match="web.token_hash: not a password hash"):
+    with pytest.raises(ConfigError, match=r"web\.token_hash: not a password hash"):
         check_binding("127.0.0.1", WebSettings(token_hash="plaintext"), key="web.host")
 
 
@@ -136,7 +137,8 @@ def test_secret_hashes() -> None:
     assert not verify_secret(TOKEN, "scrypt$16$8$1$zz$zz") and not verify_secret(TOKEN, "md5$x")
     import hashlib
 
-    pbkdf2 = f"pbkdf2_sha256$1000$00ff${hashlib.pbkdf2_hmac('sha256', TOKEN.encode(), bytes.fromhex('00ff'), 1000).hex()}"
+    digest = hashlib.pbkdf2_hmac("sha256", TOKEN.encode(), bytes.fromhex("00ff"), 1000).hex()
+    pbkdf2 = f"pbkdf2_sha256$1000$00ff${digest}"
     assert verify_secret(TOKEN, pbkdf2)
 
 
