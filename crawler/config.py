@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -33,6 +33,7 @@ from crawler.extract.profile import (
 from crawler.settings import DAY, HOUR, Duration, Schedule, Strict, within
 from crawler.settings import Settings as Settings
 from crawler.settings import parse_duration as parse_duration
+from crawler.websettings import WebSettings
 from rules.defaults import DEFAULT_GROUPS
 from rules.secrets import remember_urls
 
@@ -115,6 +116,7 @@ class ChannelConfig(Strict):
 
 class ConfigModel(Strict):
     settings: Settings = Settings()
+    web: WebSettings = WebSettings()
     sources: dict[str, SourceConfig] | None = None
     groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     rules: dict[str, RuleConfig] | None = None
@@ -156,6 +158,7 @@ class Config:
     groups: Mapping[str, tuple[str, ...]]
     rules: Mapping[str, RuleConfig]
     channels: Mapping[str, ChannelConfig]
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def database_url(self) -> str:
@@ -243,7 +246,7 @@ def _build(model: ConfigModel, path: Path | None, origin: str) -> Config:
     rules = model.rules if model.rules is not None else _default_rules(channels)
     _check_references(rules, channels, settings, sources, origin)
     remember_urls(url for channel in channels.values() for url in channel.urls)
-    return Config(path, settings, sources, groups, rules, channels)
+    return Config(path, settings, sources, groups, rules, channels, model.web)
 
 
 def _default_rules(channels: Mapping[str, ChannelConfig]) -> dict[str, RuleConfig]:

@@ -20,6 +20,7 @@ from storage.evidence import EvidenceRepository
 from storage.health import HealthAlertRepository
 from storage.http_state import HttpStateRepository
 from storage.migrate import SCHEMA_REVISION, alembic_config
+from storage.queries import ReadModelRepository
 from storage.runs import RunRepository
 from storage.sources import SourceRepository
 
@@ -35,6 +36,7 @@ class Store(
     RunRepository,
     AttachmentRepository,
     EvidenceRepository,
+    ReadModelRepository,
 ):
     """The database behind tidings. Open with :meth:`open`; every method is its own transaction."""
 

@@ -24,6 +24,8 @@ COMMANDS = {
     "alerts": "crawler.cli.alerts:alerts_group",
     "notify": "crawler.cli.alerts:notify_group",
     "init": "crawler.cli.init:init_command",
+    "serve": "crawler.cli.web:serve_command",
+    "token": "crawler.cli.web:token_command",
 }
 
 # What `tidings --help` lists, so that listing imports no command module (tests/test_cli.py checks they agree).

@@ -13,7 +13,8 @@ from crawler.cli.context import Context, pass_context
 def run_command(context: Context) -> None:
     """Run the daemon: every source on its schedule, alerts delivered within seconds.
 
-    Health and metrics on http://<health_host>:<health_port>/healthz and /metrics. SIGTERM or Ctrl-C stops it
+    The web app (timeline, articles, search, rules, sources, the JSON API under /api/, Atom feeds) and
+    /healthz and /metrics on http://<health_host>:<health_port>/. SIGTERM or Ctrl-C stops it
     after the running source runs finish (25 s at most); SIGHUP reloads the config. Several daemons may share
     one PostgreSQL database; on SQLite only one runs at a time.
 
@@ -22,9 +23,10 @@ def run_command(context: Context) -> None:
         tidings -c /etc/tidings/tidings.toml run
         kill -HUP $(pidof -s tidings)     # reload the config
     """
+    from crawler.cli.web import daemon_app
     from crawler.drivers import daemon
 
-    daemon.run(context.config_path)
+    daemon.run(context.config_path, app_factory=daemon_app)
 
 
 @click.command("status")

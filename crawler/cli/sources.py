@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -46,3 +47,66 @@ def sources_list(context: Context) -> None:
     plans = {source.id: output.next_poll(planner, source, by_id.get(source.id), now)
              for source in config.sources.values()}
     output.sources_table(config.sources.values(), by_id, plans)
+
+
+def _config_file(context: Context) -> Path:
+    path = context.config.path
+    if path is None:
+        raise click.ClickException("no config file: give one with -c FILE (create it with `tidings init FILE`)")
+    return path
+
+
+@sources_group.command("add")
+@click.argument("url")
+@click.option("--name", help="The source id (default: from the host name).")
+@pass_context
+def sources_add(context: Context, url: str, name: str | None) -> None:
+    """Subscribe to a site by URL: its feed if it has one (link rel=alternate, /feed, /rss.xml, /atom.xml, ...),
+    else the page as a list page; the source is added to the config file, everything else in it kept.
+
+    \b
+    Example:
+        tidings -c tidings.toml sources add https://blog.example.org/
+        tidings -c tidings.toml sources add https://example.org/news/ --name example-news
+    """
+    import asyncio
+
+    from crawler.discover.subscribe import subscribe
+
+    path = _config_file(context)
+    found = asyncio.run(subscribe(url, path, config=context.config, name=name))
+    kind = "feed" if found.found.kind == "rss" else "list page"
+    output.say(f"added source {found.name}: {kind} {found.found.url} (to {path})")
+
+
+@sources_group.command("import")
+@click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def sources_import(context: Context, opml: Path) -> None:
+    """Add every feed of an OPML file (a feed reader's export) as a source; feeds already watched are skipped.
+
+    \b
+    Example:
+        tidings -c tidings.toml sources import subscriptions.opml
+    """
+    from crawler.discover.subscribe import import_opml
+
+    path = _config_file(context)
+    added = import_opml(opml.read_bytes(), path, config=context.config)
+    for subscription in added:
+        output.say(f"added source {subscription.name}: feed {subscription.found.url}")
+    output.say(f"{len(added)} source(s) added to {path}")
+
+
+@sources_group.command("export")
+@pass_context
+def sources_export(context: Context) -> None:
+    """Print the configured sources as OPML 2.0 (feeds as xmlUrl; list pages as htmlUrl), for a feed reader.
+
+    \b
+    Example:
+        tidings sources export > tidings.opml
+    """
+    from crawler.discover.subscribe import export_opml
+
+    click.echo(export_opml(context.config), nl=False)

@@ -40,8 +40,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, Settings, Source, load_config
 from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
-from crawler.drivers.health import HEARTBEAT_SECONDS, HealthServer, HealthView, Metrics
+from crawler.drivers.health import HEARTBEAT_SECONDS, HealthView, Metrics
 from crawler.drivers.planner import Planner, longest_wait
+from crawler.drivers.serving import AppContext, AppFactory, WebServer, bind
 from crawler.errors import TidingsError
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
@@ -102,8 +103,9 @@ class Daemon:
     """One `tidings run` process: the scheduler, its jobs, the health endpoint, signal handling."""
 
     def __init__(self, config: Config, store: Store, fetcher: Fetcher, *, config_arg: str | None,
-                 stderr: TextIO = sys.stderr, console: TextIO | None = None) -> None:
+                 app_factory: AppFactory, stderr: TextIO = sys.stderr, console: TextIO | None = None) -> None:
         self.config = config
+        self.app_factory = app_factory
         self.rulebook = RuleBook.from_config(config)
         self.store, self.fetcher, self.config_arg = store, fetcher, config_arg
         self.planner = Planner(config.settings, lambda since: store.publication_times(since=since))
@@ -134,7 +136,7 @@ class Daemon:
     async def serve(self) -> None:
         """Run until SIGTERM/SIGINT, then shut down gracefully."""
         self._install_signals()
-        health = self._start_health()
+        web = self._start_web()
         self.scheduler.add_listener(self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self.scheduler.start()
         self._schedule_all()
@@ -143,20 +145,24 @@ class Daemon:
             await self._stop.wait()
             await self._shutdown()
         finally:
-            health.stop()
+            await web.stop()
 
-    def _start_health(self) -> HealthServer:
+    def _start_web(self) -> WebServer:
+        """The web app (with /healthz and /metrics) on settings.health_host:health_port, in this event loop."""
         settings = self.config.settings
         self.metrics.watch_store(self.store)
         view = HealthView(self.store, self._intervals, lambda: self.heartbeat_at, self.started_at,
                           grace=settings.run_timeout)
+        app = self.app_factory(AppContext(self.store, lambda: self.config, view, self.metrics, self.reload))
         try:
-            health = HealthServer(settings.health_host, settings.health_port, view, self.metrics).start()
+            sock = bind(settings.health_host, settings.health_port)
         except OSError as exc:
             raise DaemonError(f"settings.health_port: cannot listen on {settings.health_host}:"
                               f"{settings.health_port}: {exc.strerror} (pick another port, or 0 for any)") from None
-        self.say(f"health on {health.url}")
-        return health
+        web = WebServer(app, sock).start()
+        self.say(f"health on {web.url}")
+        self.say(f"web app on {web.url}/")
+        return web
 
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
@@ -349,13 +355,14 @@ class Daemon:
                 self.say(f"settings.{key} changed: restart tidings to apply it (the old value stays in effect)")
 
 
-def run(config_arg: str | None, *, stderr: TextIO = sys.stderr) -> None:
+def run(config_arg: str | None, *, app_factory: AppFactory, stderr: TextIO = sys.stderr) -> None:
     """Load the config, take the single-daemon lock (SQLite), open the store, serve until stopped."""
     config = load_config(config_arg)
     with single_daemon_lock(config.database_url), Store.open(config.database_url) as store:
-        asyncio.run(_serve(config, store, config_arg, stderr))
+        asyncio.run(_serve(config, store, config_arg, app_factory, stderr))
 
 
-async def _serve(config: Config, store: Store, config_arg: str | None, stderr: TextIO) -> None:
+async def _serve(config: Config, store: Store, config_arg: str | None, app_factory: AppFactory,
+                 stderr: TextIO) -> None:
     async with Fetcher(fetch_policy(config.settings)) as fetcher:
-        await Daemon(config, store, fetcher, config_arg=config_arg, stderr=stderr).serve()
+        await Daemon(config, store, fetcher, config_arg=config_arg, app_factory=app_factory, stderr=stderr).serve()

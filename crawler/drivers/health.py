@@ -1,4 +1,5 @@
-"""The daemon's `/healthz` and `/metrics` endpoint, and the health verdict `tidings status` shares.
+"""The health verdict behind `/healthz` (served by the web app, `crawler.web.health`), the metrics behind
+`/metrics`, and what `tidings status` shares with them.
 
 `/healthz` answers 200 when the scheduler's heartbeat is fresh, the database answers, and every source's last
 success is recent (or the source has not had its chance yet); otherwise 503 with a JSON body naming each problem.
@@ -15,17 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from crawler.config import Config
 from crawler.drivers.planner import longest_wait
@@ -177,57 +175,6 @@ class StoreCollector:
             failures.add_metric([state.source_id], state.consecutive_failures)
             degraded.add_metric([state.source_id], float(state.degraded))
         yield from (alerts, success, failures, degraded)
-
-
-class HealthServer:
-    """`/healthz` and `/metrics` over HTTP in a daemon thread (so a stuck event loop still gets a 503)."""
-
-    def __init__(self, host: str, port: int, view: HealthView, metrics: Metrics) -> None:
-        handler = type("BoundHealthHandler", (_Handler,), {"view": view, "metrics": metrics})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="tidings-health", daemon=True)
-
-    @property
-    def url(self) -> str:
-        address, port = self.httpd.server_address[:2]
-        host = address.decode() if isinstance(address, bytes) else address
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}"
-
-    def start(self) -> HealthServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    view: HealthView
-    metrics: Metrics
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("health: " + format, *args)
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if path == "/healthz":
-            verdict = check(self.view)
-            self._answer(200 if verdict.healthy else 503, "application/json", verdict.body())
-        elif path == "/metrics":
-            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry))
-        else:
-            self._answer(404, "text/plain; charset=utf-8", b"not found: try /healthz or /metrics\n")
-
-    def _answer(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 # --- `tidings status` ------------------------------------------------------------------------------------
