@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,4 +37,9 @@ def test_evidence_offsets_point_at_the_matched_original_text(before: str, after:
     (match,) = matcher.match(Document("", body))
     for evidence in match.evidence:
         assert body[evidence.start:evidence.end] == evidence.text
-        assert fold(evidence.text).text.strip() == fold(evidence.term).text.strip()
+        # A combining mark belongs to the character before it, so a span may carry one the term has not.
+        assert _base(fold(evidence.text).text) == _base(fold(evidence.term).text)
+
+
+def _base(text: str) -> str:
+    return "".join(char for char in text if not unicodedata.combining(char)).strip()
