@@ -42,6 +42,8 @@ SUMMARIES = {
     "alerts": "The alert outbox.",
     "notify": "Notification channels.",
     "init": "Write a commented example config to PATH (default ./tidings.toml).",
+    "serve": "Serve the web app, the JSON API and the Atom feeds over the database, without crawling.",
+    "token": "Make a new random access token for the web app, and the hash to put in the config.",
 }
 
 
