@@ -22,6 +22,7 @@ from storage.http_state import HttpStateRepository
 from storage.migrate import SCHEMA_REVISION, alembic_config
 from storage.runs import RunRepository
 from storage.sources import SourceRepository
+from storage.stories import StoryRepository
 
 __all__ = ["SCHEMA_REVISION", "Store", "UnitOfWork", "alembic_config"]
 
@@ -35,6 +36,7 @@ class Store(
     RunRepository,
     AttachmentRepository,
     EvidenceRepository,
+    StoryRepository,
 ):
     """The database behind tidings. Open with :meth:`open`; every method is its own transaction."""
 

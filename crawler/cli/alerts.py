@@ -10,7 +10,7 @@ import click
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context, since_option
 from crawler.config import CONSOLE, Config, rule_channels
-from crawler.drivers.dispatch import body_of
+from crawler.drivers.messages import body_of
 from crawler.errors import ConfigError
 from crawler.pipeline.rulebook import rule_spec
 from rules.errors import RulesError
