@@ -22,6 +22,7 @@ COMMANDS = {
     "db": "crawler.cli.entries:db_group",
     "rules": "crawler.cli.alerts:rules_group",
     "alerts": "crawler.cli.alerts:alerts_group",
+    "stories": "crawler.cli.stories:stories_group",
     "notify": "crawler.cli.alerts:notify_group",
     "init": "crawler.cli.init:init_command",
 }
