@@ -6,8 +6,8 @@ same people the same day is another story. E-mail threading is read at a real SM
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email.header import decode_header, make_header
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
