@@ -109,7 +109,7 @@ def config_text(rows: list[dict[str, Any]], base: str, database_url: str) -> str
         language = next(row["language"] for row in rows if source_id(row) == sid)
         selectors = 'article = { title = ["h1"], date = ["p.date time"], body = ["div.body"] }'
         lines += [f"[sources.{sid}]", f'feed = "{base}/{sid}/feed.xml"', f'language = "{language}"',
-                  'allow_hosts = ["127.0.0.1"]', selectors, ""]
+                  f'allow_hosts = ["{base}"]', selectors, ""]
     return "\n".join(lines)
 
 
