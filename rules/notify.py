@@ -143,8 +143,8 @@ def _last_lines(text: str, count: int = 3) -> str:
 def _own_message_id(body: str) -> str:
     """Apprise adds a random Message-ID after the headers it is given; keep ours (the first) when both exist.
 
-    >>> _own_message_id("Message-ID: <a@x>\nSubject: s\nMessage-ID: <b@y>\n\nbody")
-    'Message-ID: <a@x>\nSubject: s\n\nbody'
+    >>> _own_message_id("Message-ID: <a@x>\\nSubject: s\\nMessage-ID: <b@y>\\n\\nbody")
+    'Message-ID: <a@x>\\nSubject: s\\n\\nbody'
     """
     head, blank, rest = body.partition("\n\n")
     lines = head.split("\n")

@@ -39,12 +39,10 @@ class StoryWrites:
         wanted = sorted(keys)
         ids: set[int] = set()
         for start in range(0, len(wanted), _CHUNK):
-            query = (
-                select(story_key.c.entry_id)
-                .where(story_key.c.key.in_(wanted[start : start + _CHUNK]), story_key.c.entry_id != exclude)
-                .distinct()
-                .order_by(story_key.c.entry_id.desc())
-                .limit(limit)
+            # No ORDER BY ... LIMIT here: PostgreSQL would walk the entry_id index backwards through every
+            # posting instead of looking the keys up; the newest are chosen below.
+            query = select(story_key.c.entry_id).where(
+                story_key.c.key.in_(wanted[start : start + _CHUNK]), story_key.c.entry_id != exclude
             )
             ids.update(self._conn.scalars(query))
         if not ids:

@@ -157,6 +157,7 @@ def idempotency_key(group: Sequence[PendingAlert]) -> str:
     sent sends it again. Webhook receivers see the key as the `X-Tidings-Alert-Id` header.
 
     >>> from datetime import datetime, UTC
+    >>> from storage import HealthAlert
     >>> alert = HealthAlert(alert_id=7, uid="0b5c", channel="hook", mode="instant", attempts=1,
     ...                     created_at=datetime.now(UTC), source_id="cna", state="failing", error="DNS")
     >>> idempotency_key([alert])

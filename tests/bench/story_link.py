@@ -54,11 +54,11 @@ def fill(store: Store, size: int, seed: int = 13) -> float:
     return time.perf_counter() - started
 
 
-def measure(store: Store) -> list[float]:
+def measure(store: Store, tag: str = "bench") -> list[float]:
     """Milliseconds of ``link_entry`` for each corpus article, saved as a new entry."""
     timings = []
     for doc, row in to_docs(load()):
-        url = f"{row['url']}#bench"
+        url = f"{row['url']}#{tag}"
         text = "\n".join(part for part in (doc.title, row["published"], doc.text) if part) + "\n"
         rec = ArticleRecord("bench", url, url, doc.title, text, language=doc.language, published=row["published"],
                             fetched_at=doc.first_seen)
@@ -74,7 +74,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 stored entries instead of 100,000")
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="link against the store an earlier run of this benchmark filled (--database-url)")
     args = parser.parse_args()
+    if args.measure_only:
+        with Store.open(args.database_url) as store:
+            timings = measure(store, tag=f"bench-{time.time_ns()}")
+            size = store.count_entries()
+        report(args.database_url, size, None, timings)
+        return
     size = 20_000 if args.quick else 100_000
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
@@ -85,9 +93,14 @@ def main() -> None:
         with Store.open(url) as store:
             seconds = fill(store, size)
             timings = measure(store)
+    report(url, size, seconds, timings)
+
+
+def report(url: str, size: int, seconds: float | None, timings: list[float]) -> None:
     name = url.split(":", 1)[0].split("+")[0]
     mean = statistics.fmean(timings)
-    print(f"{name}: {size:,} stored entries (filled in {seconds:.0f} s); link_entry for {len(timings)} new entries:")
+    filled = f" (filled in {seconds:.0f} s)" if seconds is not None else ""
+    print(f"{name}: {size:,} stored entries{filled}; link_entry for {len(timings)} new entries:")
     print(f"  ms: mean {mean:.2f}, median {statistics.median(timings):.2f}, "
           f"p95 {sorted(timings)[int(0.95 * len(timings)) - 1]:.2f}, max {max(timings):.2f}; "
           f"mean / {BUDGET_MS:g} ms budget = {mean / BUDGET_MS:.2f}")
