@@ -39,6 +39,7 @@ SUMMARIES = {
     "db": "The database.",
     "rules": "The alert rules.",
     "alerts": "The alert outbox.",
+    "stories": "Stories: every stored entry joins one (the same event in other sources and languages).",
     "notify": "Notification channels.",
     "init": "Write a commented example config to PATH (default ./tidings.toml).",
 }
