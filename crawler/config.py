@@ -58,6 +58,7 @@ class SourceConfig(Strict):
     delay: float | None = within(None, 0, HOUR)
     tags: tuple[str, ...] | None = None
     max_articles: int | None = within(None, 1, 100_000)
+    baseline: bool = True  # the first run stores and matches without alerting
     # custom sources only
     name: str | None = None
     language: str | None = None
@@ -84,6 +85,7 @@ class RuleConfig(Strict):
     on: RuleOn = "new"
     mode: Literal["instant", "digest"] = "instant"
     digest_window: Duration = within(3600.0, 1, 7 * DAY)
+    per: Literal["story", "article"] = "story"
 
 
 class ChannelConfig(Strict):
@@ -138,6 +140,7 @@ class Source:
     max_articles: int
     builtin: bool
     schedule: Schedule = "adaptive"
+    baseline: bool = True
 
     @property
     def language(self) -> str:
@@ -302,6 +305,7 @@ def _build_source(source_id: str, cfg: SourceConfig, settings: Settings, origin:
         max_articles=cfg.max_articles or settings.max_articles_per_run,
         builtin=builtin is not None,
         schedule=cfg.schedule or settings.schedule,
+        baseline=cfg.baseline,
     )
 
 

@@ -124,6 +124,10 @@ class Settings(Strict):
     schedule: Schedule = "adaptive"  # crawler/pipeline/schedule.py; unset bounds: a source's interval / 8, x 4
     min_interval: Duration | None = within(None, 1, DAY)
     max_interval: Duration | None = within(None, 1, 7 * DAY)
+    story_hold: Duration = within(600.0, 0, DAY)  # later members of a story within it: one follow-up
+    max_alert_age: Duration = within(3 * DAY, HOUR, 365 * DAY)  # articles published longer ago are no news
+    flood_max: int = within(20, 1, 10_000)  # more alerts than this to one channel within flood_window ...
+    flood_window: Duration = within(HOUR, 60, DAY)  # ... become one summary message
 
     @field_validator("database_url")
     @classmethod

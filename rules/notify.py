@@ -6,11 +6,16 @@ False
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import apprise
+from apprise.plugins.custom_json import NotifyJSON
+from apprise.plugins.email.base import NotifyEmail
 
 from rules.render import Format, Message
 from rules.secrets import redact_url, remember_urls, scrub
@@ -22,6 +27,8 @@ _FORMATS = {
 }
 _HTML_SCHEMES = ("mailto", "mailtos")
 _WEBHOOK_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms")
+_PAYLOAD_SCHEMES = ("json", "jsons", "mqtt", "mqtts")
+_APPRISE_JSON_KEYS = ("version", "title", "message", "attachments", "type")
 IDEMPOTENCY_HEADER = "X-Tidings-Alert-Id"
 _MARKDOWN_SCHEMES = (
     "slack", "discord", "tgram", "matrix", "matrixs", "msteams", "ntfy", "ntfys", "mattermost", "rocket",
@@ -55,22 +62,57 @@ def default_format(urls: Sequence[str]) -> Format:
     return "text"
 
 
+def wants_payload(urls: Sequence[str]) -> bool:
+    """Webhook (json://, jsons://) and MQTT channels receive a JSON payload."""
+    return any(url.split(":", 1)[0].lower() in _PAYLOAD_SCHEMES for url in urls)
+
+
+def is_email(urls: Sequence[str]) -> bool:
+    return any(url.split(":", 1)[0].lower() in _HTML_SCHEMES for url in urls)
+
+
 class Notifier:
     """Sends messages through apprise. Synchronous: call it from a worker thread in async code."""
 
     def __init__(self, timeout: float = 20.0) -> None:
         self.timeout = timeout
 
-    def send(self, urls: Sequence[str], message: Message, *, key: str | None = None) -> Delivery:
-        """Send `message` to every URL; `key` goes to webhook receivers as the `X-Tidings-Alert-Id` header."""
+    def send(
+        self, urls: Sequence[str], message: Message, *, key: str | None = None,
+        headers: Mapping[str, str] | None = None, payload: Mapping[str, Any] | None = None,
+    ) -> Delivery:
+        """Send `message` to every URL; `key` goes to webhook receivers as the `X-Tidings-Alert-Id` header.
+
+        `headers` are added to e-mails (threading: Message-ID, In-Reply-To, References). `payload` is what JSON
+        webhooks receive beside apprise's own fields (its `title` is then the payload's) and what MQTT
+        receives as the whole message.
+        """
         remember_urls(urls)
-        sender = apprise.Apprise()
         for url in urls:
-            if not sender.add(with_key(url, key)):
+            plugin = apprise.Apprise.instantiate(with_key(url, key))
+            if plugin is None:
                 return Delivery(False, f"invalid apprise URL {redact(url)} (see https://github.com/caronc/apprise/wiki)")
+            delivery = self._send_one(plugin, message, headers or {}, payload)
+            if not delivery.ok:
+                return delivery
+        return Delivery(True)
+
+    def _send_one(
+        self, plugin: Any, message: Message, headers: Mapping[str, str], payload: Mapping[str, Any] | None
+    ) -> Delivery:
+        title, body, fmt = message.title, message.body, message.format
+        if isinstance(plugin, NotifyEmail):
+            plugin.headers.update(headers)
+        elif payload is not None and isinstance(plugin, NotifyJSON):
+            plugin.payload_extras.update({k: v for k, v in payload.items() if k not in _APPRISE_JSON_KEYS})
+            title = str(payload.get("title") or title)
+        elif payload is not None and getattr(plugin, "protocol", None) == "mqtt":
+            body, fmt = json.dumps(payload, ensure_ascii=False), "text"
+        sender = apprise.Apprise()
+        sender.add(plugin)
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
             try:
-                ok = sender.notify(body=message.body, title=message.title, body_format=_FORMATS[message.format])
+                ok = sender.notify(body=body, title=title, body_format=_FORMATS[fmt])
             except Exception as exc:
                 return Delivery(False, scrub(f"{type(exc).__name__}: {exc}"))
             log_text = captured.getvalue()
@@ -96,3 +138,29 @@ def with_key(url: str, key: str | None) -> str:
 def _last_lines(text: str, count: int = 3) -> str:
     lines = [line.split(" - ", 2)[-1] for line in text.strip().splitlines() if line.strip()]
     return " | ".join(lines[-count:])
+
+
+def _own_message_id(body: str) -> str:
+    """Apprise adds a random Message-ID after the headers it is given; keep ours (the first) when both exist.
+
+    >>> _own_message_id("Message-ID: <a@x>\\nSubject: s\\nMessage-ID: <b@y>\\n\\nbody")
+    'Message-ID: <a@x>\\nSubject: s\\n\\nbody'
+    """
+    head, blank, rest = body.partition("\n\n")
+    lines = head.split("\n")
+    found = [index for index, line in enumerate(lines) if line.lower().startswith("message-id:")]
+    if len(found) < 2:
+        return body
+    del lines[found[-1]]
+    return "\n".join(lines) + blank + rest
+
+
+def _prepare_emails_with_own_id(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    for prepared in _apprise_prepare_emails(*args, **kwargs):
+        yield dataclasses.replace(prepared, body=_own_message_id(prepared.body))
+
+
+# E-mail threading needs a Message-ID we choose (follow-ups name it in In-Reply-To); apprise 2.x always makes a
+# random one. Wrapping its message builder keeps ours; messages without our header are unchanged.
+_apprise_prepare_emails = NotifyEmail.prepare_emails
+NotifyEmail.prepare_emails = staticmethod(_prepare_emails_with_own_id)  # type: ignore[method-assign]

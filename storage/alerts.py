@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select, update
+from sqlalchemy import Connection, Select, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from storage.engine import Database, checked, dialect_insert, from_json, to_json
@@ -16,6 +16,7 @@ from storage.records import (
     ALERT_MODES,
     ALERT_STATUSES,
     MATCH_KINDS,
+    AlertItem,
     AlertMode,
     AlertRow,
     AlertStatus,
@@ -23,28 +24,32 @@ from storage.records import (
     MatchRecord,
     PendingAlert,
 )
-from storage.schema import alert, entry, match, version
+from storage.schema import alert, alert_match, entry, match, version
+from storage.threads import ThreadWrites, story_members
 
 
 def _alert_select() -> Select[Any]:
-    """Outbox rows with their match, entry and matched text (all None for health alerts)."""
+    """Outbox rows with their first match's rule and entry (None for health alerts)."""
     return (
-        select(
-            alert,
-            match.c.rule,
-            match.c.kind,
-            match.c.evidence,
-            match.c.entry_id,
-            entry.c.title,
-            entry.c.url,
-            entry.c.source_id,
-            entry.c.language,
-            entry.c.published,
-            version.c.text,
-        )
+        select(alert, match.c.rule, match.c.entry_id, entry.c.title)
         .outerjoin(match, match.c.id == alert.c.match_id)
         .outerjoin(entry, entry.c.id == match.c.entry_id)
-        .outerjoin(version, version.c.id == match.c.version_id)
+    )
+
+
+def _item_select(alert_ids: Sequence[int]) -> Select[Any]:
+    """Every match the given alerts carry, with its entry and matched text, in the order they were attached."""
+    return (
+        select(
+            alert_match.c.alert_id, match.c.id.label("match_id"), match.c.rule, match.c.kind, match.c.evidence,
+            match.c.entry_id, entry.c.title, entry.c.url, entry.c.source_id, entry.c.language, entry.c.published,
+            version.c.text,
+        )
+        .join(match, match.c.id == alert_match.c.match_id)
+        .join(entry, entry.c.id == match.c.entry_id)
+        .join(version, version.c.id == match.c.version_id)
+        .where(alert_match.c.alert_id.in_(list(alert_ids)))
+        .order_by(alert_match.c.alert_id, match.c.id)
     )
 
 
@@ -54,32 +59,13 @@ def _alert_row(row: RowMapping) -> AlertRow:
     return AlertRow(**fields)
 
 
-def _pending_alert(row: RowMapping) -> PendingAlert:
-    claim = {name: row[name] for name in ("channel", "mode", "attempts", "created_at")}
-    claim["alert_id"] = row["id"]
-    if row["match_id"] is None:
-        return health_alert(claim, from_json(row["payload"]))
-    return _match_alert(row, claim)
+def _item(row: RowMapping) -> AlertItem:
+    fields = {name: row[name] for name in AlertItem.__dataclass_fields__}
+    fields["evidence"] = from_json(row["evidence"])
+    return AlertItem(**fields)
 
 
-def _match_alert(row: RowMapping, claim: dict[str, Any]) -> MatchAlert:
-    return MatchAlert(
-        **claim,
-        match_id=row["match_id"],
-        rule=row["rule"],
-        kind=row["kind"],
-        evidence=from_json(row["evidence"]),
-        entry_id=row["entry_id"],
-        title=row["title"],
-        url=row["url"],
-        source_id=row["source_id"],
-        language=row["language"],
-        published=row["published"],
-        text=row["text"],
-    )
-
-
-class MatchWrites:
+class MatchWrites(ThreadWrites):
     """The unit of work's part of this aggregate: a match and its outbox rows, in the article's transaction."""
 
     _conn: Connection
@@ -99,19 +85,27 @@ class MatchWrites:
         match_id: int | None = self._conn.execute(stmt.returning(match.c.id)).scalar()
         return match_id
 
-    def enqueue_alert(self, match_id: int, channel: str, *, mode: AlertMode, due_at: datetime, now: datetime) -> bool:
-        """Put one outbox row for (match, channel); False when it already exists."""
-        stmt = dialect_insert(self._conn, alert).values(
-            match_id=match_id,
-            channel=channel,
-            status="pending",
-            mode=checked("alert mode", mode, ALERT_MODES),
-            attempts=0,
-            next_attempt_at=due_at,
-            created_at=now,
-        )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["match_id", "channel"])
-        return self._conn.execute(stmt.returning(alert.c.id)).scalar() is not None
+    def enqueue_alert(
+        self, match_id: int, channel: str, *, mode: AlertMode, due_at: datetime, now: datetime,
+        thread: str | None = None, story_id: int | None = None, hold: float = 0.0,
+    ) -> bool:
+        """Send match ``match_id`` to ``channel``; False when it already goes there.
+
+        Without ``thread``, the match gets an outbox row of its own. With one (``"story:12"``), the match joins
+        the thread's first message on that channel while it is unsent, else an unsent follow-up under it, else
+        a new follow-up: due when the first message's ``hold`` (seconds) ends, or at ``due_at`` after it.
+        """
+        mode = checked("alert mode", mode, ALERT_MODES)
+        if self._carried(match_id, channel):
+            return False
+        if thread is None:
+            alert_id = self._insert(match_id, channel, mode, due_at, now, story_id=story_id)
+        else:
+            alert_id = self._threaded(match_id, channel, mode, due_at, now, thread, story_id, hold)
+        if alert_id is None:
+            return False
+        self._conn.execute(alert_match.insert().values(alert_id=alert_id, match_id=match_id, channel=channel))
+        return True
 
 
 class OutboxRepository(Database):
@@ -141,8 +135,7 @@ class OutboxRepository(Database):
             if not ids:
                 return []
             conn.execute(update(alert).where(alert.c.id.in_(ids)).values(**claim))
-            rows = conn.execute(_alert_select().where(alert.c.id.in_(ids)).order_by(alert.c.id)).all()
-        return [_pending_alert(row._mapping) for row in rows]
+            return _claimed(conn, ids)
 
     def mark_sent(self, alert_id: int, *, now: datetime) -> None:
         """The alert was delivered."""
@@ -162,6 +155,36 @@ class OutboxRepository(Database):
         with self._write() as conn:
             if conn.execute(stmt).rowcount != 1:
                 raise UnknownRowError("alert", alert_id)
+
+    def count_sent(self, channel: str, *, since: datetime) -> int:
+        """Match alerts sent to ``channel`` since ``since`` (the flood guard's window)."""
+        query = select(func.count()).select_from(alert).where(
+            alert.c.channel == channel, alert.c.status == "sent", alert.c.sent_at >= since,
+            alert.c.match_id.is_not(None),
+        )
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def drop_alerts(
+        self, *, rule: str | None = None, channel: str | None = None, before: datetime | None = None
+    ) -> int:
+        """Delete pending alerts (of a rule, a channel, created before a time); returns how many."""
+        where = (alert.c.status == "pending") & alert.c.claimed_by.is_(None)
+        if channel is not None:
+            where &= alert.c.channel == channel
+        if before is not None:
+            where &= alert.c.created_at < before
+        if rule is not None:
+            carried = select(alert_match.c.alert_id).join(match, match.c.id == alert_match.c.match_id)
+            where &= alert.c.id.in_(carried.where(match.c.rule == rule))
+        with self._write() as conn:
+            ids = list(conn.scalars(select(alert.c.id).where(where)))
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                conn.execute(update(alert).where(alert.c.follow_up_of.in_(chunk)).values(follow_up_of=None))
+                conn.execute(delete(alert_match).where(alert_match.c.alert_id.in_(chunk)))
+                conn.execute(delete(alert).where(alert.c.id.in_(chunk)))
+        return len(ids)
 
     def list_alerts(self, *, status: AlertStatus | None = None, limit: int = 100) -> list[AlertRow]:
         """Outbox rows, newest first, optionally of one status."""
@@ -197,3 +220,28 @@ class OutboxRepository(Database):
             rows = conn.execute(select(alert.c.status, func.count()).group_by(alert.c.status)).all()
         counts.update({status: count for status, count in rows})
         return counts
+
+
+def _claimed(conn: Connection, ids: Sequence[int]) -> list[PendingAlert]:
+    rows = [row._mapping for row in conn.execute(select(alert).where(alert.c.id.in_(ids)).order_by(alert.c.id))]
+    items: dict[int, list[AlertItem]] = {}
+    for found in conn.execute(_item_select(ids)):
+        items.setdefault(found.alert_id, []).append(_item(found._mapping))
+    heads = [row["follow_up_of"] for row in rows if row["follow_up_of"] is not None]
+    head_uids: dict[int, str] = {}
+    if heads:
+        query = select(alert.c.id, alert.c.uid).where(alert.c.id.in_(heads))
+        head_uids = {found.id: found.uid for found in conn.execute(query)}
+    members = story_members(conn, {row["story_id"] for row in rows if row["story_id"] is not None})
+    claimed: list[PendingAlert] = []
+    for row in rows:
+        claim = {name: row[name] for name in ("channel", "mode", "attempts", "created_at", "uid")}
+        claim["alert_id"] = row["id"]
+        if row["match_id"] is None:
+            claimed.append(health_alert(claim, from_json(row["payload"])))
+        elif items.get(row["id"]):
+            claimed.append(MatchAlert(
+                **claim, items=tuple(items[row["id"]]), story_id=row["story_id"],
+                head_uid=head_uids.get(row["follow_up_of"]), story=members.get(row["story_id"], ()),
+            ))
+    return claimed

@@ -22,6 +22,7 @@ from storage.evidence import EvidenceWrites
 from storage.http_state import HttpStateWrites
 from storage.records import ArticleRecord, ChangeClass, EntryRow, SaveOutcome, VersionRow
 from storage.schema import entry, http_state, source, version
+from storage.stories import StoryWrites
 
 _CHUNK = 500  # URLs per IN (...) query: well under every dialect's bound-parameter limit
 
@@ -141,9 +142,9 @@ class ArticleWrites:
         return SaveOutcome("edited", entry_id, version_id, change_class=change)
 
 
-class UnitOfWork(ArticleWrites, MatchWrites, AttachmentWrites, EvidenceWrites, HttpStateWrites):
-    """Writes that must commit together: an article, its raw response, its attachments, its matches and their
-    outbox rows, its page's validators."""
+class UnitOfWork(ArticleWrites, StoryWrites, MatchWrites, AttachmentWrites, EvidenceWrites, HttpStateWrites):
+    """Writes that must commit together: an article, its raw response, its attachments, its story link, its
+    matches and their outbox rows, its page's validators."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -157,6 +158,7 @@ def _entry_select() -> Select[Any]:
         *(entry.c[name] for name in ("id", "canonical_url", "url", "source_id", "language", "title")),
         *(entry.c[name] for name in ("author", "published", "updated", "first_seen", "last_seen")),
         entry.c.duplicate_of,
+        entry.c.story_id,
         version.c.text,
         version.c.content_hash,
         count.label("version_count"),

@@ -26,6 +26,7 @@ CSV_FIELDS = (
     "fetched",
     "last_seen",
     "duplicate_of",
+    "story_id",
     "content_hash",
     "version_count",
     "text",
@@ -43,6 +44,7 @@ def _manifest_record(file_name: str, row: EntryRow) -> dict[str, Any]:
         "updated": row.updated,
         "fetched": row.first_seen.isoformat(),
         "content_hash": row.content_hash,
+        "story_id": row.story_id,
     }
 
 
@@ -60,6 +62,7 @@ def _full_record(row: EntryRow) -> dict[str, Any]:
         "fetched": row.first_seen.isoformat(),
         "last_seen": row.last_seen.isoformat(),
         "duplicate_of": row.duplicate_of,
+        "story_id": row.story_id,
         "content_hash": row.content_hash,
         "version_count": row.version_count,
         "text": row.text,

@@ -61,9 +61,11 @@ class MatchRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class ClaimedAlert:
-    """What every claimed outbox row has: its id, channel, mode and how often it was tried."""
+    """What every claimed outbox row has: its row id, its globally unique ``uid``, channel, mode and how often
+    it was tried."""
 
     alert_id: int
+    uid: str
     channel: str
     mode: AlertMode
     attempts: int
@@ -71,8 +73,8 @@ class ClaimedAlert:
 
 
 @dataclass(frozen=True, kw_only=True)
-class MatchAlert(ClaimedAlert):
-    """A claimed alert for a rule match, with the matched version's entry and text to render it."""
+class AlertItem:
+    """One match an alert carries, with the matched version's entry and text to render it."""
 
     match_id: int
     rule: str
@@ -85,6 +87,26 @@ class MatchAlert(ClaimedAlert):
     language: str | None
     published: str | None
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchAlert(ClaimedAlert):
+    """A claimed alert for rule matches: the first message of a story on a channel, or a follow-up under it
+    (``head_uid`` is then the first message's uid). ``story`` is every member of the story when claimed:
+    (entry id, language, source)."""
+
+    items: tuple[AlertItem, ...]
+    story_id: int | None = None
+    head_uid: str | None = None
+    story: tuple[tuple[int, str | None, str], ...] = ()
+
+    @property
+    def first(self) -> AlertItem:
+        return self.items[0]
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item.rule for item in self.items))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +141,9 @@ class AlertRow:
     rule: str | None = None
     entry_id: int | None = None
     title: str | None = None
+    uid: str | None = None
+    story_id: int | None = None
+    follow_up_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +165,7 @@ class EntryRow:
     text: str
     content_hash: str
     version_count: int
+    story_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,3 +243,72 @@ class RunRow:
     errors: int
     error: str | None
     degraded: bool
+
+
+LinkedBy = Literal["auto", "user"]
+LINKED_BY: tuple[LinkedBy, ...] = get_args(LinkedBy)
+
+
+@dataclass(frozen=True)
+class StoryCandidate:
+    """A stored entry that may belong to the same story as a new one: what linking reads of it."""
+
+    entry_id: int
+    story_id: int
+    language: str | None
+    title: str | None
+    text: str
+    published: str | None
+    first_seen: datetime
+    url: str
+    source_id: str
+    anchors: str
+    """The entry's anchors as JSON (storage does not interpret them)."""
+
+
+@dataclass(frozen=True)
+class StoryLinkRecord:
+    """How an entry joins a story: ``story_id`` None starts a new story (titled after the entry)."""
+
+    entry_id: int
+    story_id: int | None
+    reason: str
+    score: float | None = None
+    evidence: str | None = None
+    anchors: str | None = None
+    keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """One entry of a story, with the evidence of its link."""
+
+    entry_id: int
+    title: str | None
+    url: str
+    source_id: str
+    language: str | None
+    published: str | None
+    first_seen: datetime
+    reason: str
+    score: float | None
+    evidence: str | None
+    linked_by: LinkedBy
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """A story and its members (oldest first)."""
+
+    id: int
+    title: str | None
+    first_seen: datetime
+    members: tuple[StoryMember, ...]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(member.language or "und" for member in self.members))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(member.source_id for member in self.members))

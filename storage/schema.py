@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import (
     BigInteger,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -52,6 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_alert_uid() -> str:
+    """A globally unique alert id (not the per-database row counter): receivers deduplicate on it."""
+    return str(uuid4())
 
 
 def _ts(name: str, *, nullable: bool = True) -> Column[datetime]:
@@ -103,7 +110,7 @@ entry = Table(
     Column("current_version_id", Integer),
     Column("fingerprint", BigInteger),
     Column("duplicate_of", Integer, ForeignKey("entry.id")),
-    Column("story_id", Integer),
+    Column("story_id", Integer, index=True),
     Index("ix_entry_first_seen", "first_seen"),
 )
 
@@ -205,9 +212,55 @@ alert = Table(
     _ts("sent_at"),
     _ts("created_at", nullable=False),
     Column("payload", Text),
+    Column("uid", Text, unique=True, default=new_alert_uid),
+    Column("story_id", Integer, index=True),
+    Column("thread_key", Text, unique=True),
+    Column("follow_up_of", Integer, ForeignKey("alert.id"), index=True),
     UniqueConstraint("match_id", "channel"),
     Index("ix_alert_status_next_attempt_at", "status", "next_attempt_at"),
 )
+
+alert_match = Table(
+    "alert_match",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alert.id"), primary_key=True),
+    Column("match_id", Integer, ForeignKey("match.id"), primary_key=True),
+    Column("channel", Text, nullable=False),
+    UniqueConstraint("match_id", "channel"),
+)
+"""Every match an outbox row carries (a story's message gathers the matches of several rules and members)."""
+
+story = Table(
+    "story",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text),
+    Column("first_entry_id", Integer, ForeignKey("entry.id")),
+    _ts("first_seen", nullable=False),
+)
+
+story_link = Table(
+    "story_link",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("entry.id"), primary_key=True),
+    Column("story_id", Integer, ForeignKey("story.id"), nullable=False, index=True),
+    Column("score", Float),
+    Column("reason", Text, nullable=False),
+    Column("evidence", Text),
+    Column("linked_by", Text, nullable=False),
+    Column("anchors", Text),
+    _ts("created_at", nullable=False),
+)
+"""An entry's membership of its story: why (evidence, score, reason), by whom ("auto" or "user"), and the
+entry's story anchors (JSON, computed once)."""
+
+story_key = Table(
+    "story_key",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("entry.id"), primary_key=True, index=True),
+)
+"""The blocking index: an entry under each of its candidate keys; a new entry's candidates are found here."""
 
 run = Table(
     "run",

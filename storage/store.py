@@ -23,6 +23,7 @@ from storage.migrate import SCHEMA_REVISION, alembic_config
 from storage.queries import ReadModelRepository
 from storage.runs import RunRepository
 from storage.sources import SourceRepository
+from storage.stories import StoryRepository
 
 __all__ = ["SCHEMA_REVISION", "Store", "UnitOfWork", "alembic_config"]
 
@@ -37,6 +38,7 @@ class Store(
     AttachmentRepository,
     EvidenceRepository,
     ReadModelRepository,
+    StoryRepository,
 ):
     """The database behind tidings. Open with :meth:`open`; every method is its own transaction."""
 

@@ -118,10 +118,12 @@ async def test_a_json_webhook_gets_one_message_per_match(store: Store, tmp_path:
     add_matches(store, 3, "hook")
     report = await dispatcher(store, config).run_once(NOW)
     assert (report.sent, report.failed) == (3, 0)
-    assert sorted(body["title"] for body in receiver.bodies) == [
-        f"[tidings] New ai match: AI story {i}" for i in range(3)
-    ]
+    assert sorted(body["title"] for body in receiver.bodies) == [f"AI story {i}" for i in range(3)]
     assert "«AI»" in receiver.bodies[0]["message"] and "https://www.cna.com.tw/" in receiver.bodies[0]["message"]
+    body = receiver.bodies[0]
+    assert body["rules"] == ["ai"] and body["kind"] == "new" and body["follow_up_of"] is None
+    assert body["source"] == "cna" and body["language"] == "zh-Hant" and body["published"] == "2026-06-01"
+    assert body["terms"][0]["field"] == "body" and body["text"] == body["message"] and len(body["alert_id"]) == 36
     assert await dispatcher(store, config).run_once(NOW) == type(report)()  # nothing sent twice
     assert store.alert_counts()["sent"] == 3
 

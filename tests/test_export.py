@@ -56,6 +56,7 @@ def test_export_seed_files_and_manifest(tmp_path: Path) -> None:
         "updated": None,
         "fetched": "2025-12-02T12:30:00+00:00",
         "content_hash": ROWS[0].content_hash,
+        "story_id": None,
     }
 
 

@@ -193,8 +193,10 @@ def test_match_and_alert_are_unique(src: Store) -> None:
     claimed = src.claim_alerts("w1", now=NOW, limit=10, lease_seconds=60)
     assert {a.channel for a in claimed} == {"slack", "mail"}
     first = claimed[0]
-    assert first.evidence == evidence and first.text == TEXT and first.rule == "ai"
-    assert first.source_id == "mofa" and first.url == "https://mofa.gov.tw/a" and first.attempts == 1
+    assert isinstance(first, MatchAlert)
+    item = first.first
+    assert item.evidence == evidence and item.text == TEXT and item.rule == "ai"
+    assert item.source_id == "mofa" and item.url == "https://mofa.gov.tw/a" and first.attempts == 1
 
 
 def test_claim_then_sent(src: Store) -> None:
@@ -263,9 +265,11 @@ def test_a_claimed_match_alert_carries_its_entry_and_text(src: Store) -> None:
     match_id = match_and_alert(src, outcome, channel="hook")
     [pending] = src.claim_alerts("w", now=NOW, limit=5, lease_seconds=60)
     assert isinstance(pending, MatchAlert)
-    assert (pending.match_id, pending.entry_id, pending.rule, pending.kind) == (match_id, outcome.entry_id, "ai", "new")
-    assert (pending.channel, pending.mode, pending.attempts, pending.evidence) == ("hook", "instant", 1, [])
-    assert (pending.source_id, pending.url, pending.text) == ("mofa", "https://mofa.gov.tw/a", TEXT)
+    item = pending.first
+    assert (item.match_id, item.entry_id, item.rule, item.kind) == (match_id, outcome.entry_id, "ai", "new")
+    assert (pending.channel, pending.mode, pending.attempts, item.evidence) == ("hook", "instant", 1, [])
+    assert (item.source_id, item.url, item.text) == ("mofa", "https://mofa.gov.tw/a", TEXT)
+    assert len(pending.uid) == 36 and pending.head_uid is None
 
 
 def test_values_outside_a_vocabulary_are_refused(src: Store) -> None:

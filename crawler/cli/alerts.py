@@ -10,7 +10,7 @@ import click
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context, since_option
 from crawler.config import CONSOLE, Config, rule_channels
-from crawler.drivers.dispatch import body_of
+from crawler.drivers.messages import body_of
 from crawler.errors import ConfigError
 from crawler.pipeline.rulebook import rule_spec
 from rules.errors import RulesError
@@ -130,6 +130,24 @@ def alerts_retry(context: Context, alert_ids: tuple[int, ...]) -> None:
     with context.store() as store:
         count = store.retry_alerts(now=datetime.now(UTC), alert_ids=list(alert_ids) or None)
     output.say(f"{count} alerts queued again")
+
+
+@alerts_group.command("drop")
+@click.option("--rule", help="Only alerts carrying a match of this rule.")
+@click.option("--channel", help="Only alerts to this channel.")
+@click.option("--before", help="Only alerts queued more than this long ago, e.g. 2h.")
+@pass_context
+def alerts_drop(context: Context, rule: str | None, channel: str | None, before: str | None) -> None:
+    """Empty the queue: delete pending alerts (all, or of a rule, a channel, or older than --before).
+
+    \b
+    Example:
+        tidings alerts drop
+        tidings alerts drop --rule partnership --channel team-slack --before 1h
+    """
+    with context.store() as store:
+        count = store.drop_alerts(rule=rule, channel=channel, before=since_option(before, "--before"))
+    output.say(f"{count} pending alerts dropped")
 
 
 @click.group("notify")

@@ -111,8 +111,8 @@ class LazyGroup(click.Group):
             sys.exit(2)
 
 
-def since_option(value: str | None) -> datetime | None:
-    """`--since 7d` as a point in time."""
+def since_option(value: str | None, hint: str = "--since") -> datetime | None:
+    """`--since 7d` (or another option's duration) as a point in time that long ago."""
     from crawler.config import parse_duration
 
     if not value:
@@ -120,4 +120,4 @@ def since_option(value: str | None) -> datetime | None:
     try:
         return datetime.now(UTC) - timedelta(seconds=parse_duration(value))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+        raise click.BadParameter(str(exc), param_hint=hint) from None

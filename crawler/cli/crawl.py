@@ -19,24 +19,31 @@ from crawler.pipeline.wiring import select_sources
 @click.option("--backfill", type=click.IntRange(min=0), default=0, metavar="N",
               help="Walk list pagination to take up to N older articles per source.")
 @click.option("--no-alerts", is_flag=True, help="Store and match, but leave alerts in the outbox.")
+@click.option("--alert-existing", is_flag=True,
+              help="Alert on a source's first run too (by default it is a quiet baseline).")
 @pass_context
-def crawl_command(context: Context, source_ids: tuple[str, ...], backfill: int, no_alerts: bool) -> None:
+def crawl_command(
+    context: Context, source_ids: tuple[str, ...], backfill: int, no_alerts: bool, alert_existing: bool
+) -> None:
     """One pass over the sources (all enabled ones, or SOURCE_IDS), then deliver due alerts.
 
     Exits 1 when a source failed or was skipped (another process was running it). Alerts print here when no
-    channel is configured.
+    channel is configured. A source's first run is a baseline (stored and matched, not alerted), `--backfill`
+    never alerts, and articles older than `max_alert_age` are not alerted: the summary says how many matches
+    were held back and why.
 
     \b
     Example:
         tidings crawl
         tidings crawl focustaiwan cna --backfill 100
+        tidings crawl --alert-existing
     """
     config = context.config
     sources = select_sources(config, source_ids)
     with context.store() as store:
         summary = output.with_progress(
             lambda on_done: crawl(config, store, sources, backfill=backfill, send_alerts=not no_alerts,
-                                  on_done=on_done),
+                                  alert_existing=alert_existing, on_done=on_done),
             total=len(sources),
         )
     output.crawl_summary(summary)

@@ -3,6 +3,7 @@ print nothing themselves, so one module decides how tidings looks on a terminal 
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from crawler.pipeline.check import CheckResult
     from crawler.pipeline.values import RunReport
     from rules.match import RuleMatch
-    from storage import AlertRow, EntryRow, SourceState
+    from storage import AlertRow, EntryRow, SourceState, StoryRow
 
 T = TypeVar("T")
 
@@ -97,6 +98,10 @@ def crawl_summary(summary: CrawlSummary) -> None:
         f"{sum(len(r.errors) for r in summary.reports)} errors, {len(summary.failed)} sources failed"
         + (f", degraded (profile fell back to generic): {', '.join(degraded)}" if degraded else "")
     )
+    held = summary.held()
+    if held:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(held.items()))
+        say(f"{sum(held.values())} matches held back ({reasons})")
     for report in summary.reports:
         for error in report.errors:
             warn(f"error: {report.source_id}: {error}")
@@ -162,9 +167,11 @@ def next_poll(planner: Planner, source: Source, state: SourceState | None, now: 
 
 
 def entries_table(rows: Iterable[EntryRow]) -> None:
-    table = Table("id", "source", "published", "versions", "title", box=None)
+    table = Table("id", "story", "source", "published", "versions", "title", box=None)
     for row in rows:
-        table.add_row(str(row.id), row.source_id, row.published or "", str(row.version_count), row.title or row.url)
+        story = "" if row.story_id is None else str(row.story_id)
+        table.add_row(str(row.id), story, row.source_id, row.published or "", str(row.version_count),
+                      row.title or row.url)
     console.print(table)
 
 
@@ -229,3 +236,49 @@ def alerts_table(rows: Iterable[AlertRow], counts: dict[str, int], statuses: Ite
                       when(row.created_at), detail or "")
     console.print(table)
     say(", ".join(f"{name}: {counts.get(name, 0)}" for name in statuses))
+
+
+def stories_table(stories: Iterable[StoryRow], *, as_json: bool = False) -> None:
+    if as_json:
+        for story in stories:
+            say(json.dumps(_story_json(story), ensure_ascii=False))
+        return
+    table = Table("story", "first seen", "entries", "languages", "sources", "title", box=None)
+    for story in stories:
+        table.add_row(str(story.id), when(story.first_seen), str(len(story.members)), ", ".join(story.languages),
+                      ", ".join(story.sources), story.title or "")
+    console.print(table)
+
+
+def _story_json(story: StoryRow) -> dict[str, Any]:
+    members = [{"entry_id": m.entry_id, "title": m.title, "url": m.url, "source": m.source_id,
+                "language": m.language, "published": m.published, "first_seen": m.first_seen.isoformat(),
+                "reason": m.reason, "score": m.score, "linked_by": m.linked_by,
+                "evidence": json.loads(m.evidence) if m.evidence else None} for m in story.members]
+    return {"id": story.id, "title": story.title, "first_seen": story.first_seen.isoformat(),
+            "languages": list(story.languages), "sources": list(story.sources), "members": members}
+
+
+def story_detail(story: StoryRow) -> None:
+    say(f"story {story.id}: {story.title or '(untitled)'}")
+    say(f"first seen {when(story.first_seen)}; {len(story.members)} entries in {', '.join(story.languages)}")
+    by_language: dict[str, list[Any]] = {}
+    for member in story.members:
+        by_language.setdefault(member.language or "und", []).append(member)
+    for language, members in by_language.items():
+        say(f"\n{language}:")
+        for m in members:
+            say(f"  #{m.entry_id} {m.source_id} · first seen {when(m.first_seen)} · {m.title or m.url}")
+            say(f"      {m.url}")
+            say(f"      linked: {_link_reason(m)}")
+
+
+def _link_reason(member: Any) -> str:
+    if member.reason == "new":
+        return "first of the story"
+    score = "" if member.score is None else f" {member.score:.2f}"
+    evidence = json.loads(member.evidence) if member.evidence else {}
+    shared = evidence.get("shared", evidence)
+    details = "; ".join(f"{key}: {', '.join(map(str, values)) if isinstance(values, list) else values}"
+                        for key, values in shared.items())
+    return f"{member.reason}{score} by {member.linked_by}" + (f" ({details})" if details else "")

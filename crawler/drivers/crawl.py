@@ -42,6 +42,16 @@ class CrawlSummary:
     def total(self, name: str) -> int:
         return sum(int(getattr(report, name)) for report in self.reports)
 
+    def held(self) -> dict[str, int]:
+        """Matches not alerted, by reason: baseline, backfill, too old (runs) and flood (the dispatcher)."""
+        held: dict[str, int] = {}
+        for report in self.reports:
+            for reason, count in report.held:
+                held[reason] = held.get(reason, 0) + count
+        if self.dispatch.flood:
+            held["flood"] = self.dispatch.flood
+        return held
+
 
 async def crawl(
     config: Config,
@@ -50,12 +60,13 @@ async def crawl(
     *,
     backfill: int = 0,
     send_alerts: bool = True,
+    alert_existing: bool = False,
     console: TextIO | None = None,
     on_done: Callable[[RunReport], None] | None = None,
 ) -> CrawlSummary:
     """Run every source once (a few at a time: politeness is per host), then dispatch due alerts."""
     rulebook = RuleBook.from_config(config)
-    options = run_options(config, backfill=backfill)
+    options = run_options(config, backfill=backfill, alert_existing=alert_existing)
     gate = asyncio.Semaphore(SOURCES_AT_ONCE)
     async with Fetcher(fetch_policy(config.settings)) as fetcher:
 

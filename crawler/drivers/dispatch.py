@@ -3,6 +3,8 @@
 A row is claimed before it is sent and marked sent right after, so a crash loses nothing: a claimed row whose
 claim expired is claimed again. Failures retry with exponential backoff and jitter, then the row is dead
 (`tidings alerts list --status dead`, `tidings alerts retry`). Digest rows of one channel go out as one message.
+A story's first message and its follow-ups are threaded (see `crawler.drivers.messages`); more than
+`flood_max` alerts to one channel within `flood_window` become one summary message.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from crawler.config import CONSOLE, Config
+from crawler.drivers.messages import Outgoing, flood_summary, outgoing
 from rules.notify import Delivery, Notifier, default_format
-from rules.render import AlertView, Format, Message, render_alert, render_digest, render_health, render_template
-from storage import HealthAlert, MatchAlert, PendingAlert, Store
+from rules.render import Format
+from storage import MatchAlert, PendingAlert, Store
 
 CLAIM_BATCH = 100
 CLAIM_LEASE_SECONDS = 300.0
@@ -31,10 +34,12 @@ class DispatchReport:
     failed: int = 0
     dead: int = 0
     messages: int = 0
+    flood: int = 0  # alerts folded into a flood guard's summary message
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
         return DispatchReport(
-            self.sent + other.sent, self.failed + other.failed, self.dead + other.dead, self.messages + other.messages
+            self.sent + other.sent, self.failed + other.failed, self.dead + other.dead,
+            self.messages + other.messages, self.flood + other.flood,
         )
 
 
@@ -61,17 +66,45 @@ class Dispatcher:
             )
             if not claimed:
                 return report
-            for group in _groups(claimed):
-                report = report + await self._deliver(group, moment)
+            for group, summary in self._flood_guard(_groups(claimed), moment):
+                report = report + await self._deliver(group, moment, summary=summary)
 
-    async def _deliver(self, group: Sequence[PendingAlert], now: datetime) -> DispatchReport:
+    def _flood_guard(
+        self, groups: list[list[PendingAlert]], now: datetime
+    ) -> list[tuple[list[PendingAlert], bool]]:
+        """Instant match alerts beyond a channel's allowance in the window become one summary per channel."""
+        settings = self.config.settings
+        allowance: dict[str, int] = {}
+        kept: list[tuple[list[PendingAlert], bool]] = []
+        overflow: dict[str, list[PendingAlert]] = {}
+        for group in groups:
+            first = group[0]
+            if not isinstance(first, MatchAlert) or first.mode == "digest":
+                kept.append((group, False))
+                continue
+            if first.channel not in allowance:
+                since = now - timedelta(seconds=settings.flood_window)
+                allowance[first.channel] = settings.flood_max - self.store.count_sent(first.channel, since=since)
+            allowance[first.channel] -= 1
+            if allowance[first.channel] >= 0:
+                kept.append((group, False))
+            else:
+                overflow.setdefault(first.channel, []).extend(group)
+        return kept + [(rows, True) for rows in overflow.values()]
+
+    async def _deliver(self, group: Sequence[PendingAlert], now: datetime, *, summary: bool = False) -> DispatchReport:
         channel = group[0].channel
         if channel != CONSOLE and channel not in self.config.channels:
             gone = Delivery(False, f"channel {channel!r} is not configured any more")
             return self._record(group, gone, now, final=True)
-        message = _message(group, self._format(channel), self._template(channel))
-        delivery = await asyncio.to_thread(self._send, channel, message, idempotency_key(group))
-        return self._record(group, delivery, now, final=False)
+        urls = () if channel == CONSOLE else self.config.channels[channel].urls
+        if summary:
+            out = flood_summary(group, self._format(channel))
+        else:
+            out = outgoing(group, self._format(channel), self._template(channel), urls)
+        delivery = await asyncio.to_thread(self._send, channel, out, idempotency_key(group))
+        report = self._record(group, delivery, now, final=False)
+        return report + DispatchReport(flood=len(group)) if summary and delivery.ok else report
 
     def _format(self, channel: str) -> Format:
         if channel == CONSOLE:
@@ -82,13 +115,15 @@ class Dispatcher:
     def _template(self, channel: str) -> str | None:
         return None if channel == CONSOLE else self.config.channels[channel].template
 
-    def _send(self, channel: str, message: Message, key: str) -> Delivery:
+    def _send(self, channel: str, out: Outgoing, key: str) -> Delivery:
+        message = out.message
         if channel == CONSOLE:
             stream = self.console or sys.stdout
             stream.write(f"\n{message.title}\n{message.body}\n")
             stream.flush()
             return Delivery(True)
-        return self.notifier.send(self.config.channels[channel].urls, message, key=key)
+        return self.notifier.send(self.config.channels[channel].urls, message, key=key, headers=out.headers,
+                                  payload=out.payload)
 
     def _record(
         self, group: Sequence[PendingAlert], delivery: Delivery, now: datetime, *, final: bool
@@ -115,21 +150,23 @@ class Dispatcher:
 
 
 def idempotency_key(group: Sequence[PendingAlert]) -> str:
-    """The same key every time this message is (re)sent, so a receiver can drop a repeat.
+    """The same key every time this message is (re)sent, so a receiver can drop a repeat: the alert's globally
+    unique id (a digest's: a hash of its alerts' ids).
 
     Delivery is at least once: a process killed after a channel accepted a message but before it was marked
     sent sends it again. Webhook receivers see the key as the `X-Tidings-Alert-Id` header.
 
     >>> from datetime import datetime, UTC
-    >>> alert = HealthAlert(alert_id=7, channel="hook", mode="instant", attempts=1, created_at=datetime.now(UTC),
-    ...                     source_id="cna", state="failing", error="DNS")
+    >>> from storage import HealthAlert
+    >>> alert = HealthAlert(alert_id=7, uid="0b5c", channel="hook", mode="instant", attempts=1,
+    ...                     created_at=datetime.now(UTC), source_id="cna", state="failing", error="DNS")
     >>> idempotency_key([alert])
-    'tidings-alert-7'
+    '0b5c'
     """
-    ids = sorted(alert.alert_id for alert in group)
+    ids = sorted(alert.uid for alert in group)
     if len(ids) == 1:
-        return f"tidings-alert-{ids[0]}"
-    return "tidings-digest-" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+        return ids[0]
+    return "tidings-digest-" + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
 
 
 def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:
@@ -142,43 +179,3 @@ def _groups(alerts: Sequence[PendingAlert]) -> list[list[PendingAlert]]:
         else:
             groups.append([alert])
     return groups + list(digests.values())
-
-
-def _message(group: Sequence[PendingAlert], fmt: Format, template: str | None) -> Message:
-    """A health alert alone, one match alert, or a channel's digest (only match alerts are grouped)."""
-    first = group[0]
-    if isinstance(first, HealthAlert):
-        return render_health(first.source_id, first.state, first.error, fmt)
-    views = [alert_view(alert) for alert in group if isinstance(alert, MatchAlert)]
-    if first.mode == "digest":
-        return render_digest(views, fmt)
-    return render_template(template, views[0], fmt) if template else render_alert(views[0], fmt)
-
-
-def alert_view(alert: MatchAlert) -> AlertView:
-    """The message's view of a stored match: the body is the stored text without its title and date lines."""
-    return AlertView(
-        rule=alert.rule,
-        kind=alert.kind,
-        title=alert.title or alert.url or "(untitled)",
-        url=alert.url,
-        source=alert.source_id,
-        language=alert.language,
-        published=alert.published,
-        body=body_of(alert.text, alert.title, alert.published),
-        evidence=tuple(alert.evidence),
-    )
-
-
-def body_of(text: str, title: str | None, published: str | None) -> str:
-    """Strip the seed schema's title and date lines, leaving the body the matcher saw.
-
-    >>> body_of("T\\n2026-01-02\\nA\\nB\\n", "T", "2026-01-02")
-    'A\\nB'
-    """
-    lines = text.rstrip("\n").split("\n")
-    if title and lines and lines[0] == title:
-        lines = lines[1:]
-    if published and lines and lines[0] == published:
-        lines = lines[1:]
-    return "\n".join(lines)

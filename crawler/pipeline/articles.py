@@ -17,9 +17,11 @@ from crawler.extract.page import clean_article, html_fragment_paragraphs
 from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
 from crawler.fetch.values import Fetched
 from crawler.pipeline import attachments
+from crawler.pipeline.alerting import queue_match
 from crawler.pipeline.context import SourceRun
 from crawler.pipeline.page import extract_within_budget
 from crawler.pipeline.rulebook import Document
+from crawler.pipeline.stories import link_entry
 from rules.attachments import AttachmentText
 from storage import ArticleRecord, MatchRecord, SaveOutcome, UnitOfWork
 from storage.dedup import canonical_url
@@ -110,8 +112,10 @@ def _save(
     if not article.paragraphs:
         run.fail_article(f"{article.url}: no article text found on the page")
         return False
+    record = _record(run, article)
     with run.store.unit_of_work() as uow:
-        outcome = uow.save_article(_record(run, article), now=run.now)
+        outcome = uow.save_article(record, now=run.now)
+        story_id = link_entry(uow, record, outcome, now=run.now)
         if outcome.kind in ("new", "edited", "duplicate") and outcome.version_id is not None:
             raw_id = attachments.keep_raw(run, uow, fetched)
             if raw_id is not None:
@@ -123,7 +127,9 @@ def _save(
         if kind is not None and outcome.version_id is not None:
             document = _document(run, article.title or "", article.body, article.language,
                                  attachments.rule_texts(stored, only_edited=outcome.kind == "unchanged"))
-            run.alerts += _enqueue_matches(run, document, outcome.entry_id, outcome.version_id, kind, uow)
+            published = article.published.iso() if article.published else None
+            run.alerts += _enqueue_matches(run, document, outcome.entry_id, outcome.version_id, kind, uow,
+                                           story_id=story_id, published=published)
     run.outcomes.append(outcome.kind)
     return True
 
@@ -136,7 +142,8 @@ def _save_files_only(run: SourceRun, known: attachments.KnownFiles, files: list[
         edited = attachments.rule_texts(stored, only_edited=True)
         if edited and known.version_id is not None:
             document = _document(run, "", "", None, edited)
-            run.alerts += _enqueue_matches(run, document, known.entry_id, known.version_id, "edited", uow)
+            run.alerts += _enqueue_matches(run, document, known.entry_id, known.version_id, "edited", uow,
+                                           story_id=uow.story_of(known.entry_id))
 
 
 def _record(run: SourceRun, article: Article) -> ArticleRecord:
@@ -170,15 +177,14 @@ def _document(
 
 
 def _enqueue_matches(
-    run: SourceRun, document: Document, entry_id: int, version_id: int, kind: MatchKind, uow: UnitOfWork
+    run: SourceRun, document: Document, entry_id: int, version_id: int, kind: MatchKind, uow: UnitOfWork, *,
+    story_id: int | None = None, published: str | None = None,
 ) -> int:
     enqueued = 0
     for match, route in run.rulebook.matches(document, kind):
         evidence = [asdict(item) for item in match.evidence]
         match_id = uow.add_match(MatchRecord(entry_id, version_id, match.rule, kind, evidence), now=run.now)
-        if match_id is None:
-            continue
-        for channel in route.channels:
-            enqueued += uow.enqueue_alert(match_id, channel, mode=route.mode, due_at=route.due_at(run.now),
-                                          now=run.now)
+        if match_id is not None:
+            enqueued += queue_match(run, uow, match_id, route, entry_id=entry_id, story_id=story_id,
+                                    published=published)
     return enqueued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -94,6 +95,8 @@ class SourceRun:
     articles_tried: int = 0
     degraded: bool = False
     timed_out: bool = False
+    baseline: bool = False  # the source's first run: matches are stored, not alerted
+    held: Counter[str] = field(default_factory=Counter)
 
     async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
         """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""
@@ -136,4 +139,5 @@ class SourceRun:
             failed=self.failed,
             degraded=self.degraded,
             timed_out=self.timed_out,
+            held=tuple(sorted(self.held.items())),
         )

@@ -30,6 +30,7 @@ class Route:
     mode: AlertMode
     digest_window: float
     channels: tuple[str, ...]
+    per: str = "story"  # one message per story and channel, or per article
 
     def fires_on(self, kind: MatchKind) -> bool:
         return self.on == "both" or self.on == kind
@@ -75,4 +76,4 @@ def rule_spec(name: str, rule: RuleConfig) -> RuleSpec:
 
 
 def _route(name: str, rule: RuleConfig, config: Config) -> Route:
-    return Route(name, rule.on, rule.mode, rule.digest_window, rule_channels(rule, config))
+    return Route(name, rule.on, rule.mode, rule.digest_window, rule_channels(rule, config), rule.per)

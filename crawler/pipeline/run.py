@@ -53,6 +53,7 @@ async def run_source(
     if (holder := _claim(store, source.id, options, now)) is not None:
         return RunReport(source_id=source.id, skipped=f"another process ({holder}) is running this source")
     run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now))
+    run.baseline = is_baseline(source, store, options)
     renewal = asyncio.create_task(_renew(store, source.id, options, now))
     try:
         async with asyncio.timeout(options.run_timeout):
@@ -97,6 +98,14 @@ async def _renew(store: Store, source_id: str, options: RunOptions, now: datetim
                                     lease_seconds=options.lease_seconds)
         except Exception:  # a database hiccup: the next renewal tries again; the run itself goes on
             log.warning("source %s: could not renew the lease", source_id, exc_info=True)
+
+
+def is_baseline(source: Source, store: Store, options: RunOptions) -> bool:
+    """The source never ran successfully: this run records what is already there, quietly."""
+    if options.alert_existing or not source.baseline:
+        return False
+    state = store.source_state(source.id)
+    return state is None or state.last_success_at is None
 
 
 async def _crawl(run: SourceRun) -> None:

@@ -23,12 +23,20 @@ class RunOptions:
     fetch_attachments: bool = True
     max_attachment_bytes: int = 20 * 1024 * 1024
     keep_raw: str = "all"
+    alert_existing: bool = False  # alert on the first run of a source too (no baseline)
+    story_hold: float = 600.0
+    max_alert_age: float = 3 * 86400.0
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, owner: str, backfill: int = 0) -> RunOptions:
+    def from_settings(
+        cls, settings: Settings, *, owner: str, backfill: int = 0, alert_existing: bool = False
+    ) -> RunOptions:
         return cls(
             owner=owner,
             backfill=backfill,
+            alert_existing=alert_existing,
+            story_hold=settings.story_hold,
+            max_alert_age=settings.max_alert_age,
             lease_seconds=settings.lease,
             run_timeout=settings.run_timeout,
             edit_recheck=settings.edit_recheck,
@@ -63,3 +71,5 @@ class RunReport:
     degraded: bool = False
     skipped: str | None = None
     timed_out: bool = False
+    held: tuple[tuple[str, int], ...] = ()
+    """Matches not alerted, by reason (baseline, backfill, too old)."""

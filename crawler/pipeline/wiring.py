@@ -35,9 +35,12 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
-def run_options(config: Config, *, owner: str | None = None, backfill: int = 0) -> RunOptions:
+def run_options(
+    config: Config, *, owner: str | None = None, backfill: int = 0, alert_existing: bool = False
+) -> RunOptions:
     """The options of every run of this process."""
-    return RunOptions.from_settings(config.settings, owner=owner or owner_id(), backfill=backfill)
+    return RunOptions.from_settings(config.settings, owner=owner or owner_id(), backfill=backfill,
+                                    alert_existing=alert_existing)
 
 
 def select_sources(config: Config, ids: Sequence[str]) -> list[Source]:

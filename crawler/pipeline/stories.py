@@ -1,0 +1,71 @@
+"""Linking a stored entry to its story, inside the unit of work that stored it.
+
+A new entry's candidates come from the blocking index (``lookup_keys``), ``choose_story`` picks the story to
+join (or none: a new story); an exact duplicate joins its original's story; an edited entry keeps its story
+and gets fresh anchors. An entry a person moved (``tidings stories split/join``) is never relinked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from rules.stories import Anchors, StoryDoc, anchors_of, candidate_keys, choose_story, lookup_keys
+from storage import ArticleRecord, SaveOutcome, StoryCandidate, StoryLinkRecord, UnitOfWork
+
+CANDIDATE_LIMIT = 200
+"""Candidates scored per new entry at most (the newest first): bounds the cost of a crowded key."""
+
+
+def link_entry(uow: UnitOfWork, rec: ArticleRecord, outcome: SaveOutcome, *, now: datetime) -> int | None:
+    """The story of the entry ``outcome`` names, linking it first when it is new (or was never linked)."""
+    if outcome.kind == "unchanged":
+        return uow.story_of(outcome.entry_id)
+    doc = story_doc(outcome.entry_id, rec, now)
+    anchors = anchors_of(doc)
+    keys = frozenset(candidate_keys(anchors))
+    current = uow.story_of(outcome.entry_id)
+    if current is not None:
+        uow.update_story_anchors(outcome.entry_id, anchors=anchors.to_json(), keys=keys)
+        return current
+    if outcome.kind == "duplicate" and outcome.duplicate_of is not None:
+        evidence = json.dumps({"score": 1.0, "reason": "duplicate", "shared": {"duplicate_of": [outcome.duplicate_of]}})
+        link = StoryLinkRecord(outcome.entry_id, uow.story_of(outcome.duplicate_of), "duplicate", 1.0, evidence,
+                               anchors.to_json(), keys)
+        return uow.link_story(link, now=now)
+    return uow.link_story(_choose(uow, doc, anchors, keys), now=now)
+
+
+def _choose(uow: UnitOfWork, doc: StoryDoc, anchors: Anchors, keys: frozenset[str]) -> StoryLinkRecord:
+    found = uow.story_candidates(lookup_keys(anchors), exclude=doc.entry_id, limit=CANDIDATE_LIMIT)
+    chosen = choose_story(doc, anchors, [(c.story_id, candidate_doc(c), Anchors.from_json(c.anchors)) for c in found])
+    if chosen is None:
+        return StoryLinkRecord(doc.entry_id, None, "new", None, None, anchors.to_json(), keys)
+    story_id, evidence = chosen
+    return StoryLinkRecord(doc.entry_id, story_id, evidence.reason, evidence.score, evidence.to_json(),
+                           anchors.to_json(), keys)
+
+
+def story_doc(entry_id: int, rec: ArticleRecord, first_seen: datetime) -> StoryDoc:
+    """What linking reads of an article: its body without the seed schema's title and date lines."""
+    return StoryDoc(entry_id, rec.language, rec.title, body_text(rec.text, rec.title, rec.published),
+                    rec.published, first_seen, rec.url, rec.source_id)
+
+
+def candidate_doc(c: StoryCandidate) -> StoryDoc:
+    return StoryDoc(c.entry_id, c.language, c.title, body_text(c.text, c.title, c.published), c.published,
+                    c.first_seen, c.url, c.source_id)
+
+
+def body_text(text: str, title: str | None, published: str | None) -> str:
+    """The stored text without its title and date lines.
+
+    >>> body_text("T\\n2026-01-02\\nA\\nB\\n", "T", "2026-01-02")
+    'A\\nB'
+    """
+    lines = text.rstrip("\n").split("\n")
+    if title and lines and lines[0] == title:
+        lines = lines[1:]
+    if published and lines and lines[0] == published:
+        lines = lines[1:]
+    return "\n".join(lines)
