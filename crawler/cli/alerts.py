@@ -10,8 +10,8 @@ import click
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context, since_option
 from crawler.config import CONSOLE, Config, rule_channels
-from crawler.drivers.messages import body_of
 from crawler.errors import ConfigError
+from crawler.extract.article import seed_body
 from crawler.pipeline.rulebook import rule_spec
 from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleSpec
@@ -71,7 +71,7 @@ def rules_test(context: Context, rule: str, since: str, text: str | None) -> Non
         entries = store.list_entries(since=since_option(since), limit=None)
     per_day: Counter[str] = Counter()
     for entry in entries:
-        document = Document(title=entry.title or "", body=body_of(entry.text, entry.title, entry.published),
+        document = Document(title=entry.title or "", body=seed_body(entry.text, entry.title, entry.published),
                             source=entry.source_id, language=entry.language or "")
         matches = matcher.match(document)
         if matches:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.extract.article import seed_body
 from rules.notify import is_email, wants_payload
 from rules.render import AlertView, Format, Message, render_digest, render_health, render_template
 from rules.story_render import StoryView, carrier, render_story, story_payload, thread_headers
@@ -88,20 +89,7 @@ def _view(items: Sequence[AlertItem]) -> AlertView:
         source=first.source_id,
         language=first.language,
         published=first.published,
-        body=body_of(first.text, first.title, first.published),
+        body=seed_body(first.text, first.title, first.published),
         evidence=evidence,
     )
 
-
-def body_of(text: str, title: str | None, published: str | None) -> str:
-    """Strip the seed schema's title and date lines, leaving the body the matcher saw.
-
-    >>> body_of("T\\n2026-01-02\\nA\\nB\\n", "T", "2026-01-02")
-    'A\\nB'
-    """
-    lines = text.rstrip("\n").split("\n")
-    if title and lines and lines[0] == title:
-        lines = lines[1:]
-    if published and lines and lines[0] == published:
-        lines = lines[1:]
-    return "\n".join(lines)

@@ -35,3 +35,17 @@ class Article:
     @property
     def body(self) -> str:
         return "\n".join(self.paragraphs)
+
+
+def seed_body(text: str, title: str | None, published: str | None) -> str:
+    """The body of a seed-schema text (what the matcher sees): the title line and the date line taken off.
+
+    >>> seed_body("T\\n2026-01-02\\nA\\nB\\n", "T", "2026-01-02")
+    'A\\nB'
+    """
+    lines = text.rstrip("\n").split("\n")
+    if title and lines and lines[0] == title:
+        lines = lines[1:]
+    if published and lines and lines[0] == published:
+        lines = lines[1:]
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from crawler.extract.article import seed_body
 from rules.stories import Anchors, StoryDoc, anchors_of, candidate_keys, choose_story, lookup_keys
 from storage import ArticleRecord, SaveOutcome, StoryCandidate, StoryLinkRecord, UnitOfWork
 
@@ -48,24 +49,11 @@ def _choose(uow: UnitOfWork, doc: StoryDoc, anchors: Anchors, keys: frozenset[st
 
 def story_doc(entry_id: int, rec: ArticleRecord, first_seen: datetime) -> StoryDoc:
     """What linking reads of an article: its body without the seed schema's title and date lines."""
-    return StoryDoc(entry_id, rec.language, rec.title, body_text(rec.text, rec.title, rec.published),
+    return StoryDoc(entry_id, rec.language, rec.title, seed_body(rec.text, rec.title, rec.published),
                     rec.published, first_seen, rec.url, rec.source_id)
 
 
 def candidate_doc(c: StoryCandidate) -> StoryDoc:
-    return StoryDoc(c.entry_id, c.language, c.title, body_text(c.text, c.title, c.published), c.published,
+    return StoryDoc(c.entry_id, c.language, c.title, seed_body(c.text, c.title, c.published), c.published,
                     c.first_seen, c.url, c.source_id)
 
-
-def body_text(text: str, title: str | None, published: str | None) -> str:
-    """The stored text without its title and date lines.
-
-    >>> body_text("T\\n2026-01-02\\nA\\nB\\n", "T", "2026-01-02")
-    'A\\nB'
-    """
-    lines = text.rstrip("\n").split("\n")
-    if title and lines and lines[0] == title:
-        lines = lines[1:]
-    if published and lines and lines[0] == published:
-        lines = lines[1:]
-    return "\n".join(lines)

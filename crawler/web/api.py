@@ -15,13 +15,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from crawler.config import rule_channels
+from crawler.extract.article import seed_body
 from crawler.web.common import config, int_param, page_size, redactor, searcher, store, timeline_filter
 from crawler.web.openapi import OPENAPI
 from crawler.web.render import BadRequest, decode_key, encode_key, json_response
 from crawler.web.search_pages import query_of, rule_context
 from crawler.web.searching import Backtest, Hit
 from crawler.web.sources_pages import outbox_context, source_health
-from crawler.web.textview import body_of, unified
+from crawler.web.textview import unified
 from rules.errors import RulesError
 from storage.view_records import AlertView, EntryDetail, TimelineFilter, TimelineRow
 
@@ -53,7 +54,7 @@ def detail_json(detail: EntryDetail, request: Request) -> dict[str, Any]:
     return {
         **entry_json(detail.entry), "author": detail.author, "canonical_url": detail.canonical_url,
         "duplicate_of": detail.duplicate_of, "text": detail.text,
-        "body": body_of(detail.text, detail.entry.title, detail.entry.published), "version_list": versions,
+        "body": seed_body(detail.text, detail.entry.title, detail.entry.published), "version_list": versions,
         "matches": [asdict(match) for match in detail.matches],
         "alerts": [alert_json(alert, clean(alert.last_error)) for alert in detail.alerts],
         "story_members": [asdict(member) for member in detail.story],

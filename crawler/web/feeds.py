@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from crawler.extract.article import seed_body
 from crawler.web.common import config, identifier, searcher, store, timeline_filter
 from crawler.web.render import ATOM, BadRequest
 from crawler.web.search_pages import query_of
-from crawler.web.textview import body_of, inert, safe_url
+from crawler.web.textview import inert, safe_url
 from rules.errors import RulesError
 from storage.view_records import TimelineFilter, TimelineRow
 
@@ -76,7 +77,7 @@ def _entry(root: ElementTree.Element, row: TimelineRow, text: str, authority: st
         ElementTree.SubElement(item, "link", rel="related", href=original)
     for rule in row.rules:
         ElementTree.SubElement(item, "category", term=rule)
-    body = body_of(text, row.title, row.published)
+    body = seed_body(text, row.title, row.published)
     edited = f"[edited: {row.version_count} versions] " if row.version_count > 1 else ""
     _text(item, "summary", edited + (body[:SUMMARY] + ("…" if len(body) > SUMMARY else "")), type="text")
     ElementTree.SubElement(ElementTree.SubElement(item, "author"), "name").text = inert(row.source_id)

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from crawler.extract.article import seed_body
 from crawler.web.common import checked_form, config, filter_query, form_text, page_size, store, timeline_filter
 from crawler.web.redact import Redactor
 from crawler.web.render import decode_key, page
 from crawler.web.security import SESSION_COOKIE, Access
-from crawler.web.textview import DiffLine, body_of, diff_lines, diff_summary, highlight, paragraphs
+from crawler.web.textview import DiffLine, diff_lines, diff_summary, highlight, paragraphs
 from storage.queries import has_stories
 from storage.view_records import EntryDetail, MatchView, VersionView
 
@@ -66,7 +67,7 @@ def article_context(detail: EntryDetail, redact: Redactor) -> dict[str, Any]:
     row = detail.entry
     current_id = detail.versions[-1].id if detail.versions else None
     current = tuple(m for m in detail.matches if m.version_id == current_id)
-    body = body_of(detail.text, row.title, row.published)
+    body = seed_body(detail.text, row.title, row.published)
     alerts = [(alert, redact.clean(alert.last_error)) for alert in detail.alerts]
     return {
         "row": row, "detail": detail, "title_segments": highlight(row.title or "", _spans(current, "title")),

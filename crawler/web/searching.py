@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import opencc
 
-from crawler.web.textview import Segment, body_of, highlight
+from crawler.extract.article import seed_body
+from crawler.web.textview import Segment, highlight
 from rules.match import Document, Evidence, Matcher, RuleSpec
 from rules.query import And, GroupRef, Node, Not, Or, Regex, Term, parse_query
 from rules.text import to_simplified
@@ -106,7 +107,7 @@ class SearchPage:
 
 
 def document_of(candidate: Candidate, tags: Mapping[str, tuple[str, ...]]) -> Document:
-    body = body_of(candidate.text, candidate.title, candidate.published)
+    body = seed_body(candidate.text, candidate.title, candidate.published)
     return Document(title=candidate.title or "", body=body, source=candidate.source_id,
                     language=candidate.language or "", tags=tags.get(candidate.source_id, ()))
 

@@ -1,7 +1,5 @@
 """Text for the pages: the body inside a seed-schema text, highlighted evidence, inline diffs, inert strings.
 
->>> body_of("Title\\n2026-01-02\\nOne.\\nTwo.\\n", "Title", "2026-01-02")
-'One.\\nTwo.'
 >>> [(s.text, s.mark) for s in highlight("AI and ai", [(0, 2)])]
 [('AI', True), (' and ai', False)]
 >>> inert("a\\u202eb")
@@ -40,14 +38,6 @@ def safe_url(url: str | None) -> str:
     return url.strip() if scheme in ("http", "https") else ""
 
 
-def body_of(text: str, title: str | None, published: str | None) -> str:
-    """The paragraphs of a seed-schema text: the title line and the date line taken off."""
-    lines = text.rstrip("\n").split("\n")
-    if title and lines and lines[0] == title:
-        lines = lines[1:]
-    if published and lines and lines[0] == published:
-        lines = lines[1:]
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
