@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from selectolax.lexbor import LexborNode
@@ -25,33 +26,65 @@ SKIPPED_TAGS = frozenset(_SKIPPED_NAMES.split())
 # trafilatura's XML: <p>, <head>, <item>, <row>/<cell>, <quote>, <code>, <list>, <table>, <lb/>
 TRAFILATURA_BLOCKS = frozenset(("p", "head", "item", "row", "list", "table", "quote", "code", "body", "div"))
 TRAFILATURA_CELLS = frozenset(("cell",))
+LINK_TAGS = frozenset(("a", "ref"))
+HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "head"))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph and what the density reading needs of it: how much of its text is link text, and its kind."""
+
+    text: str
+    link_chars: int = 0
+    heading: bool = False
+    links: int = 0
+
+    @property
+    def link_density(self) -> float:
+        return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
 
 
 class _Lines:
-    """Collects text runs and closes a paragraph at each block boundary."""
+    """Collects text runs and closes a paragraph at each block boundary, counting the link text in it."""
 
     def __init__(self) -> None:
-        self.done: list[str] = []
+        self.blocks: list[Block] = []
         self.current: list[str] = []
+        self.link_chars = 0
+        self.links = 0
+        self.in_link = 0
+        self.heading = 0
+
+    @property
+    def done(self) -> list[str]:
+        return [block.text for block in self.blocks]
 
     def add(self, text: str) -> None:
         self.current.append(text)
+        if self.in_link:
+            self.link_chars += len(text.strip())
 
     def close(self) -> None:
         text = " ".join("".join(self.current).split())
         if text:
-            self.done.append(text)
+            self.blocks.append(Block(text, self.link_chars, self.heading > 0, self.links))
         self.current = []
+        self.link_chars = self.links = 0
 
 
 def block_paragraphs(node: LexborNode | None) -> list[str]:
     """Split `node`'s text at block elements and `<br>`; inline text is joined, whitespace folded."""
+    return [block.text for block in html_blocks(node)]
+
+
+def html_blocks(node: LexborNode | None, *, skipped: frozenset[str] = SKIPPED_TAGS) -> list[Block]:
+    """`block_paragraphs` with each paragraph's link text and kind; `skipped` elements are not read."""
     lines = _Lines()
     if node is not None:
-        for event, item in _html_events(node):
+        for event, item in _html_events(node, skipped):
             _apply(lines, event, item)
     lines.close()
-    return lines.done
+    return lines.blocks
 
 
 def _apply(lines: _Lines, event: str, text: str) -> None:
@@ -61,25 +94,34 @@ def _apply(lines: _Lines, event: str, text: str) -> None:
         lines.add(" ")
     elif event == "break":
         lines.close()
+    elif event == "link":
+        lines.in_link += 1
+        lines.links += 1
+    elif event == "unlink":
+        lines.in_link -= 1
+    elif event in ("heading", "unheading"):
+        lines.heading += 1 if event == "heading" else -1
 
 
-def _html_events(root: LexborNode) -> Iterator[tuple[str, str]]:
+def _html_events(root: LexborNode, skipped: frozenset[str]) -> Iterator[tuple[str, str]]:
     stack: list[tuple[LexborNode, bool]] = [(root, True)]
     while stack:
         node, entering = stack.pop()
         tag = node.tag or ""
         if not entering:
             yield _boundary(tag, BLOCK_TAGS, CELL_TAGS)
+            yield from _marks(tag, "un")
             continue
         if node.is_text_node:
             yield "text", node.text_content or ""
             continue
-        if tag in SKIPPED_TAGS or not node.is_element_node:
+        if tag in skipped or not node.is_element_node:
             continue
         if tag in LINE_BREAK_TAGS:
             yield "break", ""
             continue
         yield _boundary(tag, BLOCK_TAGS, CELL_TAGS)
+        yield from _marks(tag, "")
         stack.append((node, False))
         stack.extend((child, True) for child in reversed(list(_children(node))))
 
@@ -91,6 +133,13 @@ def _children(node: LexborNode) -> Iterator[LexborNode]:
         child = child.next
 
 
+def _marks(tag: str, prefix: str) -> Iterator[tuple[str, str]]:
+    if tag in LINK_TAGS:
+        yield prefix + "link", ""
+    elif tag in HEADING_TAGS:
+        yield prefix + "heading", ""
+
+
 def _boundary(tag: str, blocks: frozenset[str], cells: frozenset[str]) -> tuple[str, str]:
     if tag in blocks:
         return "break", ""
@@ -99,11 +148,16 @@ def _boundary(tag: str, blocks: frozenset[str], cells: frozenset[str]) -> tuple[
 
 def trafilatura_paragraphs(body: Any) -> list[str]:
     """Paragraphs from trafilatura's result tree (`Document.body`, an lxml element)."""
+    return [block.text for block in trafilatura_blocks(body)]
+
+
+def trafilatura_blocks(body: Any) -> list[Block]:
+    """`trafilatura_paragraphs` with each paragraph's link text (`<ref>`, with `include_links`) and kind."""
     lines = _Lines()
     for event, text in _xml_events(body):
         _apply(lines, event, text)
     lines.close()
-    return lines.done
+    return lines.blocks
 
 
 def _xml_events(element: Any) -> Iterator[tuple[str, str]]:
@@ -112,10 +166,12 @@ def _xml_events(element: Any) -> Iterator[tuple[str, str]]:
         yield "break", ""
     else:
         yield _boundary(tag, TRAFILATURA_BLOCKS, TRAFILATURA_CELLS)
+        yield from _marks(tag, "")
         if element.text:
             yield "text", element.text
         for child in element:
             yield from _xml_events(child)
         yield _boundary(tag, TRAFILATURA_BLOCKS, TRAFILATURA_CELLS)
+        yield from _marks(tag, "un")
     if element.tail:
         yield "text", element.tail

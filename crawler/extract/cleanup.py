@@ -65,28 +65,40 @@ def clean_article(
     updated: ArticleDate | None,
     language: str | None,
     author: str | None,
+    template: frozenset[str] = frozenset(),
 ) -> Article:
-    """Fold, cut at end markers, strip, drop boilerplate and repeats: the seed schema's paragraphs."""
+    """Fold, cut at end markers, strip, drop boilerplate, the source's `template` lines and (profiles) repeats."""
     clean_title = fold((title or "")[: MAX_TITLE_CHARS * 4])[:MAX_TITLE_CHARS] or None
     return Article(
         url=url,
         title=clean_title,
         published=published,
-        paragraphs=tuple(clean_paragraphs(paragraphs, title=clean_title, rules=rules)),
+        paragraphs=tuple(clean_paragraphs(paragraphs, title=clean_title, rules=rules, template=template)),
         updated=updated,
         language=language or (rules.language if rules else None),
         author=fold(author or "") or None,
     )
 
 
-def clean_paragraphs(paragraphs: Iterable[str], *, title: str | None, rules: PageRules | None = None) -> list[str]:
-    """The clean-up pass on a list of paragraphs (see `clean_article`)."""
+def clean_paragraphs(
+    paragraphs: Iterable[str],
+    *,
+    title: str | None,
+    rules: PageRules | None = None,
+    template: frozenset[str] = frozenset(),
+) -> list[str]:
+    """The clean-up pass on a list of paragraphs (see `clean_article`).
+
+    Lines in `template` (what the source's other pages carry, see `crawler.extract.template`) go. Repeats within
+    the page go only on the profile path, whose site layout is known (a lede printed twice); on the generic
+    path a line the article repeats is the article's own and stays.
+    """
     lines = [fold(paragraph) for paragraph in paragraphs]
     lines = _before_end_marker(lines, rules.end_markers if rules else ())
     lines = [_strip(line, rules.strip_patterns if rules else ()) for line in lines]
     boilerplate = rules.boilerplate if rules else ()
-    kept = [line for line in lines if line and not _is_boilerplate(line, boilerplate, title)]
-    return drop_repeats(kept)
+    kept = [line for line in lines if line and line not in template and not _is_boilerplate(line, boilerplate, title)]
+    return drop_repeats(kept) if rules is not None else kept
 
 
 def _before_end_marker(lines: list[str], markers: Sequence[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The generic path: trafilatura's main text, the title from the page, the date only from article metadata.
+"""The generic path: one trafilatura reading cut to its article text, the title from the page, the date from metadata.
 
 >>> page = "<html><body><h1>Big news</h1><article><p>" + "Words here. " * 30 + "</p></article></body></html>"
 >>> extract_generic(page, "https://x.test/a").title
@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract.blocks import block_paragraphs, trafilatura_paragraphs
+from crawler.extract.blocks import SKIPPED_TAGS, Block, block_paragraphs, html_blocks, trafilatura_blocks
 from crawler.extract.budget import SLOW_PATH_MAX_CHARS
 from crawler.extract.dates import ArticleDate, parse_date, plausible
+from crawler.extract.density import article_span, reading_words
 
 PUBLISHED_META = (
     'meta[property="article:published_time"]',
@@ -34,8 +34,10 @@ PUBLISHED_ELEMENTS = (
     "time[pubdate][datetime]",
 )
 JSON_LD = 'script[type="application/ld+json"]'
-# Measured on AEB (tests/bench/extraction.py): F1 is flat for shares 0.3-0.55; precision alone 0.960, this 0.965.
-MIN_PRECISE_SHARE = 0.5
+MIN_READING_CHARS = 100  # trafilatura found (almost) nothing: the page's own blocks are read instead ...
+BETTER_READING = 3.0  # ... when they hold this many times more article text
+# The page's own reading includes <noscript>: on some pages the content sits inside it
+PAGE_SKIPPED = SKIPPED_TAGS - {"noscript"}
 
 
 @dataclass(frozen=True)
@@ -51,65 +53,48 @@ class GenericResult:
 def extract_generic(
     html: str, url: str, *, tree: LexborHTMLParser | None = None, tz: str = "Asia/Taipei"
 ) -> GenericResult:
-    """Main text by trafilatura: its precise reading, unless that misses most of what its recall reading finds."""
+    """Main text in one pass: trafilatura's recall reading, cut to the span of blocks that is article text."""
     page = tree if tree is not None else LexborHTMLParser(html)
     if len(html) > SLOW_PATH_MAX_CHARS:  # trafilatura is superlinear on huge pages: the linear block reader
         paragraphs = block_paragraphs(page.body)
         return GenericResult(page_title(page), tuple(paragraphs), metadata_published(page, tz=tz), None)
-    document = _trafilatura(html, url, favor_precision=True)
-    paragraphs = _paragraphs(document)
-    # The recall reading cannot hold more text than the page: when the precise one already has the share of the
-    # page's text that it would need against any recall reading, the second trafilatura call cannot change it.
-    if _chars(paragraphs) < MIN_PRECISE_SHARE * _page_chars(page):
-        recall = _paragraphs(_trafilatura(html, url, favor_recall=True))
-        if _chars(paragraphs) < MIN_PRECISE_SHARE * _chars(recall):
-            paragraphs = recall
+    blocks = _trafilatura_blocks(html, url)
+    if sum(len(block.text) for block in blocks) < MIN_READING_CHARS:
+        own = html_blocks(page.body, skipped=PAGE_SKIPPED)
+        if reading_words(own) > BETTER_READING * reading_words(blocks):
+            blocks = own
     return GenericResult(
-        title=page_title(page, document),
-        paragraphs=tuple(paragraphs),
+        title=page_title(page),
+        paragraphs=tuple(block.text for block in article_span(blocks)),
         published=metadata_published(page, tz=tz),
-        author=getattr(document, "author", None) or None,
+        author=_meta(page, 'meta[name="author"]'),
     )
 
 
-def _chars(paragraphs: list[str]) -> int:
-    return sum(map(len, paragraphs))
-
-
-def _page_chars(page: LexborHTMLParser) -> int:
-    """The characters of the page's visible text, spaces folded (an upper bound of any reading's text)."""
-    body = page.body or page.root
-    return len(" ".join(body.text(separator=" ").split())) if body is not None else 0
-
-
-def _trafilatura(html: str, url: str, *, favor_precision: bool = False, favor_recall: bool = False) -> Any:
+def _trafilatura_blocks(html: str, url: str) -> list[Block]:
+    """One trafilatura call: its fast recall reading, with links marked (the density reading needs them)."""
     import trafilatura  # 0.35 s to import: only pages without a profile (or redesigned ones) need it
 
-    return trafilatura.bare_extraction(
+    document = trafilatura.bare_extraction(
         html,
         url=url,
-        with_metadata=True,
+        fast=True,
+        favor_recall=True,
         include_comments=False,
         include_tables=True,
-        favor_precision=favor_precision,
-        favor_recall=favor_recall,
+        include_links=True,
     )
+    body = getattr(document, "body", None)
+    return trafilatura_blocks(body) if body is not None else []
 
 
-def _paragraphs(document: Any) -> list[str]:
-    if document is None or document.body is None:
-        return []
-    return trafilatura_paragraphs(document.body)
-
-
-def page_title(page: LexborHTMLParser, document: Any = None) -> str | None:
-    """The single `<h1>`, else trafilatura's title, else `og:title`, else `<title>`."""
+def page_title(page: LexborHTMLParser) -> str | None:
+    """The single `<h1>`, else `og:title`, else `<title>`."""
     headings = [text for node in page.css("h1") if (text := " ".join(node.text().split()))]
     if len(set(headings)) == 1:
         return headings[0]
-    for candidate in (getattr(document, "title", None), _meta(page, 'meta[property="og:title"]')):
-        if candidate:
-            return " ".join(str(candidate).split())
+    if candidate := _meta(page, 'meta[property="og:title"]'):
+        return " ".join(candidate.split())
     title = page.css_first("title")
     return (" ".join(title.text().split()) or None) if title is not None else None
 

@@ -19,15 +19,17 @@ from crawler.errors import ExtractError
 from crawler.extract.article import Article
 from crawler.extract.blocks import block_paragraphs
 from crawler.extract.budget import flatten_deep_nesting
-from crawler.extract.cleanup import clean_article, clean_paragraphs, fold
+from crawler.extract.cleanup import clean_article, clean_paragraphs, drop_repeats, fold
 from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated, plausible
 from crawler.extract.generic import extract_generic
 from crawler.extract.links import AttachmentLink
 from crawler.extract.profile import PageRules
+from crawler.extract.template import TemplateMemory
 
 __all__ = ["Extraction", "NotAnArticle", "clean_article", "extract", "html_fragment_paragraphs"]
 
-ALWAYS_REMOVED = ("script:not([type='application/ld+json'])", "style", "noscript", "template")
+# <noscript> stays: on some pages it holds the content (the block reader skips it unless the generic path asks)
+ALWAYS_REMOVED = ("script:not([type='application/ld+json'])", "style", "template")
 DATE_LIKE_ELEMENTS = "time, span, div, p, li, td, small"
 MAX_DATE_CHARS = 40
 
@@ -57,17 +59,23 @@ class _Found:
     problems: tuple[str, ...]
 
 
-def extract(html: str, url: str, rules: PageRules | None, *, language: str | None = None) -> Extraction:
-    """Extract the article at `url` from its decoded `html` with `rules` (None: the generic path)."""
+def extract(
+    html: str, url: str, rules: PageRules | None, *, language: str | None = None, memory: TemplateMemory | None = None
+) -> Extraction:
+    """Extract the article at `url` from its decoded `html` with `rules` (None: the generic path).
+
+    `memory` holds the source's recent pages: lines that other pages of the source carry are its template and go
+    (and this page's lines are remembered); without it no line goes for being repeated elsewhere.
+    """
     html = flatten_deep_nesting(html)
     tree = _parse_page(html, url)
     lang = language or (rules.language if rules else None)
     if rules is None:
-        return _generic(html, url, tree, None, lang, degraded=False)
+        return _generic(html, url, tree, None, lang, memory, degraded=False)
     found = _by_profile(tree, rules)
     if found.problems:
-        return _generic(html, url, tree, rules, lang, degraded=True, partial=found)
-    article = _article(found, rules, url, lang)
+        return _generic(html, url, tree, rules, lang, memory, degraded=True, partial=found)
+    article = _article(found, rules, url, lang, memory)
     return Extraction(article, "profile", degraded=False)
 
 
@@ -78,7 +86,7 @@ def html_fragment_paragraphs(html: str) -> list[str]:
     ['One two', 'Three', 'Four']
     """
     tree = LexborHTMLParser(f"<html><body>{html}</body></html>")
-    return clean_paragraphs(block_paragraphs(tree.body), title=None)
+    return drop_repeats(clean_paragraphs(block_paragraphs(tree.body), title=None))
 
 
 def _parse_page(html: str, url: str) -> LexborHTMLParser:
@@ -97,7 +105,12 @@ def _remove(tree: LexborHTMLParser, selectors: Sequence[str]) -> None:
             node.decompose()
 
 
-def _article(found: _Found, rules: PageRules | None, url: str, language: str | None) -> Article:
+def _article(
+    found: _Found, rules: PageRules | None, url: str, language: str | None, memory: TemplateMemory | None
+) -> Article:
+    template = memory.lines_elsewhere(url) if memory is not None else frozenset()
+    if memory is not None:
+        memory.remember(url, map(fold, found.paragraphs))
     return clean_article(
         found.title,
         found.paragraphs,
@@ -107,6 +120,7 @@ def _article(found: _Found, rules: PageRules | None, url: str, language: str | N
         updated=found.updated,
         language=language,
         author=found.author,
+        template=template,
     )
 
 
@@ -116,6 +130,7 @@ def _generic(
     tree: LexborHTMLParser,
     rules: PageRules | None,
     language: str | None,
+    memory: TemplateMemory | None,
     *,
     degraded: bool,
     partial: _Found | None = None,
@@ -133,7 +148,7 @@ def _generic(
         author=(partial.author if partial else None) or generic.author,
         problems=partial.problems if partial else (),
     )
-    return Extraction(_article(found, rules, url, language), "generic", degraded, found.problems)
+    return Extraction(_article(found, rules, url, language, memory), "generic", degraded, found.problems)
 
 
 def _by_profile(tree: LexborHTMLParser, rules: PageRules) -> _Found:

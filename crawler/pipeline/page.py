@@ -15,9 +15,18 @@ from crawler.extract.decode import decode_html
 from crawler.extract.language import UNDETERMINED, article_language
 from crawler.extract.links import attachment_links
 from crawler.extract.page import Extraction, extract
+from crawler.extract.template import TemplateMemory
 from crawler.fetch.values import Fetched
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
+_MEMORIES: dict[str, TemplateMemory] = {}  # per source, in process: the lines of its recent pages
+
+
+def template_memory(source: Source | None) -> TemplateMemory | None:
+    """The source's memory of its recent pages' lines (None without a source: a lone page has no template)."""
+    if source is None:
+        return None
+    return _MEMORIES.setdefault(source.id, TemplateMemory())
 
 
 async def extract_within_budget(fetched: Fetched, source: Source | None, seconds: float = PAGE_SECONDS) -> Extraction:
@@ -38,7 +47,7 @@ def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
     if rules is not None and not rules.body:
         rules = None  # a custom source without selectors: the generic path is the plan, not a fallback
     language = source.language if source and source.language != UNDETERMINED else None
-    extraction = extract(html, fetched.final_url, rules, language=language)
+    extraction = extract(html, fetched.final_url, rules, language=language, memory=template_memory(source))
     if language is None:
         detected = article_language(html, extraction.article.body)
         extraction = replace(extraction, article=replace(extraction.article, language=detected))

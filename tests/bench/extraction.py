@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import re
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -86,18 +87,25 @@ class Row:
     f1: float
     f1_of_means: float
     ms_per_page: float
+    median_ms: float = 0.0
+    p95_ms: float = 0.0
 
 
 def run(corpus: str, method: str, extractor: Extractor, pages: list[Page]) -> Row:
     scores: list[Score] = []
-    started = time.process_time()
+    times: list[float] = []
     for url, html, truth in pages:
-        scores.append(score(truth, extractor(html, url)))
-    elapsed = (time.process_time() - started) * 1000 / max(1, len(pages))
+        started = time.process_time()
+        text = extractor(html, url)
+        times.append((time.process_time() - started) * 1000)
+        scores.append(score(truth, text))
+    elapsed = sum(times) / max(1, len(pages))
+    times.sort()
     precision = sum(s.precision for s in scores) / len(scores)
     recall = sum(s.recall for s in scores) / len(scores)
     f1 = sum(s.f1 for s in scores) / len(scores)
-    return Row(corpus, method, len(pages), precision, recall, f1, Score(precision, recall).f1, elapsed)
+    median, p95 = statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
+    return Row(corpus, method, len(pages), precision, recall, f1, Score(precision, recall).f1, elapsed, median, p95)
 
 
 def aeb_pages(limit: int | None) -> list[Page]:
@@ -145,13 +153,13 @@ def replica_rows() -> tuple[list[Row], str]:
 
 def print_table(rows: Iterable[Row]) -> None:
     header = (f"{'corpus':<16} {'method':<36} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'F1(P̄,R̄)':>8}"
-              f" {'CPU ms/page':>11}")
+              f" {'CPU ms/page':>11} {'median':>6} {'p95':>6}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
             f"{r.corpus:<16} {r.method:<36} {r.pages:>5} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f}"
-            f" {r.f1_of_means:>8.3f} {r.ms_per_page:>11.1f}"
+            f" {r.f1_of_means:>8.3f} {r.ms_per_page:>11.1f} {r.median_ms:>6.1f} {r.p95_ms:>6.1f}"
         )
 
 
