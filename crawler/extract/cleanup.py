@@ -90,15 +90,18 @@ def clean_paragraphs(
     """The clean-up pass on a list of paragraphs (see `clean_article`).
 
     Lines in `template` (what the source's other pages carry, see `crawler.extract.template`) go. Repeats within
-    the page go only on the profile path, whose site layout is known (a lede printed twice); on the generic
-    path a line the article repeats is the article's own and stays.
+    the page go on the profile path, whose site layout is known (a lede printed twice); on the generic path a
+    line the article repeats is the article's own and stays, except a run of the same line (markup read twice,
+    a page of 90,000 copies), which is one.
     """
     lines = [fold(paragraph) for paragraph in paragraphs]
     lines = _before_end_marker(lines, rules.end_markers if rules else ())
     lines = [_strip(line, rules.strip_patterns if rules else ()) for line in lines]
     boilerplate = rules.boilerplate if rules else ()
     kept = [line for line in lines if line and line not in template and not _is_boilerplate(line, boilerplate, title)]
-    return drop_repeats(kept) if rules is not None else kept
+    if rules is not None:
+        return drop_repeats(kept)
+    return [line for index, line in enumerate(kept) if not index or kept[index - 1] != line]
 
 
 def _before_end_marker(lines: list[str], markers: Sequence[str]) -> list[str]:
