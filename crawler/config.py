@@ -16,10 +16,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urljoin
 
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 from crawler.errors import ConfigError
 from crawler.extract.profile import (
@@ -35,14 +36,16 @@ from crawler.settings import Settings as Settings
 from crawler.settings import parse_duration as parse_duration
 from crawler.websettings import WebSettings
 from rules.defaults import DEFAULT_GROUPS
+from rules.edits.model import edit_class
 from rules.secrets import remember_urls
 
 DEFAULT_CONFIG_NAME = "tidings.toml"
 CONSOLE = "console"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
-RuleOn = Literal["new", "edited", "both"]
-"""When a rule fires: on new articles, on substantive edits, or both."""
+RuleOn = Literal["new", "edited", "removed", "both", "any"]
+"""When a rule fires: new articles, edits (substantive ones, or those of `edit_classes`), removals; "both" is
+new + edited, "any" all three."""
 
 
 class SourceConfig(Strict):
@@ -83,6 +86,7 @@ class RuleConfig(Strict):
     languages: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     on: RuleOn = "new"
+    edit_classes: tuple[Annotated[str, AfterValidator(edit_class)], ...] = ()
     mode: Literal["instant", "digest"] = "instant"
     digest_window: Duration = within(3600.0, 1, 7 * DAY)
     per: Literal["story", "article"] = "story"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -50,6 +51,9 @@ Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 Schedule = Literal["adaptive", "fixed"]
+DEFAULT_RECHECK_AFTER = (15 * MINUTE, HOUR, 3 * HOUR, 12 * HOUR, DAY, 3 * DAY, 7 * DAY)
+# A re-check step counts from when the article was first seen: 1 minute to 90 days; the steps are kept sorted.
+RecheckStep = Annotated[Duration, Field(ge=MINUTE, le=90 * DAY, allow_inf_nan=False)]
 
 
 def within(default: Any, low: float, high: float, *, above: bool = False) -> Any:
@@ -104,8 +108,9 @@ class Settings(Strict):
     respect_robots: bool = True
     retries: int = within(3, 0, 20)
     max_articles_per_run: int = within(200, 1, 100_000)
-    edit_recheck: Duration = within(21600.0, 0, 365 * DAY)
-    edit_window: Duration = within(7 * DAY, 0, 365 * DAY)
+    recheck_after: Annotated[tuple[RecheckStep, ...], AfterValidator(sorted), AfterValidator(tuple)] = Field(
+        default=DEFAULT_RECHECK_AFTER, max_length=20)  # after first seen; then never again
+    recheck_budget: int = within(20, 0, 1000)  # re-checks per source run at most
     lease: Duration = within(60.0, 1, DAY)  # renewed every third of it while a run lives
     failure_alert_after: int = within(3, 1, 10_000)
     admin_channels: tuple[str, ...] = ()

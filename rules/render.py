@@ -24,6 +24,7 @@ from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from rules import render_edits
 from rules.safetext import TITLE_CHARS, neutralise_mentions, safe_text, visible_controls
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class AlertView:
     published: str | None
     body: str
     evidence: tuple[Mapping[str, Any], ...] = ()
+    analysis: Mapping[str, Any] | None = None  # an edit's analysis (EditAnalysis.to_json())
+    first_seen: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,13 +65,14 @@ def safe_view(view: AlertView) -> AlertView:
     return AlertView(
         rule=view.rule, kind=view.kind, title=safe_text(view.title, TITLE_CHARS), url=visible_controls(view.url),
         source=view.source, language=view.language, published=view.published, body=body, evidence=view.evidence,
+        analysis=view.analysis, first_seen=view.first_seen,
     )
 
 
 def render_alert(view: AlertView, fmt: Format) -> Message:
     """One match as one message."""
     view = safe_view(view)
-    prefix = "Edited" if view.kind == "edited" else "New"
+    prefix = {"edited": "Edited", "removed": "Taken down"}.get(view.kind, "New")
     title = f"[tidings] {prefix} {view.rule} match: {view.title}"
     return Message(title=title, body=_alert_body(view, fmt), format=fmt)
 
@@ -88,6 +92,8 @@ def render_template(template: str, view: AlertView, fmt: Format) -> Message:
         "rule": view.rule, "kind": view.kind, "title": view.title, "url": view.url, "source": view.source,
         "language": view.language or "", "published": view.published or "", "terms": _terms(view),
         "snippet": Markup(snippet(view, fmt)) if fmt == "html" else snippet(view, fmt),
+        "diff": Markup(_change(view, fmt)) if fmt == "html" else _change(view, fmt),
+        "first_seen": view.first_seen or "",
     }
     try:
         body = _environment(fmt == "html").from_string(template).render(values)
@@ -124,10 +130,26 @@ def render_health(source: str, state: str, error: str | None, fmt: Format) -> Me
 
 
 def _alert_body(view: AlertView, fmt: Format) -> str:
+    """An edit leads with what changed, a removal with the notice; then title, facts, snippet, files and link."""
     meta = f"{view.source} · {view.language or 'und'} · {view.published or 'no date'} · terms: {_terms(view)}"
     lines = [_strong(view.title, fmt), _escape(meta, fmt), snippet(view, fmt), *_attachment_lines(view, fmt),
              _link(view.url, fmt)]
+    if change := _change(view, fmt):
+        lines.insert(0, change)
     return "<br>\n".join(lines) if fmt == "html" else "\n".join(lines)
+
+
+def what_changed(view: AlertView, fmt: Format) -> str:
+    """The diff of an edit or the notice of a removal, made safe and escaped for the format; "" otherwise."""
+    return _change(safe_view(view), fmt)
+
+
+def _change(view: AlertView, fmt: Format) -> str:
+    """What changed (rules.render_edits): the diff of an edit, the notice of a removal, else nothing."""
+    if view.kind == "removed":
+        return render_edits.removal_notice(view.title, view.first_seen, view.body, fmt)
+    analysis = render_edits.analysis_of(view.analysis) if view.kind == "edited" else None
+    return render_edits.edit_diff(analysis, fmt) if analysis is not None else ""
 
 
 def _attachment_lines(view: AlertView, fmt: Format) -> list[str]:

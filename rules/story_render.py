@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rules.render import AlertView, Format, Message, _link, render_alert
+from rules.render import AlertView, Format, Message, _link, render_alert, what_changed
 from rules.render import _escape as _esc
 
 LANGUAGES = {"zh": "中文", "en": "English", "id": "Bahasa Indonesia", "ja": "日本語", "ko": "한국어", "th": "ไทย",
@@ -79,8 +79,11 @@ def _follow_up_phrase(view: StoryView) -> str:
 
 
 def _line(view: StoryView, fmt: Format) -> str:
+    """One line; an edit or a removal adds what changed under it (the diff, the notice)."""
     items = [f"{_esc(a.title, fmt)} {_link(a.url, fmt)}" for a in view.articles]
-    return f"↳ {_esc(_follow_up_phrase(view), fmt)}: " + "; ".join(items)
+    line = f"↳ {_esc(_follow_up_phrase(view), fmt)}: " + "; ".join(items)
+    changes = [change for a in view.articles if (change := what_changed(a, fmt))]
+    return ("<br>\n" if fmt == "html" else "\n").join([line, *changes])
 
 
 def _full_body(view: StoryView, fmt: Format) -> str:

@@ -38,16 +38,19 @@ def _alert_select() -> Select[Any]:
 
 
 def _item_select(alert_ids: Sequence[int]) -> Select[Any]:
-    """Every match the given alerts carry, with its entry and matched text, in the order they were attached."""
+    """Every match the given alerts carry, with its entry, matched text and edit analysis, in the order they were
+    attached; the entry's current text too, for a removal (whose matched version is a marker without text)."""
+    current = version.alias("current_version")
     return (
         select(
             alert_match.c.alert_id, match.c.id.label("match_id"), match.c.rule, match.c.kind, match.c.evidence,
             match.c.entry_id, entry.c.title, entry.c.url, entry.c.source_id, entry.c.language, entry.c.published,
-            version.c.text,
+            entry.c.first_seen, version.c.text, version.c.analysis, current.c.text.label("current_text"),
         )
         .join(match, match.c.id == alert_match.c.match_id)
         .join(entry, entry.c.id == match.c.entry_id)
         .join(version, version.c.id == match.c.version_id)
+        .outerjoin(current, current.c.id == entry.c.current_version_id)
         .where(alert_match.c.alert_id.in_(list(alert_ids)))
         .order_by(alert_match.c.alert_id, match.c.id)
     )
@@ -62,6 +65,9 @@ def _alert_row(row: RowMapping) -> AlertRow:
 def _item(row: RowMapping) -> AlertItem:
     fields = {name: row[name] for name in AlertItem.__dataclass_fields__}
     fields["evidence"] = from_json(row["evidence"])
+    fields["analysis"] = from_json(row["analysis"])
+    if row["kind"] == "removed":  # the marker has no text: the message quotes the last text
+        fields["text"] = row["current_text"] or ""
     return AlertItem(**fields)
 
 

@@ -7,8 +7,6 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from storage.records import EditClass
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "ref_src", "spm"})
 _CJK = (
@@ -18,8 +16,6 @@ _CJK = (
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _LATIN_WORD = re.compile(f"[^\\W{_CJK}]+")
 _MASK64 = (1 << 64) - 1
-MINOR_CHANGE_RATIO = 0.02
-"""Edits whose shingle sets differ by less than this share are 'minor'."""
 
 
 def canonical_url(url: str) -> str:
@@ -113,20 +109,3 @@ def simhash(text: str) -> int:
 def hamming(a: int, b: int) -> int:
     """Number of differing bits between two 64-bit fingerprints (signed or unsigned)."""
     return ((a ^ b) & _MASK64).bit_count()
-
-
-def _letters_only(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
-
-
-def change_class(old: str, new: str) -> EditClass:
-    """Classify an edit: 'minor' if only whitespace, punctuation or case changed, or the shingles barely
-    differ (under :data:`MINOR_CHANGE_RATIO`); else 'substantive'."""
-    if _letters_only(old) == _letters_only(new):
-        return "minor"
-    before, after = shingles(old), shingles(new)
-    union = before | after
-    if not union:
-        return "minor"
-    return "minor" if len(before ^ after) / len(union) < MINOR_CHANGE_RATIO else "substantive"

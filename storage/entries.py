@@ -5,7 +5,7 @@ The :class:`UnitOfWork` is one transaction: an article, its matches and their ou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
@@ -16,12 +16,23 @@ from sqlalchemy.engine import RowMapping
 from storage import dedup
 from storage.alerts import MatchWrites
 from storage.attachments import AttachmentWrites
-from storage.engine import Database, dialect_insert
+from storage.engine import Database, dialect_insert, from_json, to_json
 from storage.errors import UnknownRowError
 from storage.evidence import EvidenceWrites
 from storage.http_state import HttpStateWrites
-from storage.records import ArticleRecord, ChangeClass, EntryRow, SaveOutcome, VersionRow
-from storage.schema import entry, http_state, source, version
+from storage.rechecks import RecheckWrites, mark_back
+from storage.records import (
+    MARKER_CLASSES,
+    UNANALYSED,
+    ArticleRecord,
+    ChangeClass,
+    EditVerdict,
+    EntryRow,
+    OutcomeKind,
+    SaveOutcome,
+    VersionRow,
+)
+from storage.schema import entry, source, version
 from storage.stories import StoryWrites
 
 _CHUNK = 500  # URLs per IN (...) query: well under every dialect's bound-parameter limit
@@ -42,13 +53,26 @@ def _entry_values(rec: ArticleRecord, now: datetime) -> dict[str, Any]:
     }
 
 
+Analyse = Callable[[str, str], EditVerdict]
+"""The edit analysis, injected (storage never imports rules): old text, new text -> verdict."""
+
+
 class ArticleWrites:
     """Saving one article into its entry; see :meth:`save_article`."""
 
     _conn: Connection
 
-    def save_article(self, rec: ArticleRecord, *, now: datetime) -> SaveOutcome:
+    def save_article(
+        self, rec: ArticleRecord, *, now: datetime, analyse: Analyse | None = None,
+        next_check_at: datetime | None = None,
+    ) -> SaveOutcome:
         """Store ``rec`` as a new entry, a new version of its entry, a duplicate, or nothing (unchanged).
+
+        An edit is classified by ``analyse(old_text, new_text)`` (without one, every edit counts as substantive);
+        the version keeps the verdict's class ("cosmetic" or "substantive") and analysis. A changed ``updated``
+        date with the same text updates the entry but is no edit ("unchanged"). A removed entry whose page is
+        back gets a "restored" marker version (and, if its text changed, the edit too). ``next_check_at`` is the
+        first re-check of a new entry.
 
         A text equal to an *older* version of the entry (an A→B→A edit) makes that version current again and
         reports "edited" with the older version's id. Racing writers on one canonical URL create one entry:
@@ -57,17 +81,18 @@ class ArticleWrites:
         digest = dedup.content_hash(rec.text)
         existing = self._entry_by_url(rec.canonical_url)
         if existing is None:
-            created = self._insert_entry(rec, digest, now)
+            created = self._insert_entry(rec, digest, now, next_check_at)
             if created is not None:
                 return created
             existing = self._entry_by_url(rec.canonical_url)
             if existing is None:
                 raise UnknownRowError("entry", rec.canonical_url)
-        return self._update_entry(existing, rec, digest, now)
+        return self._update_entry(existing, rec, digest, now, analyse)
 
     def _entry_by_url(self, canonical_url: str) -> RowMapping | None:
         query = (
-            select(entry.c.id, entry.c.current_version_id, version.c.content_hash, version.c.text)
+            select(entry.c.id, entry.c.current_version_id, entry.c.removed_at, version.c.content_hash,
+                   version.c.text)
             .outerjoin(version, version.c.id == entry.c.current_version_id)
             .where(entry.c.canonical_url == canonical_url)
         )
@@ -84,18 +109,21 @@ class ArticleWrites:
         )
         return self._conn.execute(query).scalar()
 
-    def _insert_entry(self, rec: ArticleRecord, digest: str, now: datetime) -> SaveOutcome | None:
+    def _insert_entry(
+        self, rec: ArticleRecord, digest: str, now: datetime, next_check_at: datetime | None
+    ) -> SaveOutcome | None:
         if self._conn.execute(select(source.c.id).where(source.c.id == rec.source_id)).first() is None:
             raise UnknownRowError("source", rec.source_id)
         original = self._original_with_hash(digest)
-        values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now}
+        values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now,
+                  "next_check_at": next_check_at}
         stmt = dialect_insert(self._conn, entry).values(**values, duplicate_of=original)
         entry_id = self._conn.execute(
             stmt.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(entry.c.id)
         ).scalar()
         if entry_id is None:
             return None
-        version_id = self._add_version(entry_id, rec, digest, "initial")
+        version_id = self._add_version(entry_id, rec, digest, "initial", None)
         self._set_current(entry_id, version_id)
         if original is not None:
             return SaveOutcome(
@@ -103,13 +131,17 @@ class ArticleWrites:
             )
         return SaveOutcome("new", entry_id, version_id, change_class="initial")
 
-    def _add_version(self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass) -> int:
+    def _add_version(
+        self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,
+        analysis: dict[str, Any] | None,
+    ) -> int:
         values = {
             "entry_id": entry_id,
             "content_hash": digest,
             "text": rec.text,
             "fetched_at": rec.fetched_at,
             "change_class": change_class,
+            "analysis": None if analysis is None else to_json(analysis),
         }
         stmt = dialect_insert(self._conn, version).values(**values)
         stmt = stmt.on_conflict_do_nothing(index_elements=["entry_id", "content_hash"])
@@ -129,36 +161,49 @@ class ArticleWrites:
         self._conn.execute(update(entry).where(entry.c.id == entry_id).values(current_version_id=version_id))
 
     def _update_entry(
-        self, existing: RowMapping, rec: ArticleRecord, digest: str, now: datetime
+        self, existing: RowMapping, rec: ArticleRecord, digest: str, now: datetime, analyse: Analyse | None
     ) -> SaveOutcome:
         entry_id: int = existing["id"]
+        restored = existing["removed_at"] is not None and mark_back(self._conn, entry_id, now) is not None
         if existing["content_hash"] == digest:
-            self._conn.execute(update(entry).where(entry.c.id == entry_id).values(last_seen=now))
-            return SaveOutcome("unchanged", entry_id, existing["current_version_id"])
-        change = dedup.change_class(existing["text"] or "", rec.text)
-        version_id = self._add_version(entry_id, rec, digest, change)
-        values = {**_entry_values(rec, now), "current_version_id": version_id}
-        self._conn.execute(update(entry).where(entry.c.id == entry_id).values(**values))
-        return SaveOutcome("edited", entry_id, version_id, change_class=change)
+            # a new `updated` date alone is no edit
+            self._conn.execute(update(entry).where(entry.c.id == entry_id).values(updated=rec.updated, last_seen=now))
+            kind: OutcomeKind = "restored" if restored else "unchanged"
+            return SaveOutcome(kind, entry_id, existing["current_version_id"], restored=restored)
+        verdict = analyse(existing["text"] or "", rec.text) if analyse is not None else UNANALYSED
+        version_id = self._add_version(entry_id, rec, digest, verdict.change_class, verdict.analysis)
+        changed = {**_entry_values(rec, now), "current_version_id": version_id}
+        self._conn.execute(update(entry).where(entry.c.id == entry_id).values(**changed))
+        return SaveOutcome(
+            "edited", entry_id, version_id, change_class=verdict.change_class, substantive=verdict.substantive,
+            classes=verdict.classes, analysis=verdict.analysis, restored=restored,
+        )
 
 
-class UnitOfWork(ArticleWrites, StoryWrites, MatchWrites, AttachmentWrites, EvidenceWrites, HttpStateWrites):
+class UnitOfWork(ArticleWrites, StoryWrites, MatchWrites, AttachmentWrites, EvidenceWrites, HttpStateWrites,
+                 RecheckWrites):
     """Writes that must commit together: an article, its raw response, its attachments, its story link, its
-    matches and their outbox rows, its page's validators."""
+    matches and their outbox rows, its page's validators, what a re-check found."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
 
 def _entry_select() -> Select[Any]:
-    """Entries joined to their current version, with the number of versions."""
+    """Entries joined to their current version, with the number of text versions (markers not counted)."""
     other = version.alias("other_version")
-    count = select(func.count()).select_from(other).where(other.c.entry_id == entry.c.id).scalar_subquery()
+    count = (
+        select(func.count()).select_from(other)
+        .where(other.c.entry_id == entry.c.id, other.c.change_class.not_in(sorted(MARKER_CLASSES)))
+        .scalar_subquery()
+    )
     return select(
         *(entry.c[name] for name in ("id", "canonical_url", "url", "source_id", "language", "title")),
         *(entry.c[name] for name in ("author", "published", "updated", "first_seen", "last_seen")),
         entry.c.duplicate_of,
         entry.c.story_id,
+        entry.c.removed_at,
+        entry.c.next_check_at,
         version.c.text,
         version.c.content_hash,
         count.label("version_count"),
@@ -170,7 +215,9 @@ def _entry_row(row: RowMapping) -> EntryRow:
 
 
 def _version_row(row: RowMapping) -> VersionRow:
-    return VersionRow(**{name: row[name] for name in VersionRow.__dataclass_fields__})
+    fields = {name: row[name] for name in VersionRow.__dataclass_fields__}
+    fields["analysis"] = from_json(row["analysis"])
+    return VersionRow(**fields)
 
 
 class EntryRepository(Database):
@@ -217,25 +264,6 @@ class EntryRepository(Database):
             rows = conn.execute(query).all()
         return [_entry_row(row._mapping) for row in rows]
 
-    def recheck_due(self, source_id: str, *, since: datetime, checked_before: datetime, limit: int) -> list[str]:
-        """Among the ``limit`` newest entries of a source first seen since ``since``, the URLs whose page was last
-        fetched before ``checked_before``: the pages to fetch again for silent edits. One query, no texts loaded."""
-        newest = (
-            select(entry.c.url, entry.c.first_seen, entry.c.id)
-            .where(entry.c.source_id == source_id, entry.c.first_seen >= since, entry.c.duplicate_of.is_(None))
-            .order_by(entry.c.first_seen.desc(), entry.c.id.desc())
-            .limit(limit)
-            .subquery()
-        )
-        query = (
-            select(newest.c.url)
-            .join(http_state, http_state.c.url == newest.c.url)
-            .where(http_state.c.fetched_at <= checked_before)
-            .order_by(newest.c.first_seen.desc(), newest.c.id.desc())
-        )
-        with self._read() as conn:
-            return list(conn.scalars(query))
-
     def publication_times(self, *, since: datetime) -> list[tuple[str, str | None, datetime]]:
         """`(source id, published as stored, first seen)` of every original entry first seen since `since`:
         what adaptive polling learns from (see `crawler/pipeline/schedule.py`)."""
@@ -250,12 +278,29 @@ class EntryRepository(Database):
             row = conn.execute(_entry_select().where(entry.c.id == entry_id)).first()
         return None if row is None else _entry_row(row._mapping)
 
-    def entry_versions(self, entry_id: int) -> list[VersionRow]:
-        """All versions of an entry, oldest first."""
-        query = select(version).where(version.c.entry_id == entry_id).order_by(version.c.id)
+    def find_entry(self, ref: str) -> EntryRow | None:
+        """An entry by its id (digits) or its URL (as stored, or any URL with the same canonical form)."""
+        if ref.strip().isdigit():
+            return self.get_entry(int(ref))
+        where = (entry.c.url == ref) | (entry.c.canonical_url == dedup.canonical_url(ref))
         with self._read() as conn:
-            rows = conn.execute(query).all()
-        return [_version_row(row._mapping) for row in rows]
+            row = conn.execute(_entry_select().where(where).order_by(entry.c.id).limit(1)).first()
+        return None if row is None else _entry_row(row._mapping)
+
+    def entry_versions(self, entry_id: int) -> list[VersionRow]:
+        """All versions of an entry, oldest first (removal and restoration markers included)."""
+        return self.versions_of([entry_id]).get(entry_id, [])
+
+    def versions_of(self, entry_ids: Iterable[int]) -> dict[int, list[VersionRow]]:
+        """The versions of several entries (each list oldest first), in a few queries."""
+        wanted = list(dict.fromkeys(entry_ids))
+        found: dict[int, list[VersionRow]] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(version).where(version.c.entry_id.in_(wanted[start : start + _CHUNK]))
+                for row in conn.execute(query.order_by(version.c.id)).all():
+                    found.setdefault(row.entry_id, []).append(_version_row(row._mapping))
+        return found
 
     def count_entries(self) -> int:
         """Number of entries, duplicates included."""

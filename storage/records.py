@@ -7,15 +7,19 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias, get_args
 
 # The vocabularies, defined once; the store checks every value it is given against them (typing.get_args).
-OutcomeKind = Literal["new", "edited", "unchanged", "duplicate"]
-EditClass = Literal["minor", "substantive"]
-ChangeClass = Literal["initial", "minor", "substantive"]  # a version's: "initial" or the edit's class
-MatchKind = Literal["new", "edited"]
+OutcomeKind = Literal["new", "edited", "unchanged", "duplicate", "restored"]
+EditClass = Literal["cosmetic", "substantive"]
+# A version's class: the first text ("initial"), an edit's class, or a marker of a removal or a restoration.
+ChangeClass = Literal["initial", "cosmetic", "substantive", "removed", "restored"]
+MatchKind = Literal["new", "edited", "removed"]
+GoneKind = Literal["suspect", "removed", "already_removed"]
 AlertStatus = Literal["pending", "sending", "sent", "dead"]
 AlertMode = Literal["instant", "digest"]
 HealthState = Literal["failing", "recovered"]
 
 MATCH_KINDS: tuple[MatchKind, ...] = get_args(MatchKind)
+CHANGE_CLASSES: tuple[ChangeClass, ...] = get_args(ChangeClass)
+MARKER_CLASSES: frozenset[ChangeClass] = frozenset({"removed", "restored"})  # versions without text
 ALERT_STATUSES: tuple[AlertStatus, ...] = get_args(AlertStatus)
 ALERT_MODES: tuple[AlertMode, ...] = get_args(AlertMode)
 HEALTH_STATES: tuple[HealthState, ...] = get_args(HealthState)
@@ -38,14 +42,63 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True)
+class EditVerdict:
+    """What the injected edit analysis says of an edit: whether it matters, its classes, and the whole
+    analysis as JSON (stored on the version). Storage never analyses text itself (rules does)."""
+
+    substantive: bool
+    classes: tuple[str, ...] = ()
+    analysis: dict[str, Any] | None = None
+
+    @property
+    def change_class(self) -> EditClass:
+        return "substantive" if self.substantive else "cosmetic"
+
+
+UNANALYSED = EditVerdict(True)
+"""The verdict when no analysis is given: an edit nobody looked at counts as substantive."""
+
+
+@dataclass(frozen=True)
 class SaveOutcome:
-    """What ``UnitOfWork.save_article`` did with an article."""
+    """What ``UnitOfWork.save_article`` did with an article.
+
+    ``restored`` is set when the entry had been removed and its page is back (``kind`` is then "restored", or
+    "edited" when the text came back changed).
+    """
 
     kind: OutcomeKind
     entry_id: int
     version_id: int | None
     duplicate_of: int | None = None
     change_class: ChangeClass | None = None
+    substantive: bool = False
+    classes: tuple[str, ...] = ()
+    analysis: dict[str, Any] | None = None
+    restored: bool = False
+
+
+@dataclass(frozen=True)
+class GoneOutcome:
+    """What ``UnitOfWork.record_gone`` did: first sighting ("suspect": look again next run), the removal (with
+    its marker version), or nothing new (the entry was already removed)."""
+
+    kind: GoneKind
+    entry_id: int
+    version_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecheckRow:
+    """An entry whose re-check is due: enough to fetch it again and to schedule the next look."""
+
+    entry_id: int
+    url: str
+    canonical_url: str
+    first_seen: datetime
+    next_check_at: datetime | None
+    removed_at: datetime | None
+    gone_checks: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +140,8 @@ class AlertItem:
     language: str | None
     published: str | None
     text: str
+    first_seen: datetime | None = None
+    analysis: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +221,8 @@ class EntryRow:
     content_hash: str
     version_count: int
     story_id: int | None = None
+    removed_at: datetime | None = None
+    next_check_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +236,25 @@ class VersionRow:
     fetched_at: datetime
     change_class: ChangeClass
     raw_response_id: int | None = None  # the evidence it came from (None: before 0002, or dropped by retention)
+    analysis: dict[str, Any] | None = None
+
+    @property
+    def is_marker(self) -> bool:
+        """A removal or restoration marker (no text of its own)."""
+        return self.change_class in MARKER_CLASSES
+
+
+@dataclass(frozen=True)
+class EntryMatch:
+    """A match recorded on an entry, with the alerts it queued (channel and status each)."""
+
+    id: int
+    version_id: int
+    rule: str
+    kind: MatchKind
+    evidence: list[dict[str, Any]]
+    created_at: datetime
+    alerts: tuple[tuple[str, str, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +300,9 @@ class RunStats:
     errors: int = 0
     error: str | None = None
     degraded: bool = False
+    cosmetic_edits: int = 0
+    removals: int = 0
+    restorations: int = 0
 
 
 @dataclass(frozen=True)
@@ -312,3 +391,6 @@ class StoryRow:
     @property
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(member.source_id for member in self.members))
+    cosmetic_edits: int = 0
+    removals: int = 0
+    restorations: int = 0

@@ -111,7 +111,11 @@ entry = Table(
     Column("fingerprint", BigInteger),
     Column("duplicate_of", Integer, ForeignKey("entry.id")),
     Column("story_id", Integer, index=True),
+    _ts("next_check_at"),
+    _ts("removed_at"),
+    Column("gone_checks", Integer, nullable=False, server_default="0"),
     Index("ix_entry_first_seen", "first_seen"),
+    Index("ix_entry_source_id_next_check_at", "source_id", "next_check_at"),
 )
 
 version = Table(
@@ -124,6 +128,7 @@ version = Table(
     _ts("fetched_at", nullable=False),
     Column("change_class", Text, nullable=False),
     Column("raw_response_id", Integer, ForeignKey("raw_response.id"), index=True),
+    Column("analysis", Text),
     UniqueConstraint("entry_id", "content_hash"),
 )
 
@@ -278,4 +283,7 @@ run = Table(
     Column("errors", Integer, nullable=False, server_default="0"),
     Column("error", Text),
     Column("degraded", Boolean, nullable=False, server_default=false()),
+    Column("cosmetic_edits", Integer, nullable=False, server_default="0"),
+    Column("removals", Integer, nullable=False, server_default="0"),
+    Column("restorations", Integer, nullable=False, server_default="0"),
 )

@@ -18,9 +18,11 @@ from storage.entries import EntryRepository, UnitOfWork
 from storage.errors import StoreOpenError
 from storage.evidence import EvidenceRepository
 from storage.health import HealthAlertRepository
+from storage.history import HistoryRepository
 from storage.http_state import HttpStateRepository
 from storage.migrate import SCHEMA_REVISION, alembic_config
 from storage.queries import ReadModelRepository
+from storage.rechecks import RecheckRepository
 from storage.runs import RunRepository
 from storage.sources import SourceRepository
 from storage.stories import StoryRepository
@@ -39,6 +41,8 @@ class Store(
     EvidenceRepository,
     ReadModelRepository,
     StoryRepository,
+    RecheckRepository,
+    HistoryRepository,
 ):
     """The database behind tidings. Open with :meth:`open`; every method is its own transaction."""
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.dedup import canonical_url, change_class, content_hash, hamming, simhash, url_key
+from storage.dedup import canonical_url, content_hash, hamming, simhash, url_key
 
 
 @pytest.mark.parametrize(
@@ -63,16 +63,6 @@ def test_simhash_is_signed_64_bit_and_near_for_small_edits(text: str) -> None:
 def test_hamming_is_a_metric(a: int, b: int) -> None:
     assert hamming(a, a) == 0
     assert hamming(a, b) == hamming(b, a) <= 64
-
-
-def test_change_class() -> None:
-    assert change_class(LATIN, LATIN.upper().replace(",", " ,")) == "minor"
-    assert change_class(CJK, CJK.replace("，", ",")) == "minor"
-    assert change_class(LATIN, LATIN + " The agreement will be reviewed in 2027.") == "substantive"
-    long_text = "\n".join(f"Paragraph {i} talks about subject {i} in some detail here." for i in range(200))
-    assert change_class(long_text, long_text.replace("subject 7 ", "topic 7 ")) == "minor"
-
-
 def _simhash_by_strings(text: str) -> int:
     """The reference: the bit-string SimHash the vectorised one replaced."""
     from storage.dedup import shingles

@@ -27,12 +27,17 @@ from crawler.extract.profile import DiscoveryKind, DiscoveryModel
 
 @dataclass(frozen=True)
 class DiscoveredItem:
-    """A candidate article: its URL, what the listing says of it, and its full HTML text when the listing has it."""
+    """A candidate article: its URL, what the listing says of it, and its full HTML text when the listing has it.
+
+    ``recheck`` marks a stored article fetched again on its re-check schedule (not found in a listing), so that
+    a 404 is news about a stored entry, not a broken link.
+    """
 
     url: str
     title: str | None = None
     published: ArticleDate | None = None
     content_html: str | None = None
+    recheck: bool = False
 
 
 @dataclass(frozen=True)

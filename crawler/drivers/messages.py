@@ -91,5 +91,7 @@ def _view(items: Sequence[AlertItem]) -> AlertView:
         published=first.published,
         body=seed_body(first.text, first.title, first.published),
         evidence=evidence,
+        analysis=first.analysis,
+        first_seen=first.first_seen.date().isoformat() if first.first_seen else None,
     )
 

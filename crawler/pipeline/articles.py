@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
 
 from crawler.discover.listings import DiscoveredItem, PageRequest
 from crawler.errors import FetchError, TidingsError
@@ -16,18 +15,22 @@ from crawler.extract.links import AttachmentLink, fragment_links
 from crawler.extract.page import clean_article, html_fragment_paragraphs
 from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
 from crawler.fetch.values import Fetched
-from crawler.pipeline import attachments
-from crawler.pipeline.alerting import queue_match
+from crawler.pipeline import attachments, changes, recheck
 from crawler.pipeline.context import SourceRun
 from crawler.pipeline.page import extract_within_budget
-from crawler.pipeline.rulebook import Document
+from crawler.pipeline.rulebook import Document, Edit
 from crawler.pipeline.stories import link_entry
 from rules.attachments import AttachmentText
-from storage import ArticleRecord, MatchRecord, SaveOutcome, UnitOfWork
+from storage import ArticleRecord, SaveOutcome
 from storage.dedup import canonical_url
 from storage.records import MatchKind
 
 log = logging.getLogger(__name__)
+
+
+class GoneRedirect(HTTPStatusError):
+    """A stored page that now redirects to a list or home page: gone, as if it answered 404."""
+
 
 # Articles of one run in flight at once; the fetcher's per-host limits still decide what a host sees.
 ARTICLES_AT_ONCE = 8
@@ -64,9 +67,17 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
             remembered = _save(run, article, fetched, files, known, item.url)
         elif files and known.entry_id is not None:
             _save_files_only(run, known, files)
+        if article is None and fetched is not None and fetched.not_modified and item.recheck:
+            recheck.back_unchanged(run, item)
     except FetchError as exc:
-        run.transient_failures += is_transient(exc)
+        if item.recheck and recheck.is_gone_status(exc):
+            recheck.gone(run, item)  # news about a stored entry, not a broken link
+            return
+        transient = is_transient(exc)
+        run.transient_failures += transient
         run.fail_article(str(exc))
+        if item.recheck and not transient:
+            recheck.looked(run, item)
         return
     except TidingsError as exc:
         run.fail_article(str(exc))
@@ -78,6 +89,8 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
     if fetched is not None and not remembered:  # after the article is stored: a crash before this re-fetches it
         run.memory.remember(item.url, fetched)
     attachments.remember(run, files)
+    if item.recheck:
+        recheck.looked(run, item)
 
 
 async def _article_for(
@@ -88,6 +101,8 @@ async def _article_for(
     fetched = await run.fetch(PageRequest(item.url), item.url)
     if fetched.not_modified:
         return None, fetched, ()
+    if item.recheck and recheck.is_gone_redirect(run, item, fetched):
+        raise GoneRedirect(item.url, 404, f"redirected to a list page ({fetched.final_url}): the page is gone")
     extraction = await extract_within_budget(fetched, run.source)
     run.degraded = run.degraded or extraction.degraded
     return extraction.article, fetched, extraction.links
@@ -114,7 +129,8 @@ def _save(
         return False
     record = _record(run, article)
     with run.store.unit_of_work() as uow:
-        outcome = uow.save_article(record, now=run.now)
+        outcome = uow.save_article(record, now=run.now, analyse=changes.analyse,
+                                   next_check_at=recheck.first_check(run))
         story_id = link_entry(uow, record, outcome, now=run.now)
         if outcome.kind in ("new", "edited", "duplicate") and outcome.version_id is not None:
             raw_id = attachments.keep_raw(run, uow, fetched)
@@ -123,14 +139,18 @@ def _save(
         stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
         if fetched is not None:
             run.memory.remember(key, fetched, uow)
-        kind = _alert_kind(outcome) or ("edited" if any(f.substantive_edit for f in stored) else None)
+        files_edited = any(f.substantive_edit for f in stored)
+        kind = _alert_kind(outcome) or ("edited" if files_edited else None)
         if kind is not None and outcome.version_id is not None:
             document = _document(run, article.title or "", article.body, article.language,
-                                 attachments.rule_texts(stored, only_edited=outcome.kind == "unchanged"))
-            published = article.published.iso() if article.published else None
-            run.alerts += _enqueue_matches(run, document, outcome.entry_id, outcome.version_id, kind, uow,
-                                           story_id=story_id, published=published)
+                                 attachments.rule_texts(stored, only_edited=outcome.kind in ("unchanged", "restored")))
+            edit = Edit(outcome.substantive or files_edited, outcome.classes) if kind == "edited" else None
+            published = article.published.iso() if article.published and kind == "new" else None  # a change is news
+            run.alerts += changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
+                                                story_id=story_id, published=published)
     run.outcomes.append(outcome.kind)
+    run.cosmetic += outcome.kind == "edited" and not outcome.substantive
+    run.restored += outcome.restored
     return True
 
 
@@ -142,8 +162,8 @@ def _save_files_only(run: SourceRun, known: attachments.KnownFiles, files: list[
         edited = attachments.rule_texts(stored, only_edited=True)
         if edited and known.version_id is not None:
             document = _document(run, "", "", None, edited)
-            run.alerts += _enqueue_matches(run, document, known.entry_id, known.version_id, "edited", uow,
-                                           story_id=uow.story_of(known.entry_id))
+            run.alerts += changes.queue_matches(run, uow, document, known.entry_id, known.version_id, "edited",
+                                                Edit(True), story_id=uow.story_of(known.entry_id))
 
 
 def _record(run: SourceRun, article: Article) -> ArticleRecord:
@@ -162,9 +182,10 @@ def _record(run: SourceRun, article: Article) -> ArticleRecord:
 
 
 def _alert_kind(outcome: SaveOutcome) -> MatchKind | None:
+    """New entries and every edit go to the rules; each rule decides which edits it fires on."""
     if outcome.kind == "new":
         return "new"
-    if outcome.kind == "edited" and outcome.change_class == "substantive":
+    if outcome.kind == "edited":
         return "edited"
     return None
 
@@ -174,17 +195,3 @@ def _document(
 ) -> Document:
     return Document(title=title, body=body, source=run.source.id, language=language or run.source.language,
                     tags=run.source.tags, attachments=files)
-
-
-def _enqueue_matches(
-    run: SourceRun, document: Document, entry_id: int, version_id: int, kind: MatchKind, uow: UnitOfWork, *,
-    story_id: int | None = None, published: str | None = None,
-) -> int:
-    enqueued = 0
-    for match, route in run.rulebook.matches(document, kind):
-        evidence = [asdict(item) for item in match.evidence]
-        match_id = uow.add_match(MatchRecord(entry_id, version_id, match.rule, kind, evidence), now=run.now)
-        if match_id is not None:
-            enqueued += queue_match(run, uow, match_id, route, entry_id=entry_id, story_id=story_id,
-                                    published=published)
-    return enqueued

@@ -14,7 +14,7 @@ from crawler.fetch.client import Fetched, Fetcher, FetchStats, Validators
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
 from storage import HttpState, Store
-from storage.records import OutcomeKind
+from storage.records import OutcomeKind, RecheckRow
 
 
 class HttpStateWriter(Protocol):
@@ -97,6 +97,10 @@ class SourceRun:
     timed_out: bool = False
     baseline: bool = False  # the source's first run: matches are stored, not alerted
     held: Counter[str] = field(default_factory=Counter)
+    rechecks: dict[str, RecheckRow] = field(default_factory=dict)  # re-check items of this run, by URL
+    cosmetic: int = 0
+    removed: int = 0
+    restored: int = 0
 
     async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
         """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""
@@ -129,6 +133,10 @@ class SourceRun:
             source_id=self.source.id,
             new=count("new"),
             edited=count("edited"),
+            cosmetic=self.cosmetic,
+            removed=self.removed,
+            restored=self.restored,
+            rechecked=len(self.rechecks),
             unchanged=count("unchanged"),
             duplicates=count("duplicate"),
             alerts=self.alerts,

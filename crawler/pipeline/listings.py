@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from crawler.discover.listings import DiscoveredItem, PageRequest, page_request, parse_listing
 from crawler.errors import TidingsError
@@ -11,17 +10,15 @@ from crawler.extract.profile import DiscoveryModel
 from crawler.pipeline.context import SourceRun, state_key
 from storage.dedup import canonical_url
 
-RECHECK_CAP = 50
 MAX_PAGES = 1000
 
 
 async def candidates(run: SourceRun) -> list[DiscoveredItem]:
     """New articles from every listing (at most the source's `max_articles`, or `--backfill N`), then the
     stored articles whose edit re-check is due."""
-    items = await _discover(run)
-    limit = run.options.backfill or run.source.max_articles
-    rechecks = [DiscoveredItem(url=url) for url in _recheck_due(run)]
-    return _new_items(items, run)[:limit] + rechecks
+    items = _new_items(await _discover(run), run)[: run.options.backfill or run.source.max_articles]
+    taken = {canonical_url(item.url) for item in items}
+    return items + [item for item in _recheck_due(run) if canonical_url(item.url) not in taken]
 
 
 async def _discover(run: SourceRun) -> list[DiscoveredItem]:
@@ -96,13 +93,11 @@ def _one_per_article(items: Iterable[DiscoveredItem]) -> list[DiscoveredItem]:
     return list(chosen.values())
 
 
-def _recheck_due(run: SourceRun) -> list[str]:
-    """Stored pages of this source, recent enough to be edited, not checked for `edit_recheck` seconds."""
+def _recheck_due(run: SourceRun) -> list[DiscoveredItem]:
+    """Stored pages of this source whose re-check is due, most overdue first, at most `recheck_budget` (none
+    in a backfill: a run never turns into both)."""
     if run.options.backfill:
         return []
-    return run.store.recheck_due(
-        run.source.id,
-        since=run.now - timedelta(seconds=run.options.edit_window),
-        checked_before=run.now - timedelta(seconds=run.options.edit_recheck),
-        limit=RECHECK_CAP,
-    )
+    due = run.store.recheck_due(run.source.id, now=run.now, limit=run.options.recheck_budget)
+    run.rechecks.update({row.url: row for row in due})
+    return [DiscoveredItem(url=row.url, recheck=True) for row in due]

@@ -19,11 +19,13 @@ def finish(run: SourceRun) -> None:
     """
     report = run.report()
     error = "; ".join(report.errors[:5]) or None
-    if report.new or report.edited or report.duplicates or report.errors or report.failed:
+    if (report.new or report.edited or report.duplicates or report.removed or report.restored or report.errors
+            or report.failed):
         stats = RunStats(
             requests=report.requests, bytes=report.bytes, not_modified=report.not_modified, new_entries=report.new,
             edits=report.edited, duplicates=report.duplicates, errors=len(report.errors), error=error,
-            degraded=report.degraded,
+            degraded=report.degraded, cosmetic_edits=report.cosmetic, removals=report.removed,
+            restorations=report.restored,
         )
         run.store.record_run(run.source.id, stats, started_at=run.now, finished_at=datetime.now(UTC))
     _record_result(run, error)

@@ -18,12 +18,30 @@ from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
 from storage.records import AlertMode, MatchKind
 
-__all__ = ["Document", "Route", "RuleBook", "rule_spec"]
+__all__ = ["Document", "Edit", "Route", "RuleBook", "rule_spec"]
+
+
+_FIRES_ON: dict[RuleOn, frozenset[MatchKind]] = {
+    "new": frozenset({"new"}), "edited": frozenset({"edited"}), "removed": frozenset({"removed"}),
+    "both": frozenset({"new", "edited"}), "any": frozenset({"new", "edited", "removed"}),
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a rule needs to know of an edit: whether it is substantive, and its classes."""
+
+    substantive: bool
+    classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Route:
-    """What happens when a rule matches: on which change kinds it fires, in which mode, to which channels."""
+    """What happens when a rule matches: on which change kinds it fires, in which mode, to which channels.
+
+    An edit fires a rule that fires on edits when it is substantive, or, when the rule names `edit_classes`,
+    when the edit has one of them (cosmetic classes included, if the rule names them).
+    """
 
     rule: str
     on: RuleOn
@@ -31,9 +49,16 @@ class Route:
     digest_window: float
     channels: tuple[str, ...]
     per: str = "story"  # one message per story and channel, or per article
+    edit_classes: frozenset[str] = frozenset()
 
-    def fires_on(self, kind: MatchKind) -> bool:
-        return self.on == "both" or self.on == kind
+    def fires_on(self, kind: MatchKind, edit: Edit | None = None) -> bool:
+        if kind not in _FIRES_ON[self.on]:
+            return False
+        if kind != "edited":
+            return True
+        if edit is None:
+            return False
+        return bool(self.edit_classes & set(edit.classes)) if self.edit_classes else edit.substantive
 
     def due_at(self, now: datetime) -> datetime:
         """Instant alerts are due now; digest alerts at the end of the current window."""
@@ -60,14 +85,13 @@ class RuleBook:
         routes = {name: _route(name, rule, config) for name, rule in config.rules.items()}
         return cls(matcher, routes)
 
-    def matches(self, doc: Document, kind: MatchKind) -> list[tuple[RuleMatch, Route]]:
-        """The rules that fire for this document and change kind ("new" or "edited")."""
-        found = []
-        for match in self.matcher.match(doc):
-            route = self.routes[match.rule]
-            if route.fires_on(kind):
-                found.append((match, route))
-        return found
+    def matches(self, doc: Document, kind: MatchKind, edit: Edit | None = None) -> list[tuple[RuleMatch, Route]]:
+        """The rules that fire for this document and change kind ("new", "edited" with its `edit`, "removed")."""
+        routes = [route for route in self.routes.values() if route.fires_on(kind, edit)]
+        if not routes:
+            return []
+        wanted = {route.rule for route in routes}
+        return [(match, self.routes[match.rule]) for match in self.matcher.match(doc) if match.rule in wanted]
 
 
 def rule_spec(name: str, rule: RuleConfig) -> RuleSpec:
@@ -76,4 +100,5 @@ def rule_spec(name: str, rule: RuleConfig) -> RuleSpec:
 
 
 def _route(name: str, rule: RuleConfig, config: Config) -> Route:
-    return Route(name, rule.on, rule.mode, rule.digest_window, rule_channels(rule, config), rule.per)
+    return Route(name, rule.on, rule.mode, rule.digest_window, rule_channels(rule, config), rule.per,
+                 frozenset(rule.edit_classes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.config import Settings
+from crawler.settings import DEFAULT_RECHECK_AFTER
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,8 @@ class RunOptions:
     backfill: int = 0
     lease_seconds: float = 60.0
     run_timeout: float = 600.0
-    edit_recheck: float = 21600.0
-    edit_window: float = 7 * 86400.0
+    recheck_after: tuple[float, ...] = DEFAULT_RECHECK_AFTER
+    recheck_budget: int = 20
     failure_alert_after: int = 3
     admin_channels: tuple[str, ...] = ()
     backoff_max: float = 6 * 3600.0
@@ -39,8 +40,8 @@ class RunOptions:
             max_alert_age=settings.max_alert_age,
             lease_seconds=settings.lease,
             run_timeout=settings.run_timeout,
-            edit_recheck=settings.edit_recheck,
-            edit_window=settings.edit_window,
+            recheck_after=settings.recheck_after,
+            recheck_budget=settings.recheck_budget,
             failure_alert_after=settings.failure_alert_after,
             admin_channels=settings.admin_channels,
             backoff_max=settings.source_backoff_max,
@@ -55,11 +56,17 @@ class RunReport:
     """What one run of one source did. `failed` means the source itself failed (see `errors`).
 
     `timed_out` is set when the run was cut off by `RunOptions.run_timeout` (then `failed` is set too).
+    `edited` counts every edit, `cosmetic` the cosmetic ones among them; `removed` and `restored` count pages
+    found taken down (twice in a row) and back again; `rechecked` the stored pages fetched again.
     """
 
     source_id: str
     new: int = 0
     edited: int = 0
+    cosmetic: int = 0
+    removed: int = 0
+    restored: int = 0
+    rechecked: int = 0
     unchanged: int = 0
     duplicates: int = 0
     alerts: int = 0

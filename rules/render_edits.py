@@ -1,0 +1,137 @@
+"""The parts of an alert message that say what changed: the diff of an edit (old → new of each substantive
+change, in the sentence around it) and the notice of a removal. Page text is untrusted: every piece is escaped
+for the format, and the whole is bounded.
+
+>>> from rules.edits import analyse_edit
+>>> analysis = analyse_edit("T\\nExports rose 3% in May.", "T\\nExports rose 5% in May.")
+>>> print(edit_diff(analysis, "text"))
+number: Exports rose [-3-]{+5+}% in May.
+>>> print(edit_diff(analysis, "markdown"))
+number: Exports rose ~~3~~ → **5**% in May.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from rules.edits import Change, EditAnalysis
+from rules.safetext import neutralise_mentions, visible_controls
+
+Format = Literal["text", "markdown", "html"]
+DIFF_CHARS = 1500  # the diff part of one message, at most (then "… and N more changes")
+MAX_CHANGES = 8
+SIDE_CHARS = 140  # context kept on each side of a change in its sentence
+SPAN_CHARS = 300  # of an old or new span (a removed paragraph is shown by its start)
+LAST_TEXT_CHARS = 400
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+
+
+def escape(text: str, fmt: Format) -> str:
+    """``text`` made inert for the format (HTML entities; Markdown punctuation), controls visible and mass
+    mentions neutralised (rules.safetext)."""
+    text = _safe(text)
+    if fmt == "html":
+        return html.escape(text)
+    if fmt == "markdown":
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return text
+
+
+def _safe(text: str) -> str:
+    return neutralise_mentions(visible_controls(text))
+
+
+def deleted(text: str, fmt: Format) -> str:
+    """Old text, marked as deleted: ``<del>``, ~~strike~~, or ``[-...-]``."""
+    if not text:
+        return ""
+    if fmt == "html":
+        return f"<del>{escape(text, fmt)}</del>"
+    if fmt == "markdown":
+        return f"~~{escape(text, fmt)}~~"
+    return f"[-{_safe(text)}-]"
+
+
+def inserted(text: str, fmt: Format) -> str:
+    """New text, marked as inserted: ``<ins>``, **bold**, or ``{+...+}``."""
+    if not text:
+        return ""
+    if fmt == "html":
+        return f"<ins>{escape(text, fmt)}</ins>"
+    if fmt == "markdown":
+        return f"**{escape(text, fmt)}**"
+    return f"{{+{_safe(text)}+}}"
+
+
+def _replacement(change: Change, fmt: Format) -> str:
+    old, new = _clip_span(_flat(change.old)), _clip_span(_flat(change.new))
+    if old and new:
+        joint = " → " if fmt == "markdown" else ""  # strike-through and bold alone would read as one phrase
+        return deleted(old, fmt) + joint + inserted(new, fmt)
+    return deleted(old, fmt) or inserted(new, fmt)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clip_span(text: str) -> str:
+    return text if len(text) <= SPAN_CHARS else text[: SPAN_CHARS - 1] + "…"
+
+
+def _clip_left(text: str) -> str:
+    return text if len(text) <= SIDE_CHARS else "…" + text[-SIDE_CHARS:]
+
+
+def _clip_right(text: str) -> str:
+    return text if len(text) <= SIDE_CHARS else text[:SIDE_CHARS] + "…"
+
+
+def change_line(change: Change, fmt: Format) -> str:
+    """One change: its class, then the sentence around it with the old span deleted and the new one inserted."""
+    label = escape(change.cls.replace("_", " "), fmt)
+    context, piece = (_flat(change.new_context), _flat(change.new)) if change.new else (
+        _flat(change.old_context), _flat(change.old))
+    at = context.find(piece) if piece else -1
+    if at < 0 or not piece:
+        return f"{label}: {_replacement(change, fmt)}"
+    before, after = _clip_left(context[:at]), _clip_right(context[at + len(piece):])
+    return f"{label}: {escape(before, fmt)}{_replacement(change, fmt)}{escape(after, fmt)}"
+
+
+def edit_diff(analysis: EditAnalysis, fmt: Format, limit: int = DIFF_CHARS) -> str:
+    """The substantive changes of an edit (else all of them), one per line, within ``limit`` characters."""
+    changes = [change for change in analysis.changes if change.substantive] or list(analysis.changes)
+    lines: list[str] = []
+    used = 0
+    for change in changes[:MAX_CHANGES]:
+        line = change_line(change, fmt)
+        if lines and used + len(line) > limit:
+            break
+        lines.append(line)
+        used += len(line)
+    if left := len(changes) - len(lines):
+        lines.append(escape(f"… and {left} more change{'s' if left > 1 else ''}", fmt))
+    return ("<br>\n" if fmt == "html" else "\n").join(lines)
+
+
+def analysis_of(data: Mapping[str, Any] | None) -> EditAnalysis | None:
+    """The stored analysis JSON as a value; None when there is none (or it cannot be read)."""
+    if not data:
+        return None
+    try:
+        return EditAnalysis.from_json(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def removal_notice(title: str, first_seen: str | None, body: str, fmt: Format) -> str:
+    """"taken down: <title>, first seen …, last text …" (the last text's first lines, bounded)."""
+    lines = [line for line in body.split("\n") if line.strip()][:3]
+    last = " ".join(lines)
+    last = last if len(last) <= LAST_TEXT_CHARS else last[: LAST_TEXT_CHARS - 1] + "…"
+    text = f"taken down: {title}, first seen {first_seen or 'unknown'}, last text: {last or '(empty)'}"
+    return escape(text, fmt)
