@@ -27,6 +27,7 @@ from storage import (
     single_daemon_lock,
     sqlite_file,
 )
+from crawler.pipeline.changes import analyse
 from storage.dedup import canonical_url
 from storage.schema import metadata
 
@@ -48,7 +49,7 @@ def article(url: str, text: str = TEXT, *, source_id: str = "mofa", **fields: An
 
 def save(store: Store, rec: ArticleRecord, now: datetime = NOW) -> SaveOutcome:
     with store.unit_of_work() as uow:
-        return uow.save_article(rec, now=now)
+        return uow.save_article(rec, now=now, analyse=analyse)
 
 
 @pytest.fixture
@@ -117,10 +118,13 @@ def test_version_history_and_revert(src: Store) -> None:
     assert entry is not None and entry.text == TEXT and entry.version_count == 2
 
 
-def test_minor_edit(src: Store) -> None:
+def test_cosmetic_edit(src: Store) -> None:
     save(src, article("https://mofa.gov.tw/a"))
-    minor = save(src, article("https://mofa.gov.tw/a", TEXT.replace("agreed", "Agreed").replace(".", " .")))
-    assert (minor.kind, minor.change_class) == ("edited", "minor")
+    cosmetic = save(src, article("https://mofa.gov.tw/a", TEXT.replace("agreed", "Agreed").replace(".", " .")))
+    assert (cosmetic.kind, cosmetic.change_class, cosmetic.substantive) == ("edited", "cosmetic", False)
+    assert "case" in cosmetic.classes
+    stored = src.entry_versions(cosmetic.entry_id)[-1]
+    assert stored.change_class == "cosmetic" and stored.analysis == cosmetic.analysis
 
 
 def test_list_entries_order_filters_and_aware_times(src: Store) -> None:
@@ -438,24 +442,6 @@ def test_an_up_to_date_database_is_not_migrated_again(store) -> None:
     assert store.schema_revision() == SCHEMA_REVISION
     store.upgrade()  # a no-op: one query
     assert store.schema_revision() == SCHEMA_REVISION
-
-
-def test_recheck_due_lists_recent_pages_not_fetched_since(store) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from storage import ArticleRecord
-
-    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
-    store.ensure_source("cna", kind="cna", settings_hash="x")
-    for index, fetched in enumerate((now - timedelta(hours=7), now - timedelta(minutes=5))):
-        url = f"https://www.cna.com.tw/news/a/{index}.aspx"
-        with store.unit_of_work() as uow:
-            uow.save_article(ArticleRecord(source_id="cna", url=url, canonical_url=url, title=f"t{index}",
-                                           text=f"t{index}\nbody {index}\n", fetched_at=now), now=now)
-        store.put_http_state(url, etag=None, last_modified=None, body_hash=None, status=200, fetched_at=fetched)
-    due = store.recheck_due("cna", since=now - timedelta(days=7), checked_before=now - timedelta(hours=6), limit=50)
-    assert due == ["https://www.cna.com.tw/news/a/0.aspx"]
-    assert store.recheck_due("cna", since=now + timedelta(days=1), checked_before=now, limit=50) == []
 
 
 # --- the SQLite file behind a URL, the single-daemon lock -----------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
 from crawler.config import Config, Source
@@ -63,8 +64,12 @@ async def crawl(
     alert_existing: bool = False,
     console: TextIO | None = None,
     on_done: Callable[[RunReport], None] | None = None,
+    now: datetime | None = None,
 ) -> CrawlSummary:
-    """Run every source once (a few at a time: politeness is per host), then dispatch due alerts."""
+    """Run every source once (a few at a time: politeness is per host), then dispatch due alerts.
+
+    ``now`` is the moment the runs and the dispatch take as the current time (default: the clock); tests move
+    it forward to bring re-checks due."""
     rulebook = RuleBook.from_config(config)
     options = run_options(config, backfill=backfill, alert_existing=alert_existing)
     gate = asyncio.Semaphore(SOURCES_AT_ONCE)
@@ -72,7 +77,8 @@ async def crawl(
 
         async def one(source: Source) -> RunReport:
             async with gate:
-                report = await run_source(source, fetcher=fetcher, store=store, rulebook=rulebook, options=options)
+                report = await run_source(source, fetcher=fetcher, store=store, rulebook=rulebook, options=options,
+                                          now=now)
             if on_done is not None:
                 on_done(report)
             return report
@@ -81,5 +87,5 @@ async def crawl(
     dispatch = DispatchReport()
     if send_alerts:
         dispatcher = Dispatcher(store, config, Notifier(), owner=options.owner, console=console)
-        dispatch = await dispatcher.run_once()
+        dispatch = await dispatcher.run_once(now)
     return CrawlSummary(tuple(reports), dispatch)

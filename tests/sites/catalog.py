@@ -358,6 +358,42 @@ class Catalog:
                 st.replace_fixed(b)
             return b
 
+    def remove(self, url: str, how: str = "404") -> Article:
+        """Take an article down: its page answers 404, 410 or redirects home ("home"); lists drop it."""
+        if how not in ("404", "410", "home"):
+            raise ValueError(f"how must be 404, 410 or home, not {how!r}")
+        with self.lock:
+            a = self.by_url(url)
+            if a is None:
+                raise KeyError(url)
+            st = self.sites[a.site]
+            st.removed[a.id] = how
+            if any(x.id == a.id for x in st.fixed):
+                st.fixed = [x for x in st.fixed if x.id != a.id]
+                st.unlisted[a.id] = a
+            self._tick(st)
+            return a
+
+    def restore(self, url: str) -> Article:
+        """Put a taken-down article back, as it was."""
+        with self.lock:
+            found = resolve(urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else ""))
+            if found is None:
+                raise KeyError(url)
+            st = self.sites[found[0]]
+            st.removed.pop(found[1], None)
+            if (a := st.unlisted.pop(found[1], None)) is not None:
+                st.add_fixed(a)
+            self._tick(st)
+            got = self.get(*found)
+            if got is None:
+                raise KeyError(url)
+            return got
+
+    def removed_as(self, site: str, id: str) -> str | None:
+        """How a taken-down article answers, or None when it is up."""
+        return self.sites[site].removed.get(id)
+
     def redesign(self, site: str, enabled: bool = True) -> None:
         with self.lock:
             st = self.sites[site]

@@ -137,6 +137,8 @@ class SiteState:
     redesign: bool = False
     redesign_at: datetime | None = None
     next_id: int = 0
+    removed: dict[str, str] = field(default_factory=dict)  # article id -> how it answers: "404", "410", "home"
+    unlisted: dict[str, Article] = field(default_factory=dict)  # removed fixed articles, kept for a restore
 
     def add_fixed(self, a: Article) -> None:
         self.by_id[a.id] = a

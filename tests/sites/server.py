@@ -82,6 +82,12 @@ class Replica:
             if name == "edit" and method == "POST":
                 a = cat.edit(**body)
                 return json_response(cat.info(a, base, full=True))
+            if name == "remove" and method == "POST":
+                a = cat.remove(body["url"], str(body.get("how", "404")))
+                return json_response(cat.info(a, base))
+            if name == "restore" and method == "POST":
+                a = cat.restore(body["url"])
+                return json_response(cat.info(a, base))
             if name == "redesign" and method == "POST":
                 cat.redesign(body["site"], bool(body.get("enabled", True)))
                 return json_response({"site": body["site"], "enabled": bool(body.get("enabled", True))})
@@ -269,6 +275,12 @@ class ReplicaServer:
 
     def edit(self, url: str, **kw: Any) -> dict[str, Any]:
         return self.replica.catalog.info(self.replica.catalog.edit(url, **kw), self.base_url, full=True)
+
+    def remove(self, url: str, how: str = "404") -> dict[str, Any]:
+        return self.replica.catalog.info(self.replica.catalog.remove(url, how), self.base_url)
+
+    def restore(self, url: str) -> dict[str, Any]:
+        return self.replica.catalog.info(self.replica.catalog.restore(url), self.base_url)
 
     def redesign(self, site: str, enabled: bool = True) -> None:
         self.replica.catalog.redesign(site, enabled)

@@ -27,10 +27,26 @@ def article_response(
     if a is None:
         return not_found()
     st = cat.sites[site]
+    if (how := cat.removed_as(site, id)) is not None:
+        return gone_response(how, req, site)
     text = render(a, req)  # type: ignore[operator]
     if st.redesign:
         text = redesigned(text, swaps)
     return html_page(text, page_modified(st, a))
+
+
+HOMES = {"focustaiwan": "focustaiwan.tw/", "cna": "www.cna.com.tw/", "mofa-en": "en.mofa.gov.tw/",
+         "mofa-zh": "www.mofa.gov.tw/", "nspp-zh": "nspp.mofa.gov.tw/nspp/", "nspp-en": "nspp.mofa.gov.tw/nsppe/",
+         "nspp-id": "nspp.mofa.gov.tw/nsppid/", "moda-en": "moda.gov.tw/", "moda-zh": "moda.gov.tw/",
+         "blog": "blog.example/"}
+
+
+def gone_response(how: str, req: Request, site: str) -> Response:
+    """A taken-down page as the sites answer it: 404, 410, or a redirect to the site's home page."""
+    if how == "home":
+        return Response(302, "text/plain; charset=utf-8", b"", headers={"Location": f"{req.base}/{HOMES[site]}"})
+    status = int(how)
+    return Response(status, "text/plain; charset=utf-8", f"{status} Not Found".encode())
 
 
 def abs_url(req: Request, a: Article) -> str:
