@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from rules.edits import Change, EditAnalysis
+from rules.edits.inline import Segment
 from rules.safetext import neutralise_mentions, visible_controls
 
 Format = Literal["text", "markdown", "html"]
@@ -66,14 +67,6 @@ def inserted(text: str, fmt: Format) -> str:
     return f"{{+{_safe(text)}+}}"
 
 
-def _replacement(change: Change, fmt: Format) -> str:
-    old, new = _clip_span(_flat(change.old)), _clip_span(_flat(change.new))
-    if old and new:
-        joint = " → " if fmt == "markdown" else ""  # strike-through and bold alone would read as one phrase
-        return deleted(old, fmt) + joint + inserted(new, fmt)
-    return deleted(old, fmt) or inserted(new, fmt)
-
-
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -90,16 +83,40 @@ def _clip_right(text: str) -> str:
     return text if len(text) <= SIDE_CHARS else text[:SIDE_CHARS] + "…"
 
 
-def change_line(change: Change, fmt: Format) -> str:
-    """One change: its class, then the sentence around it with the old span deleted and the new one inserted."""
-    label = escape(change.cls.replace("_", " "), fmt)
+def change_segments(change: Change) -> list[Segment]:
+    """One change in the sentence around it, as segments: the context ("equal"), the old span ("delete") and
+    the new one ("insert"); bounded (the context by SIDE_CHARS each side, each span by SPAN_CHARS)."""
     context, piece = (_flat(change.new_context), _flat(change.new)) if change.new else (
         _flat(change.old_context), _flat(change.old))
+    replaced: list[Segment] = []
+    if _flat(change.old):
+        replaced.append(("delete", _clip_span(_flat(change.old))))
+    if _flat(change.new):
+        replaced.append(("insert", _clip_span(_flat(change.new))))
     at = context.find(piece) if piece else -1
-    if at < 0 or not piece:
-        return f"{label}: {_replacement(change, fmt)}"
+    if at < 0:
+        return replaced
     before, after = _clip_left(context[:at]), _clip_right(context[at + len(piece):])
-    return f"{label}: {escape(before, fmt)}{_replacement(change, fmt)}{escape(after, fmt)}"
+    return [segment for segment in [("equal", before), *replaced, ("equal", after)] if segment[1]]
+
+
+def segments_text(segments: list[Segment], fmt: Format) -> str:
+    """Segments in a format: deletions and insertions marked, everything escaped."""
+    out: list[str] = []
+    for index, (kind, text) in enumerate(segments):
+        if kind == "equal":
+            out.append(escape(text, fmt))
+        elif kind == "delete":
+            out.append(deleted(text, fmt))
+        else:
+            follows_deletion = index > 0 and segments[index - 1][0] == "delete"
+            out.append((" → " if fmt == "markdown" and follows_deletion else "") + inserted(text, fmt))
+    return "".join(out)
+
+
+def change_line(change: Change, fmt: Format) -> str:
+    """One change: its class, then the sentence around it with the old span deleted and the new one inserted."""
+    return f"{escape(change.cls.replace('_', ' '), fmt)}: {segments_text(change_segments(change), fmt)}"
 
 
 def edit_diff(analysis: EditAnalysis, fmt: Format, limit: int = DIFF_CHARS) -> str:

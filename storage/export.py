@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from storage.dedup import url_key
-from storage.records import EntryRow
+from storage.records import EntryRow, VersionRow
 
 MANIFEST = "manifest.jsonl"
 CSV_FIELDS = (
@@ -69,6 +69,31 @@ def _full_record(row: EntryRow) -> dict[str, Any]:
     }
 
 
+VERSION_FIELDS = (*CSV_FIELDS[:-2], "version", "version_id", "change_class", "classes", "version_fetched",
+                  "version_hash", "text")
+
+
+def _version_record(row: EntryRow, number: int | None, version: VersionRow) -> dict[str, Any]:
+    """An entry's facts with one of its versions (``number`` counts the versions with text; None for markers)."""
+    record = {key: value for key, value in _full_record(row).items() if key not in ("text", "version_count")}
+    return {
+        **record, "version": number, "version_id": version.id,
+        "change_class": version.change_class, "classes": list((version.analysis or {}).get("classes", ())),
+        "version_fetched": version.fetched_at.isoformat(), "version_hash": version.content_hash,
+        "text": version.text,
+    }
+
+
+def _numbered(versions: Iterable[VersionRow]) -> Iterator[tuple[int | None, VersionRow]]:
+    number = 0
+    for version in versions:
+        if version.is_marker:
+            yield None, version
+        else:
+            number += 1
+            yield number, version
+
+
 def _json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
@@ -115,4 +140,55 @@ def export_csv(entries: Iterable[EntryRow], target: Path | TextIO) -> int:
         for row in entries:
             writer.writerow(_full_record(row))
             count += 1
+    return count
+
+
+def export_versions_seed(
+    entries: Iterable[EntryRow], versions: Mapping[int, list[VersionRow]], out_dir: Path
+) -> list[Path]:
+    """Write ``NNN_<url_key>_vK.txt`` for every version with text of every entry (entries numbered in the given
+    order, versions from 1) and ``manifest.jsonl`` with one row per file (its version and class)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with (out_dir / MANIFEST).open("w", encoding="utf-8", newline="\n") as manifest:
+        for index, row in enumerate(entries):
+            for number, version in _numbered(versions.get(row.id, [])):
+                if number is None:
+                    continue
+                path = out_dir / f"{index:03d}_{url_key(row.canonical_url)}_v{number}.txt"
+                path.write_text(version.text, encoding="utf-8", newline="\n")
+                record = {**_manifest_record(path.name, row), "content_hash": version.content_hash,
+                          "version": number, "change_class": version.change_class,
+                          "version_fetched": version.fetched_at.isoformat()}
+                manifest.write(_json_line(record))
+                written.append(path)
+    return written
+
+
+def export_versions_jsonl(
+    entries: Iterable[EntryRow], versions: Mapping[int, list[VersionRow]], target: Path | TextIO
+) -> int:
+    """One JSON object per version (markers of removals and restorations included); return the count."""
+    count = 0
+    with _text_out(target, newline="\n") as stream:
+        for row in entries:
+            for number, version in _numbered(versions.get(row.id, [])):
+                stream.write(_json_line(_version_record(row, number, version)))
+                count += 1
+    return count
+
+
+def export_versions_csv(
+    entries: Iterable[EntryRow], versions: Mapping[int, list[VersionRow]], target: Path | TextIO
+) -> int:
+    """A CSV with one row per version (classes joined by spaces); return the count."""
+    count = 0
+    with _text_out(target, newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=VERSION_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in entries:
+            for number, version in _numbered(versions.get(row.id, [])):
+                record = _version_record(row, number, version)
+                writer.writerow({**record, "classes": " ".join(record["classes"])})
+                count += 1
     return count

@@ -3,10 +3,12 @@ database (SQLite, and PostgreSQL when TIDINGS_TEST_DATABASE_URL is set), console
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -15,6 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from crawler.cli import main
+from crawler.config import load_config
+from crawler.drivers.crawl import crawl
+from crawler.pipeline.wiring import select_sources
 from storage import Store
 from tests.shared import SEEDS, needs_shared
 from tests.sites import ReplicaServer
@@ -63,10 +68,7 @@ def harness(replica: ReplicaServer, database_url: str, tmp_path: Path, monkeypat
     monkeypatch.setenv("TIDINGS_REPLICA_URL", replica.base_url)
     monkeypatch.setenv("TIDINGS_REPLICA_DATABASE_URL", database_url)
     config = tmp_path / "replica.toml"
-    config.write_text(
-        REPLICA_CONFIG.read_text(encoding="utf-8").replace("[settings]\n", '[settings]\nedit_recheck = "0s"\n'),
-        encoding="utf-8",
-    )
+    config.write_text(REPLICA_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
     return Harness(replica, database_url, config)
 
 
@@ -139,8 +141,11 @@ def test_an_edited_article_becomes_a_new_version_of_the_same_entry(harness: Harn
         before = store.list_entries(source_id="nspp-en", limit=None)
     target = before[0]
     harness.replica.edit(target.url, append="Taiwan and Vietnam signed a new cooperation agreement on Friday.")
-    result = harness.tidings("crawl", "nspp-en")
-    assert result.exit_code == 0, result.stderr
+    config = load_config(harness.config)
+    with harness.store() as store:  # the first re-check is due 15 minutes after the article was first seen
+        later = datetime.now(UTC) + timedelta(minutes=16)
+        summary = asyncio.run(crawl(config, store, select_sources(config, ("nspp-en",)), now=later))
+    assert not summary.failed and summary.total("edited") == 1
     with harness.store() as store:
         after = store.list_entries(source_id="nspp-en", limit=None)
         versions = store.entry_versions(target.id)

@@ -129,12 +129,13 @@ def test_a_number_edit_alerts_punctuation_does_not_a_removal_alerts_once_and_a_r
     assert shown.exit_code == 0, shown.output
     for part in (TITLE, "substantive", "cosmetic", "removed", "restored", "number", "watch", "console"):
         assert part in shown.output
-    diff = clock.tidings("entries", "diff", str(entry.id))
-    assert diff.exit_code == 0 and "[-1.25-]{+1.5+}" in diff.output.replace(" ", "") or "1.5" in diff.output
-    first_two = clock.tidings("entries", "diff", str(entry.id), "1", "2")
-    assert "[-1.25-]" in first_two.output and "{+1.5+}" in first_two.output and "Monday" in first_two.output
-    last = clock.tidings("entries", "diff", str(entry.id), "2", "3")
-    assert "[-.-]{+!+}" in last.output
+    last = clock.tidings("entries", "diff", str(entry.id))  # the last edit: punctuation
+    assert last.exit_code == 0, last.output
+    assert " -> v3 " in last.output.splitlines()[0] and "cosmetic: punctuation" in last.output
+    assert "Monday[-.-]{+!+}" in last.output and "[-1.25-]" not in last.output
+    first = clock.tidings("entries", "diff", url, "1", "2")
+    assert "NT$[-1.25-]{+1.5+} trillion" in first.output and "substantive: number" in first.output
+    assert " -> v2 " in first.output.splitlines()[0]
 
 
 def test_all_versions_export_in_every_format(clock: Clock, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any, get_args
 import pytest
 from sqlalchemy import create_engine, inspect
 
+from crawler.pipeline.changes import analyse
 from storage import (
     ALERT_STATUSES,
     AlertStatus,
@@ -27,7 +28,6 @@ from storage import (
     single_daemon_lock,
     sqlite_file,
 )
-from crawler.pipeline.changes import analyse
 from storage.dedup import canonical_url
 from storage.schema import metadata
 

@@ -110,7 +110,8 @@ def test_the_migration_turns_minor_into_cosmetic_and_schedules_recent_entries(da
             for entry_id, seen in ((1, recent), (2, recent - timedelta(days=30))):
                 conn.execute(text(
                     "INSERT INTO entry (id, canonical_url, url, source_id, first_seen, last_seen) "
-                    "VALUES (:id, :url, :url, 'cna', :seen, :seen)"), {"id": entry_id, "url": f"u{entry_id}", "seen": seen})
+                    "VALUES (:id, :url, :url, 'cna', :seen, :seen)"),
+                    {"id": entry_id, "url": f"u{entry_id}", "seen": seen})
                 conn.execute(text(
                     "INSERT INTO version (entry_id, content_hash, text, fetched_at, change_class) "
                     "VALUES (:id, :hash, 't', :seen, 'minor')"), {"id": entry_id, "hash": f"h{entry_id}", "seen": seen})

@@ -15,6 +15,7 @@ from rules.secrets import install_log_filter
 COMMANDS = {
     "crawl": "crawler.cli.crawl:crawl_command",
     "check": "crawler.cli.crawl:check_command",
+    "diff": "crawler.cli.diff:diff_command",
     "run": "crawler.cli.daemon:run_command",
     "status": "crawler.cli.daemon:status_command",
     "sources": "crawler.cli.sources:sources_group",

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 import click
 
 from crawler.cli import output
-from crawler.cli.context import Context, pass_context, since_option
+from crawler.cli.context import Context, LazyGroup, pass_context, since_option
 from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
-    from storage import Store
+    from storage import EntryRow, Store
+
+HISTORY = {"show": "crawler.cli.history:show_command", "diff": "crawler.cli.history:diff_command"}
 
 
 def check_source_id(context: Context, store: Store, source_id: str | None) -> None:
@@ -24,9 +26,9 @@ def check_source_id(context: Context, store: Store, source_id: str | None) -> No
     raise ConfigError(f"--source {source_id!r}: no such source (configured: {known})")
 
 
-@click.group("entries")
+@click.group("entries", cls=LazyGroup, lazy=HISTORY)
 def entries_group() -> None:
-    """The stored articles.
+    """The stored articles: list, show one with its versions, diff two versions, export.
 
     \b
     Example:
@@ -59,17 +61,24 @@ def entries_list(context: Context, source_id: str | None, since: str | None, lim
 @click.option("--source", "source_id", help="Only this source.")
 @click.option("--since", help="Only entries first seen within this long, e.g. 30d.")
 @click.option("--until", help="Only entries first seen more than this long ago, e.g. 1d.")
+@click.option("--all-versions", is_flag=True,
+              help="Every version of each entry with its class (seed files NNN_<hash>_vK.txt), not only the current.")
 @pass_context
 def entries_export(
-    context: Context, fmt: str, out: Path, source_id: str | None, since: str | None, until: str | None
+    context: Context, fmt: str, out: Path, source_id: str | None, since: str | None, until: str | None,
+    all_versions: bool,
 ) -> None:
     """Write the stored entries: seed-schema text files with a manifest, JSON Lines, CSV, or one WARC file with
     every version's raw response, text and diff (the evidence of `tidings entries evidence`, for many entries).
+
+    With --all-versions every version is written with its number and class ("initial", "cosmetic",
+    "substantive"; JSON Lines and CSV also list the "removed" and "restored" markers, which have no text).
 
     \b
     Example:
         tidings entries export --format seed --out export/
         tidings entries export --format warc --source mofa-zh --since 30d --out evidence/
+        tidings entries export --all-versions --format jsonl --out export/
     """
     from storage.export import export_csv, export_jsonl, export_seed
 
@@ -83,6 +92,9 @@ def entries_export(
             path = out / "entries.warc.gz"
             _write_warc(store, [row.id for row in entries], path)
             output.say(f"wrote {len(entries)} entries to {path} (manifest in {path.name}.manifest.json)")
+            return
+        if all_versions:
+            _export_versions(store, entries, fmt, out)
             return
     if fmt == "seed":
         paths = export_seed(entries, out)
@@ -120,6 +132,19 @@ def _write_warc(store: Store, entry_ids: list[int], path: Path) -> None:
         manifest = store.evidence_warc(entry_ids, handle)
     manifest_path = path.with_name(path.name + ".manifest.json")
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _export_versions(store: Store, entries: list[EntryRow], fmt: str, out: Path) -> None:
+    from storage.export import export_versions_csv, export_versions_jsonl, export_versions_seed
+
+    versions = store.versions_of(entry.id for entry in entries)
+    if fmt == "seed":
+        paths = export_versions_seed(entries, versions, out)
+        output.say(f"wrote {len(paths)} version files and manifest.jsonl to {out}")
+        return
+    path = out / f"entries.{fmt}"
+    count = (export_versions_jsonl if fmt == "jsonl" else export_versions_csv)(entries, versions, path)
+    output.say(f"wrote {count} versions of {len(entries)} entries to {path}")
 
 
 @click.group("db")
