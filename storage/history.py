@@ -3,11 +3,13 @@ which state)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 
 from storage.engine import Database, from_json
 from storage.records import EntryMatch
-from storage.schema import alert, match
+from storage.schema import alert, entry, match, version
 
 
 class HistoryRepository(Database):
@@ -24,7 +26,7 @@ class HistoryRepository(Database):
         with self._read() as conn:
             rows = conn.execute(query).all()
         found: dict[int, EntryMatch] = {}
-        sent: dict[int, list[tuple[str, str, object]]] = {}
+        sent: dict[int, list[tuple[str, str, datetime | None]]] = {}
         for row in rows:
             if row.id not in found:
                 found[row.id] = EntryMatch(row.id, row.version_id, row.rule, row.kind, from_json(row.evidence),
@@ -32,6 +34,19 @@ class HistoryRepository(Database):
             if row.channel is not None:
                 sent.setdefault(row.id, []).append((row.channel, row.status, row.sent_at))
         return [
-            EntryMatch(m.id, m.version_id, m.rule, m.kind, m.evidence, m.created_at, tuple(sent.get(m.id, ())))  # type: ignore[arg-type]
+            EntryMatch(m.id, m.version_id, m.rule, m.kind, m.evidence, m.created_at, tuple(sent.get(m.id, ())))
             for m in found.values()
         ]
+
+    def change_counts(self) -> dict[str, dict[str, int]]:
+        """Per source, the number of versions by class ("substantive", "cosmetic", "removed", "restored", ...)."""
+        query = (
+            select(entry.c.source_id, version.c.change_class, func.count())
+            .join(entry, entry.c.id == version.c.entry_id)
+            .group_by(entry.c.source_id, version.c.change_class)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        with self._read() as conn:
+            for source_id, change_class, count in conn.execute(query).all():
+                counts.setdefault(source_id, {})[change_class] = count
+        return counts

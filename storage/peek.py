@@ -51,6 +51,20 @@ def publication_times(database_url: str, *, since: datetime) -> list[tuple[str, 
             for source, published, seen in rows]
 
 
+def change_counts(database_url: str) -> dict[str, dict[str, int]] | None:
+    """What `Store.change_counts` returns (versions by class per source), or None when only a `Store` can tell."""
+    rows = _select(database_url, "SELECT entry.source_id, version.change_class, COUNT(*) FROM version "
+                                 "JOIN entry ON entry.id = version.entry_id GROUP BY 1, 2", ())
+    if rows is None:
+        return None
+    counts: dict[str, dict[str, int]] = {}
+    for source, change_class, count in rows:
+        name = "cosmetic" if change_class == "minor" else str(change_class)  # a file not migrated yet
+        per_source = counts.setdefault(str(source), {})
+        per_source[name] = per_source.get(name, 0) + int(str(count))
+    return counts
+
+
 def _select(database_url: str, query: str, parameters: tuple[object, ...]) -> list[tuple[object, ...]] | None:
     path = sqlite_path(database_url)
     if path is None:

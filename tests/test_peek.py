@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage import Store
-from storage.peek import source_states
+from storage.peek import change_counts, source_states
 
 
 def test_peek_reads_what_the_store_wrote(tmp_path: Path) -> None:
@@ -30,3 +30,19 @@ def test_peek_leaves_other_databases_to_the_store(tmp_path: Path) -> None:
     assert source_states("sqlite:///:memory:") is None
     (tmp_path / "x.db").write_bytes(b"not a database at all, just bytes of some length" * 20)
     assert source_states(f"sqlite:///{tmp_path / 'x.db'}") is None
+
+
+def test_peek_counts_versions_by_class_like_the_store(tmp_path: Path) -> None:
+    from storage import ArticleRecord
+
+    url = f"sqlite:///{tmp_path / 'tidings.db'}"
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    with Store.open(url) as store:
+        store.ensure_source("a", kind="builtin", settings_hash="h1")
+        for text in ("T\nOne.", "T\nTwo."):
+            with store.unit_of_work() as uow:
+                uow.save_article(ArticleRecord(source_id="a", url="https://a.tw/1", canonical_url="https://a.tw/1",
+                                               title="T", text=text, fetched_at=now), now=now)
+        expected = store.change_counts()
+    assert change_counts(url) == expected == {"a": {"initial": 1, "substantive": 1}}
+    assert change_counts("postgresql+psycopg://u@127.0.0.1/db") is None

@@ -87,15 +87,17 @@ def with_progress(start: Callable[[Callable[[RunReport], None]], Coroutine[Any, 
 
 
 def crawl_summary(summary: CrawlSummary) -> None:
-    table = Table("source", "new", "edited", "dup", "unchanged", "304", "requests", "KiB", "alerts", "errors",
-                  title="crawl summary", box=None)
+    table = Table("source", "new", "edited", "cosmetic", "removed", "restored", "dup", "unchanged", "304",
+                  "requests", "KiB", "alerts", "errors", title="crawl summary", box=None)
     for report in summary.reports:
         table.add_row(*_summary_row(report))
     console.print(table)
     degraded = [r.source_id for r in summary.reports if r.degraded]
     say(
-        f"{len(summary.reports)} sources, {summary.total('new')} new entries, {summary.total('edited')} edited, "
-        f"{summary.total('duplicates')} duplicates, {summary.dispatch.sent} alerts sent, "
+        f"{len(summary.reports)} sources, {summary.total('new')} new entries, {summary.total('edited')} edited "
+        f"({summary.total('cosmetic')} cosmetic), {summary.total('removed')} removed, "
+        f"{summary.total('restored')} restored, {summary.total('duplicates')} duplicates, "
+        f"{summary.dispatch.sent} alerts sent, "
         f"{summary.dispatch.failed} alert failures, {summary.total('not_modified')} not modified, "
         f"{sum(len(r.errors) for r in summary.reports)} errors, {len(summary.failed)} sources failed"
         + (f", degraded (profile fell back to generic): {', '.join(degraded)}" if degraded else "")
@@ -113,8 +115,9 @@ def _summary_row(report: RunReport) -> list[str]:
     name = report.source_id + (" (degraded)" if report.degraded else "") + (" (failed)" if report.failed else "")
     if report.skipped:
         name += f" (skipped: {report.skipped})"
-    numbers = (report.new, report.edited, report.duplicates, report.unchanged, report.not_modified,
-               report.requests, report.bytes // 1024, report.alerts, len(report.errors))
+    numbers = (report.new, report.edited, report.cosmetic, report.removed, report.restored, report.duplicates,
+               report.unchanged, report.not_modified, report.requests, report.bytes // 1024, report.alerts,
+               len(report.errors))
     return [name, *map(str, numbers)]
 
 
@@ -146,15 +149,21 @@ def article_text(text: str) -> None:
 # --- sources, entries, status ------------------------------------------------------------------------------
 
 
-def sources_table(sources: Iterable[Source], states: dict[str, SourceState], plans: dict[str, str]) -> None:
-    table = Table("id", "language", "method", "interval", "last success", "failures", "state", "next poll",
-                  box=None)
+def sources_table(sources: Iterable[Source], states: dict[str, SourceState], plans: dict[str, str],
+                  changes: dict[str, dict[str, int]] | None = None) -> None:
+    """Each source with its health, its next poll, and what its stored pages went through: edits by class
+    (substantive/cosmetic), removals."""
+    table = Table("id", "language", "method", "interval", "last success", "failures", "edits (subst/cosm)",
+                  "removed", "state", "next poll", box=None)
     for source in sources:
         state = states.get(source.id)
+        counts = (changes or {}).get(source.id, {})
         methods = ", ".join(dict.fromkeys(entry.kind for entry in source.profile.discover if not entry.backfill))
         table.add_row(source.id, source.language, methods, interval(source.interval),
                       when(state.last_success_at) if state else "never",
-                      str(state.consecutive_failures) if state else "0", health(state), plans.get(source.id, ""))
+                      str(state.consecutive_failures) if state else "0",
+                      f"{counts.get('substantive', 0)}/{counts.get('cosmetic', 0)}", str(counts.get("removed", 0)),
+                      health(state), plans.get(source.id, ""))
     console.print(table)
 
 
@@ -184,12 +193,13 @@ def status_report(status: Status) -> None:
         table.add_row(*_status_row(source))
     console.print(table)
     say("alerts: " + ", ".join(f"{name} {count}" for name, count in status.alerts.items()))
-    runs = Table("source", "started", "seconds", "new", "edits", "304", "requests", "errors", box=None,
-                 title="last runs")
+    runs = Table("source", "started", "seconds", "new", "edits", "cosmetic", "removed", "restored", "304",
+                 "requests", "errors", box=None, title="last runs")
     for run in status.runs:
         seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "running"
-        runs.add_row(run.source_id, when(run.started_at, seconds=True, never="-"), seconds, str(run.new_entries),
-                     str(run.edits), str(run.not_modified), str(run.requests), str(run.errors))
+        counts = (run.new_entries, run.edits, run.cosmetic_edits, run.removals, run.restorations, run.not_modified,
+                  run.requests, run.errors)
+        runs.add_row(run.source_id, when(run.started_at, seconds=True, never="-"), seconds, *map(str, counts))
     console.print(runs)
     say("healthy" if not status.problems else f"unhealthy: {'; '.join(status.problems)}")
 

@@ -24,8 +24,9 @@ def sources_group() -> None:
 @sources_group.command("list")
 @pass_context
 def sources_list(context: Context) -> None:
-    """Each source: id, language, discovery methods, interval, health, and when and why it is polled next
-    (adaptive polling: "in 2m: weekday 10:00 is busy").
+    """Each source: id, language, discovery methods, interval, health, how many edits (substantive and
+    cosmetic) and removals its stored pages have had, and when and why it is polled next (adaptive polling:
+    "in 2m: weekday 10:00 is busy").
 
     \b
     Example:
@@ -33,20 +34,22 @@ def sources_list(context: Context) -> None:
     """
     from crawler.drivers.planner import Planner
     from crawler.pipeline.schedule import HISTORY
-    from storage.peek import publication_times, source_states
+    from storage.peek import change_counts, publication_times, source_states
 
     config = context.config
     now = datetime.now(UTC)
     # No SQLAlchemy for a SQLite file (or none yet); other databases through the Store.
     states, times = source_states(config.database_url), publication_times(config.database_url, since=now - HISTORY)
-    if states is None or times is None:
+    changes = change_counts(config.database_url)
+    if states is None or times is None or changes is None:
         with context.store() as store:
             states, times = store.source_states(), store.publication_times(since=now - HISTORY)
+            changes = store.change_counts()
     planner = Planner(config.settings, lambda since: times)
     by_id = {state.source_id: state for state in states}
     plans = {source.id: output.next_poll(planner, source, by_id.get(source.id), now)
              for source in config.sources.values()}
-    output.sources_table(config.sources.values(), by_id, plans)
+    output.sources_table(config.sources.values(), by_id, plans, changes)
 
 
 def _config_file(context: Context) -> Path:

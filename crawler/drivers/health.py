@@ -119,7 +119,10 @@ class Metrics:
         self.bytes = Counter("tidings_bytes", "Bytes downloaded by runs", ["source"], registry=r)
         self.not_modified = Counter("tidings_not_modified", "304 Not Modified answers", ["source"], registry=r)
         self.new_entries = Counter("tidings_new_entries", "New entries stored", ["source"], registry=r)
-        self.edits = Counter("tidings_edits", "New versions of stored entries", ["source"], registry=r)
+        self.edits = Counter("tidings_edits", "Edits of stored entries by class (substantive, cosmetic)",
+                             ["source", "class"], registry=r)
+        self.removals = Counter("tidings_removals", "Stored pages found taken down", ["source"], registry=r)
+        self.restorations = Counter("tidings_restorations", "Taken-down pages back again", ["source"], registry=r)
         self.alerts_enqueued = Counter("tidings_alerts_enqueued", "Alerts put in the outbox", ["source"], registry=r)
         self.alerts_sent = Counter("tidings_alerts_sent", "Alerts delivered by this process", registry=r)
         self.alerts_failed = Counter("tidings_alerts_failed", "Failed delivery attempts by this process", registry=r)
@@ -138,8 +141,11 @@ class Metrics:
         self.run_seconds.observe(seconds)
         for counter, value in ((self.requests, report.requests), (self.bytes, report.bytes),
                                (self.not_modified, report.not_modified), (self.new_entries, report.new),
-                               (self.edits, report.edited), (self.alerts_enqueued, report.alerts)):
+                               (self.removals, report.removed), (self.restorations, report.restored),
+                               (self.alerts_enqueued, report.alerts)):
             counter.labels(source).inc(value)
+        self.edits.labels(source, "substantive").inc(report.edited - report.cosmetic)
+        self.edits.labels(source, "cosmetic").inc(report.cosmetic)
 
     def watch_store(self, store: Store) -> None:
         self.registry.register(StoreCollector(store))
