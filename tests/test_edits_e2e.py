@@ -161,3 +161,39 @@ def test_all_versions_export_in_every_format(clock: Clock, tmp_path: Path) -> No
     csv_text = (tmp_path / "csv" / "entries.csv").read_text()
     assert csv_text.splitlines()[0].startswith("id,") and "version" in csv_text.splitlines()[0]
     assert csv_text.count(url) >= 3
+
+
+@pytest.mark.parametrize("how", ["410", "home"])
+def test_a_page_gone_or_redirected_home_twice_is_removed_never_stored_as_an_edit(clock: Clock, how: str) -> None:
+    clock.crawl()
+    url = clock.replica.publish("focustaiwan", title=TITLE, paragraphs=[FIRST, SECOND])["url"]
+    clock.crawl(timedelta(minutes=1))
+    clock.replica.remove(url, how)
+    first, _ = clock.crawl(timedelta(minutes=20))
+    second, out = clock.crawl(timedelta(minutes=5))
+    assert (first.total("removed"), second.total("removed")) == (0, 1)
+    assert not [e for s in (first, second) for r in s.reports for e in r.errors]
+    assert len(alerts_of(out, "Taken down")) == 1
+    with Store.open(clock.database_url) as store:
+        entry = store.find_entry(url)
+        assert entry is not None and entry.removed_at is not None
+        assert [v.change_class for v in store.entry_versions(entry.id)] == ["initial", "removed"]
+
+
+def test_a_server_error_is_never_a_removal(clock: Clock) -> None:
+    clock.crawl()
+    url = clock.replica.publish("focustaiwan", title=TITLE, paragraphs=[FIRST, SECOND])["url"]
+    clock.crawl(timedelta(minutes=1))
+    clock.replica.remove(url, "503")
+    for later in (timedelta(minutes=20), timedelta(minutes=5), timedelta(minutes=5)):
+        summary, out = clock.crawl(later)
+        assert summary.total("removed") == 0 and "Taken down" not in out
+        assert any("503" in e for r in summary.reports for e in r.errors)  # an outage is reported, and retried
+    clock.replica.restore(url)
+    summary, _ = clock.crawl(timedelta(minutes=5))
+    assert summary.total("removed") == 0 and summary.total("restored") == 0
+    assert not [e for r in summary.reports for e in r.errors]
+    with Store.open(clock.database_url) as store:
+        entry = store.find_entry(url)
+        assert entry is not None and entry.removed_at is None and entry.next_check_at is not None
+        assert entry.next_check_at > clock.now

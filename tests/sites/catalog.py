@@ -359,16 +359,17 @@ class Catalog:
             return b
 
     def remove(self, url: str, how: str = "404") -> Article:
-        """Take an article down: its page answers 404, 410 or redirects home ("home"); lists drop it."""
-        if how not in ("404", "410", "home"):
-            raise ValueError(f"how must be 404, 410 or home, not {how!r}")
+        """Take an article down: its page answers 404, 410 or redirects home ("home"), and lists drop it; or
+        "503": a transient outage of the page (lists keep it)."""
+        if how not in ("404", "410", "home", "503"):
+            raise ValueError(f"how must be 404, 410, home or 503, not {how!r}")
         with self.lock:
             a = self.by_url(url)
             if a is None:
                 raise KeyError(url)
             st = self.sites[a.site]
             st.removed[a.id] = how
-            if any(x.id == a.id for x in st.fixed):
+            if how != "503" and any(x.id == a.id for x in st.fixed):
                 st.fixed = [x for x in st.fixed if x.id != a.id]
                 st.unlisted[a.id] = a
             self._tick(st)
