@@ -84,17 +84,18 @@ class RecheckWrites:
 class RecheckRepository(Database):
     """Which stored pages to fetch again now."""
 
-    def recheck_due(self, source_id: str, *, now: datetime, limit: int) -> list[RecheckRow]:
-        """Up to ``limit`` entries of a source (not duplicates) whose next re-check is due, most overdue first."""
+    def recheck_due(self, source_id: str, *, now: datetime, limit: int, every: bool = False) -> list[RecheckRow]:
+        """Up to ``limit`` entries of a source (not duplicates) whose next re-check is due, most overdue first;
+        with ``every``, the ``limit`` newest entries whatever their schedule (a re-check asked for now)."""
         if limit <= 0:
             return []
-        query = (
-            select(entry.c.id, entry.c.url, entry.c.canonical_url, entry.c.first_seen, entry.c.next_check_at,
-                   entry.c.removed_at, entry.c.gone_checks)
-            .where(entry.c.source_id == source_id, entry.c.next_check_at <= now, entry.c.duplicate_of.is_(None))
-            .order_by(entry.c.next_check_at, entry.c.id)
-            .limit(limit)
-        )
+        query = select(entry.c.id, entry.c.url, entry.c.canonical_url, entry.c.first_seen, entry.c.next_check_at,
+                       entry.c.removed_at, entry.c.gone_checks)
+        query = query.where(entry.c.source_id == source_id, entry.c.duplicate_of.is_(None)).limit(limit)
+        if every:
+            query = query.order_by(entry.c.first_seen.desc(), entry.c.id.desc())
+        else:
+            query = query.where(entry.c.next_check_at <= now).order_by(entry.c.next_check_at, entry.c.id)
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [

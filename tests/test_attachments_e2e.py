@@ -49,7 +49,7 @@ class Harness:
         return CliRunner().invoke(main, ["-c", str(self.config), *args], catch_exceptions=False)
 
     def crawl(self) -> Result:
-        return self.tidings("crawl", "mofa-zh")
+        return self.tidings("crawl", "mofa-zh", "--recheck")  # look at the stored pages again every time
 
     def store(self) -> Store:
         return Store.open(self.database_url)
@@ -64,7 +64,6 @@ def harness(replica: ReplicaServer, database_url: str, tmp_path: Path) -> Harnes
 database_url = "{database_url}"
 per_host_delay = 0.0
 retries = 0
-edit_recheck = "0s"
 max_attachment_bytes = 1048576
 
 [sources.mofa-zh]

@@ -197,3 +197,13 @@ def test_a_server_error_is_never_a_removal(clock: Clock) -> None:
         entry = store.find_entry(url)
         assert entry is not None and entry.removed_at is None and entry.next_check_at is not None
         assert entry.next_check_at > clock.now
+
+
+def test_crawl_recheck_looks_again_now_through_the_cli(clock: Clock) -> None:
+    url = clock.replica.publish("focustaiwan", title=TITLE, paragraphs=[FIRST, SECOND])["url"]
+    assert clock.tidings("crawl", "focustaiwan").exit_code == 0
+    clock.replica.edit(url, paragraphs=[FIRST.replace("5 years", "6 years"), SECOND])
+    assert "0 edited" in clock.tidings("crawl", "focustaiwan").output  # not due for 15 minutes
+    result = clock.tidings("crawl", "focustaiwan", "--recheck")
+    assert result.exit_code == 0 and "1 edited (0 cosmetic)" in result.output, result.output
+    assert "[-5-]{+6+} years" in result.output  # the edit alert on the console leads with the diff

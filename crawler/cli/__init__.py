@@ -38,7 +38,8 @@ SUMMARIES = {
     "status": "Sources (last success, failures, next due, stale), the alert outbox and the last runs, from the "
               "database.",
     "sources": "The configured sources.",
-    "entries": "The stored articles.",
+    "entries": "The stored articles: list, show one with its versions, diff two versions, export.",
+    "diff": "Classify the edit from OLD to NEW: every change with its class and the sentence around it.",
     "db": "The database.",
     "rules": "The alert rules.",
     "alerts": "The alert outbox.",

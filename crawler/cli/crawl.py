@@ -21,9 +21,13 @@ from crawler.pipeline.wiring import select_sources
 @click.option("--no-alerts", is_flag=True, help="Store and match, but leave alerts in the outbox.")
 @click.option("--alert-existing", is_flag=True,
               help="Alert on a source's first run too (by default it is a quiet baseline).")
+@click.option("--recheck", is_flag=True,
+              help="Also look again now at the newest stored pages (up to recheck_budget per source), whatever "
+                   "their re-check schedule: for an edit or a removal you heard of.")
 @pass_context
 def crawl_command(
-    context: Context, source_ids: tuple[str, ...], backfill: int, no_alerts: bool, alert_existing: bool
+    context: Context, source_ids: tuple[str, ...], backfill: int, no_alerts: bool, alert_existing: bool,
+    recheck: bool,
 ) -> None:
     """One pass over the sources (all enabled ones, or SOURCE_IDS), then deliver due alerts.
 
@@ -37,13 +41,14 @@ def crawl_command(
         tidings crawl
         tidings crawl focustaiwan cna --backfill 100
         tidings crawl --alert-existing
+        tidings crawl mofa-en --recheck
     """
     config = context.config
     sources = select_sources(config, source_ids)
     with context.store() as store:
         summary = output.with_progress(
             lambda on_done: crawl(config, store, sources, backfill=backfill, send_alerts=not no_alerts,
-                                  alert_existing=alert_existing, on_done=on_done),
+                                  alert_existing=alert_existing, recheck_all=recheck, on_done=on_done),
             total=len(sources),
         )
     output.crawl_summary(summary)

@@ -29,8 +29,10 @@ def _read(path: str) -> str:
 @click.argument("new", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help='One JSON object: {"substantive", "classes", "changes"}.')
 def diff_command(old: str, new: str, as_json: bool) -> None:
-    """Classify the edit from OLD to NEW (text files in the seed schema: title line, optional date line, one
-    paragraph per line; `-` reads stdin): every change with its class and the sentence around it.
+    """Classify the edit from OLD to NEW: every change with its class and the sentence around it.
+
+    OLD and NEW are text files in the seed schema (title line, optional date line, one paragraph per line);
+    `-` reads stdin.
 
     This is how tidings judges an edit, so it answers "would tidings alert on this edit?". Exit code: 0 when
     the edit is cosmetic (or there is none), 1 when it is substantive (like diff(1): scripts can test it),

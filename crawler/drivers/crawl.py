@@ -60,6 +60,7 @@ async def crawl(
     sources: Sequence[Source],
     *,
     backfill: int = 0,
+    recheck_all: bool = False,
     send_alerts: bool = True,
     alert_existing: bool = False,
     console: TextIO | None = None,
@@ -71,7 +72,7 @@ async def crawl(
     ``now`` is the moment the runs and the dispatch take as the current time (default: the clock); tests move
     it forward to bring re-checks due."""
     rulebook = RuleBook.from_config(config)
-    options = run_options(config, backfill=backfill, alert_existing=alert_existing)
+    options = run_options(config, backfill=backfill, alert_existing=alert_existing, recheck_all=recheck_all)
     gate = asyncio.Semaphore(SOURCES_AT_ONCE)
     async with Fetcher(fetch_policy(config.settings)) as fetcher:
 

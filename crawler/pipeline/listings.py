@@ -98,6 +98,7 @@ def _recheck_due(run: SourceRun) -> list[DiscoveredItem]:
     in a backfill: a run never turns into both)."""
     if run.options.backfill:
         return []
-    due = run.store.recheck_due(run.source.id, now=run.now, limit=run.options.recheck_budget)
+    due = run.store.recheck_due(run.source.id, now=run.now, limit=run.options.recheck_budget,
+                                every=run.options.recheck_all)
     run.rechecks.update({row.url: row for row in due})
     return [DiscoveredItem(url=row.url, recheck=True) for row in due]

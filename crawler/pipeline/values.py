@@ -18,6 +18,7 @@ class RunOptions:
     run_timeout: float = 600.0
     recheck_after: tuple[float, ...] = DEFAULT_RECHECK_AFTER
     recheck_budget: int = 20
+    recheck_all: bool = False  # `crawl --recheck`: the newest stored pages now, whatever their schedule
     failure_alert_after: int = 3
     admin_channels: tuple[str, ...] = ()
     backoff_max: float = 6 * 3600.0
@@ -30,12 +31,14 @@ class RunOptions:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, owner: str, backfill: int = 0, alert_existing: bool = False
+        cls, settings: Settings, *, owner: str, backfill: int = 0, alert_existing: bool = False,
+        recheck_all: bool = False,
     ) -> RunOptions:
         return cls(
             owner=owner,
             backfill=backfill,
             alert_existing=alert_existing,
+            recheck_all=recheck_all,
             story_hold=settings.story_hold,
             max_alert_age=settings.max_alert_age,
             lease_seconds=settings.lease,

@@ -36,11 +36,12 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 
 def run_options(
-    config: Config, *, owner: str | None = None, backfill: int = 0, alert_existing: bool = False
+    config: Config, *, owner: str | None = None, backfill: int = 0, alert_existing: bool = False,
+    recheck_all: bool = False,
 ) -> RunOptions:
     """The options of every run of this process."""
     return RunOptions.from_settings(config.settings, owner=owner or owner_id(), backfill=backfill,
-                                    alert_existing=alert_existing)
+                                    alert_existing=alert_existing, recheck_all=recheck_all)
 
 
 def select_sources(config: Config, ids: Sequence[str]) -> list[Source]:
