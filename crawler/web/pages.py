@@ -51,10 +51,11 @@ class VersionShown:
 def _versions(detail: EntryDetail) -> list[VersionShown]:
     shown, previous = [], None
     for number, version in enumerate(detail.versions, start=1):
-        diff = tuple(diff_lines(previous.text, version.text)) if previous is not None else ()
+        marker = version.change_class in ("removed", "restored")  # a removal or restoration: no text of its own
+        diff = tuple(diff_lines(previous.text, version.text)) if previous is not None and not marker else ()
         matches = tuple(m for m in detail.matches if m.version_id == version.id)
         shown.append(VersionShown(version, number, diff, diff_summary(diff), matches))
-        previous = version
+        previous = previous if marker else version
     return shown[::-1]
 
 
