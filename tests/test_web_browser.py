@@ -84,6 +84,16 @@ def _see(browser: Any, url: str, text: str, timeout: float, shots: Path, name: s
     return time.monotonic()
 
 
+def recheck_now(config: Path, source_id: str) -> bool:
+    """`tidings crawl SOURCE --recheck` beside the daemon; False while the daemon holds the source's lease."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    result = CliRunner().invoke(main, ["-c", str(config), "crawl", source_id, "--recheck", "--no-alerts"])
+    return result.exit_code == 0 and "1 edited" in result.output
+
+
 def hit_titles(browser: Any) -> list[str]:
     from selenium.webdriver.common.by import By
 
@@ -99,7 +109,7 @@ def test_a_browser_follows_the_crawl_the_edit_search_and_a_feed(
     shots.mkdir()
     with ReplicaServer(port=0, articles=2) as replica, Receiver() as hook:
         config = write_config(tmp_path / "t.toml", replica=replica.base_url, database_url=daemon_url, hook=hook.url,
-                              interval=INTERVAL, settings="edit_recheck = 1")
+                              interval=INTERVAL)
         daemon = Daemon(config, tmp_path / "daemon.log")
         try:
             base = daemon.health_url()
@@ -117,6 +127,8 @@ def test_a_browser_follows_the_crawl_the_edit_search_and_a_feed(
             browser.save_screenshot(str(shots / "article.png"))
 
             replica.edit(zh["url"], append="外交部補充說明：雙方將於明年擴大人工智慧合作。")
+            # The first re-check is 15 minutes after first seen; a user who heard of the edit asks for it now.
+            wait_for(lambda: recheck_now(config, "cna"), 30, "a re-check between the daemon's runs")
             _see(browser, article + "#versions", "Versions (2)", INTERVAL * 4 + 15, shots, "article-diff")
             browser.set_window_size(1280, 1600)  # the whole diff in one picture
             browser.save_screenshot(str(shots / "article-diff.png"))
