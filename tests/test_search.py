@@ -164,13 +164,24 @@ def _at_revision(url: str, revision: str) -> None:
 
 
 def test_the_migration_indexes_existing_rows(database_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
     _at_revision(database_url, "0001")
-    store = Store(make_engine(database_url), database_url)
+    engine = make_engine(database_url)  # rows as revision 0001's code wrote them (today's needs today's schema)
+    naive = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # as SQLAlchemy writes SQLite times
+    seen: object = naive if database_url.startswith("sqlite") else NOW
     try:
-        store.ensure_source("cna", kind="cna", settings_hash="h")
-        entry_id = save(store, "https://x.tw/old", "升級前的文章", ["遷移之前已經存在的段落。"]).entry_id
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO source (id, kind, settings_hash) VALUES ('cna', 'cna', 'h')"))
+            conn.execute(text("INSERT INTO entry (id, canonical_url, url, source_id, title, first_seen, last_seen, "
+                              "current_version_id) VALUES (1, :url, :url, 'cna', '升級前的文章', :seen, :seen, 1)"),
+                         {"url": "https://x.tw/old", "seen": seen})
+            conn.execute(text("INSERT INTO version (id, entry_id, content_hash, text, fetched_at, change_class) "
+                              "VALUES (1, 1, 'h', :text, :seen, 'initial')"),
+                         {"text": "升級前的文章\n遷移之前已經存在的段落。", "seen": seen})
     finally:
-        store.close()
+        engine.dispose()
+    entry_id = 1
     with Store.open(database_url) as upgraded:
         assert found(upgraded, "遷移之前") == [entry_id] and found(upgraded, "升級前") == [entry_id]
 
