@@ -322,6 +322,9 @@ class RunRow:
     errors: int
     error: str | None
     degraded: bool
+    cosmetic_edits: int = 0
+    removals: int = 0
+    restorations: int = 0
 
 
 LinkedBy = Literal["auto", "user"]
@@ -391,6 +394,3 @@ class StoryRow:
     @property
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(member.source_id for member in self.members))
-    cosmetic_edits: int = 0
-    removals: int = 0
-    restorations: int = 0

@@ -104,7 +104,7 @@ def test_the_migration_turns_minor_into_cosmetic_and_schedules_recent_entries(da
     engine = make_engine(database_url)
     try:
         with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "0003")
+            command.upgrade(alembic_config(conn), "0004")
             recent = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=2)
             conn.execute(text("INSERT INTO source (id, kind, settings_hash) VALUES ('cna', 'cna', 'x')"))
             for entry_id, seen in ((1, recent), (2, recent - timedelta(days=30))):
