@@ -76,7 +76,8 @@ def clock(replica: ReplicaServer, database_url: str, tmp_path: Path, monkeypatch
 
 
 def alerts_of(output: str, kind: str) -> list[str]:
-    """The console alerts of one kind ("New", "Edited", "Taken down"), each with its body."""
+    """The console alerts of one kind (a story's first message "New ...", its follow-ups "edited:",
+    "removed:"), each with its body."""
     blocks = [block for block in output.split("\n[tidings] ")[1:]]
     return [block for block in blocks if block.startswith(kind + " ")]
 
@@ -93,10 +94,9 @@ def test_a_number_edit_alerts_punctuation_does_not_a_removal_alerts_once_and_a_r
     clock.replica.edit(url, paragraphs=[FIRST.replace("1.25", "1.5"), SECOND])
     summary, out = clock.crawl(timedelta(minutes=20))  # the first re-check: 15 minutes after first seen
     assert summary.total("edited") == 1 and summary.total("cosmetic") == 0
-    edits = alerts_of(out, "Edited")
-    assert len(edits) == 2 and {edit.split(":")[0] for edit in edits} == {"Edited watch match", "Edited figures match"}
-    body = edits[0].split("\n", 1)[1]
-    assert body.startswith("number: ") and "[-1.25-]{+1.5+}" in body.splitlines()[0]
+    edits = alerts_of(out, "edited:")  # one follow-up in the story's thread, for both rules that fired
+    assert len(edits) == 1 and len(alerts_of(out, "New")) == 0
+    assert "number: Taiwan will invest NT$[-1.25-]{+1.5+} trillion" in edits[0]
 
     clock.replica.edit(url, paragraphs=[FIRST.replace("1.25", "1.5").replace("Monday.", "Monday!"), SECOND])
     summary, out = clock.crawl(timedelta(hours=1))
@@ -108,7 +108,7 @@ def test_a_number_edit_alerts_punctuation_does_not_a_removal_alerts_once_and_a_r
     assert summary.total("removed") == 0 and not [e for r in summary.reports for e in r.errors]
     summary, out = clock.crawl(timedelta(minutes=10))
     assert summary.total("removed") == 1
-    taken = alerts_of(out, "Taken down")
+    taken = alerts_of(out, "removed:")
     assert len(taken) == 1 and "taken down: " + TITLE in taken[0] and "NT$1.5 trillion" in taken[0]
     for later in (timedelta(hours=9), timedelta(days=1)):
         summary, out = clock.crawl(later)
@@ -173,7 +173,7 @@ def test_a_page_gone_or_redirected_home_twice_is_removed_never_stored_as_an_edit
     second, out = clock.crawl(timedelta(minutes=5))
     assert (first.total("removed"), second.total("removed")) == (0, 1)
     assert not [e for s in (first, second) for r in s.reports for e in r.errors]
-    assert len(alerts_of(out, "Taken down")) == 1
+    assert len(alerts_of(out, "removed:")) == 1
     with Store.open(clock.database_url) as store:
         entry = store.find_entry(url)
         assert entry is not None and entry.removed_at is not None
@@ -187,7 +187,7 @@ def test_a_server_error_is_never_a_removal(clock: Clock) -> None:
     clock.replica.remove(url, "503")
     for later in (timedelta(minutes=20), timedelta(minutes=5), timedelta(minutes=5)):
         summary, out = clock.crawl(later)
-        assert summary.total("removed") == 0 and "Taken down" not in out
+        assert summary.total("removed") == 0 and "removed:" not in out
         assert any("503" in e for r in summary.reports for e in r.errors)  # an outage is reported, and retried
     clock.replica.restore(url)
     summary, _ = clock.crawl(timedelta(minutes=5))
