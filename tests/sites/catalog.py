@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import textgen
 from .corpus import ARCHIVE_NOTICE, corpus_articles, seed_articles
 from .model import LANG, SITE_IDS, TPE, Article, Generator, SiteState, iso
+from .removals import Removals
 
 FT_CATS = ("politics", "cross-strait", "business", "society", "sci-tech", "culture", "sports")
 CNA_CATS = ("aipl", "aopl", "acn", "aie", "ait", "asoc", "ahel", "acul", "aspt")
@@ -133,7 +134,7 @@ def resolve(path: str) -> tuple[str, str] | None:
     return None
 
 
-class Catalog:
+class Catalog(Removals):
     """All sites' articles. Thread-safe: every public method takes the lock."""
 
     def __init__(self, articles: int = 30) -> None:
@@ -357,43 +358,6 @@ class Catalog:
             else:
                 st.replace_fixed(b)
             return b
-
-    def remove(self, url: str, how: str = "404") -> Article:
-        """Take an article down: its page answers 404, 410 or redirects home ("home"), and lists drop it; or
-        "503": a transient outage of the page (lists keep it)."""
-        if how not in ("404", "410", "home", "503"):
-            raise ValueError(f"how must be 404, 410, home or 503, not {how!r}")
-        with self.lock:
-            a = self.by_url(url)
-            if a is None:
-                raise KeyError(url)
-            st = self.sites[a.site]
-            st.removed[a.id] = how
-            if how != "503" and any(x.id == a.id for x in st.fixed):
-                st.fixed = [x for x in st.fixed if x.id != a.id]
-                st.unlisted[a.id] = a
-            self._tick(st)
-            return a
-
-    def restore(self, url: str) -> Article:
-        """Put a taken-down article back, as it was."""
-        with self.lock:
-            found = resolve(urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else ""))
-            if found is None:
-                raise KeyError(url)
-            st = self.sites[found[0]]
-            st.removed.pop(found[1], None)
-            if (a := st.unlisted.pop(found[1], None)) is not None:
-                st.add_fixed(a)
-            self._tick(st)
-            got = self.get(*found)
-            if got is None:
-                raise KeyError(url)
-            return got
-
-    def removed_as(self, site: str, id: str) -> str | None:
-        """How a taken-down article answers, or None when it is up."""
-        return self.sites[site].removed.get(id)
 
     def redesign(self, site: str, enabled: bool = True) -> None:
         with self.lock:
