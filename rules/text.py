@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -114,11 +115,50 @@ def to_simplified(text: str) -> str:
 
 
 def fold(text: str) -> Folded:
-    """Fold ``text`` for matching and keep the offset map (see the module docstring)."""
-    fast = _fold_one_to_one(text)
-    if fast is not None and "  " not in fast:
-        return Folded(fast)
-    return _fold_in_pieces(text)
+    """Fold ``text`` for matching and keep the offset map (see the module docstring).
+
+    Most text folds character by character apart from a few places ("…", "ﬁ", runs of whitespace): one
+    whole-text fold plus a search for those places builds the sparse map. Text with combining marks, Hangul
+    jamo, characters outside the BMP or a fold that is not character-local is folded cluster by cluster.
+    """
+    if text.isascii():
+        whole = _spaces(text.lower())
+        if "  " not in whole:
+            return Folded(whole)
+        return _fold_sparse(text, whole, changing=False)
+    if _clustered().search(text) is not None:
+        fast = _fold_one_to_one(text)
+        return Folded(fast) if fast is not None and "  " not in fast else _fold_in_pieces(text)
+    whole = _spaces(to_simplified(unicodedata.normalize("NFKC", text).casefold()))
+    if len(whole) == len(text) and "  " not in whole:
+        return Folded(whole)
+    return _fold_sparse(text, whole, changing=len(whole) != len(text)) or _fold_in_pieces(text)
+
+
+def _fold_sparse(text: str, whole: str, changing: bool) -> Folded | None:
+    """The sparse map of the character-local fold ``whole`` of ``text``; None if it may not be local."""
+    if not text.isascii() and _hard().search(text) is not None:
+        return None
+    places = [(found.start(), found.end(), True) for found in _runs().finditer(text)]
+    if changing:
+        places = sorted(places + [(found.start(), found.end(), False) for found in _changes().finditer(text)])
+    pieces = _Pieces()
+    done = position = 0  # in the original, in ``whole``
+    for start, end, run in places:
+        if start > done:
+            pieces.add(whole[position:position + start - done], done, start, plain=True)
+            position += start - done
+        folded = " " if run else _fold_cluster(text[start])
+        pieces.add(" " if folded.isspace() else folded, start, end, plain=False)
+        position += end - start if run else len(folded)
+        done = end
+    if len(whole) - position != len(text) - done:
+        return None
+    if not places:
+        return Folded(whole)
+    if done < len(text):
+        pieces.add(whole[position:], done, len(text), plain=True)
+    return pieces.folded()
 
 
 def fold_term(term: str) -> str:
@@ -195,6 +235,66 @@ def _specials(text: str) -> Iterator[regex.Match[str]]:
             return
         yield found
         done = found.end()
+
+
+# Regex's \s: the whitespace a run of which folds to one space (not \x1c-\x1f, which str.isspace() counts).
+_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _class_of(codes: Iterator[int]) -> str:
+    return "".join(re.escape(chr(code)) for code in codes)
+
+
+def _bmp() -> Iterator[int]:
+    return (code for code in range(0x80, 0x10000) if not 0xD800 <= code <= 0xDFFF)
+
+
+@functools.cache
+def _han_bmp() -> re.Pattern[str]:
+    """``\\p{Han}`` of the BMP as a stdlib class (several times faster to search than ``regex``'s)."""
+    return re.compile(f"[{_class_of(code for code in _bmp() if _HAN.match(chr(code)))}]")
+
+
+def _composes(char: str) -> bool:
+    """Whether NFKC may join ``char`` to the character before it (marks, jamo, ``ﾞ``, compatibility jamo)."""
+    if _COMPOSING.match(char) is not None:
+        return True
+    lead = unicodedata.normalize("NFKD", char)[:1]
+    return bool(lead) and (unicodedata.combining(lead) != 0 or _COMPOSING.match(lead) is not None
+                           or lead in _secondaries())
+
+
+@functools.cache
+def _secondaries() -> frozenset[str]:
+    """Starters that canonical composition joins to a preceding character (Hangul vowels and tails, ...)."""
+    found = set()
+    for code in _bmp():
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<") and unicodedata.combining(chr(int(parts[1], 16))) == 0:
+            found.add(chr(int(parts[1], 16)))
+    return frozenset(found)
+
+
+@functools.cache
+def _clustered() -> re.Pattern[str]:
+    """Text that ``_fold_in_pieces`` folds cluster by cluster: marks, jamo, or characters outside the BMP."""
+    marks = _class_of(code for code in _bmp() if _COMPOSING.match(chr(code)))
+    return re.compile(f"[{marks}\U00010000-\U0010FFFF]")
+
+
+@functools.cache
+def _hard() -> re.Pattern[str]:
+    return re.compile(f"[{_class_of(code for code in _bmp() if _composes(chr(code)))}]")
+
+
+@functools.cache
+def _changes() -> re.Pattern[str]:
+    return re.compile(f"[{_class_of(ord(char) for char in sorted(_changing()))}]")
+
+
+@functools.cache
+def _runs() -> re.Pattern[str]:
+    return re.compile(f"[{_WHITE_SPACE}]{{2,}}")
 
 
 class _Pieces:

@@ -1,0 +1,265 @@
+"""Text folding for matching: NFKC, casefold, Traditional→Simplified Chinese, whitespace runs to one space.
+
+``fold`` keeps a map from every folded character back to the original text, so evidence offsets always
+point into the text the user sees.
+
+>>> folded = fold("ＡＩ  夥伴")
+>>> folded.text
+'ai 伙伴'
+>>> folded.original_span(3, 5)
+(4, 6)
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import opencc
+import regex
+
+# Combining marks and conjoining Hangul jamo are the only characters NFKC composes with their neighbour;
+# without them, NFKC is character-by-character and equal lengths mean a one-to-one map.
+_COMPOSING = regex.compile(r"[\p{M}\u1160-\u11FF\uD7B0-\uD7FF]")
+_HAN = regex.compile(r"\p{Han}")
+_OTHER_WHITESPACE = "\n\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+_CJK_RANGES = (
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x2E80, 0x2FDF),  # CJK radicals
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x31F0, 0x31FF),  # Katakana extensions
+    (0x3400, 0x4DBF),  # Han extension A
+    (0x4E00, 0x9FFF),  # Han
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # Han compatibility
+    (0xFF66, 0xFF9F),  # half-width Katakana
+    (0x20000, 0x3134F),  # Han extensions B-G
+)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A folded text and, unless folding kept every offset, a sparse map back to the original.
+
+    The map lists pieces: each starts at a folded offset (``marks``) and is either a plain run, whose folded
+    characters map one-to-one onto ``original[start:end]``, or a special cluster, all of whose folded
+    characters come from the whole ``original[start:end]`` (``ﬁ`` → ``fi``, ``e`` + accent → ``é``, a run of
+    whitespace → one space). Only the few places where the two texts diverge cost an entry.
+
+    >>> Folded("ab").original_span(0, 2)
+    (0, 2)
+    >>> Folded("a b", (0, 1, 2), ((0, 1, True), (1, 3, False), (3, 4, True))).original_span(1, 3)
+    (1, 4)
+    """
+
+    text: str
+    marks: tuple[int, ...] = ()
+    pieces: tuple[tuple[int, int, bool], ...] = ()
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the folded slice ``[start, end)`` to the original text."""
+        if not self.marks:
+            return start, end
+        return self._piece_of(start)[0], self._piece_of(end - 1)[1]
+
+    def _piece_of(self, index: int) -> tuple[int, int]:
+        """Where folded character ``index`` came from: ``(start, end)`` in the original."""
+        piece = bisect.bisect_right(self.marks, index) - 1
+        start, end, plain = self.pieces[piece]
+        if not plain:
+            return start, end
+        offset = start + index - self.marks[piece]
+        return offset, offset + 1
+
+
+def is_cjk(char: str) -> bool:
+    """Han, Kana or Hangul: scripts without spaces between words.
+
+    >>> is_cjk("合"), is_cjk("a")
+    (True, False)
+    """
+    code = ord(char)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_word_char(char: str) -> bool:
+    """A letter or digit of a script that separates words with spaces (Latin, Cyrillic, ...).
+
+    >>> is_word_char("a"), is_word_char("7"), is_word_char("-"), is_word_char("合")
+    (True, True, False, False)
+    """
+    return char.isalnum() and not is_cjk(char)
+
+
+@functools.cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Fold Traditional Chinese to Simplified; other text is returned unchanged.
+
+    >>> to_simplified("夥伴關係")
+    '伙伴关系'
+    """
+    if _HAN.search(text) is None:
+        return text
+    return str(_t2s().convert(text))
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for matching and keep the offset map (see the module docstring)."""
+    fast = _fold_one_to_one(text)
+    if fast is not None and "  " not in fast:
+        return Folded(fast)
+    return _fold_in_pieces(text)
+
+
+def fold_term(term: str) -> str:
+    """Fold a query or group term the same way as the text, without its outer spaces.
+
+    >>> fold_term(" Kerja  SAMA ")
+    'kerja sama'
+    """
+    return fold(term).text.strip(" ")
+
+
+def _spaces(text: str) -> str:
+    """Every other whitespace character as a space (one ``replace`` per character present beats ``translate``)."""
+    for char in _OTHER_WHITESPACE:
+        if char in text:
+            text = text.replace(char, " ")
+    return text
+
+
+def _fold_one_to_one(text: str) -> str | None:
+    if text.isascii():
+        return _spaces(text.lower())
+    if _COMPOSING.search(text) is not None:
+        return None
+    normal = unicodedata.normalize("NFKC", text)
+    if len(normal) != len(text):
+        return None
+    folded = to_simplified(normal.casefold())
+    if len(folded) != len(text):
+        return None
+    return _spaces(folded)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_cluster(cluster: str) -> str:
+    folded = to_simplified(unicodedata.normalize("NFKC", cluster).casefold())
+    return "".join(" " if char.isspace() else char for char in folded)
+
+
+@functools.cache
+def _changing() -> frozenset[str]:
+    """The characters whose fold is not one character (``ﬁ``, ``ß``, ``…``, ...)."""
+    return frozenset(chr(code) for code in range(0x80, 0x10000)
+                     if not 0xD800 <= code <= 0xDFFF and len(_fold_cluster(chr(code))) != 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _special(present: frozenset[str]) -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+    """Where folding is not one-to-one (clusters with marks, the ``present`` changing characters, whitespace
+    runs), and a guide that finds their neighbourhood without trying every position.
+
+    A class of only the changing characters a text holds is much faster than one of all 1,252.
+    """
+    members = "".join(regex.escape(char) for char in sorted(present))
+    changing = f"|[{members}]" if members else ""
+    full = regex.compile(rf"(?s:.[\p{{M}}\u1160-\u11FF\uD7B0-\uD7FF]+){changing}|\s{{2,}}")
+    guide = regex.compile(rf"[\p{{M}}\u1160-\u11FF\uD7B0-\uD7FF{members}]|\s{{2,}}")
+    return full, guide
+
+
+def _specials(text: str) -> Iterator[regex.Match[str]]:
+    """The matches of the full pattern, as ``finditer`` would give them.
+
+    Every match has a guide hit at its start or the character after it (a cluster's first mark), so
+    searching from just before the next guide hit that ends past the last match finds the same matches.
+    """
+    full, guide = _special(frozenset(_changing().intersection(text)))
+    done = 0
+    for hint in guide.finditer(text):
+        if hint.end() <= done:
+            continue
+        found = full.search(text, max(done, hint.start() - 1))
+        if found is None:
+            return
+        yield found
+        done = found.end()
+
+
+class _Pieces:
+    """The folded text and its sparse map, built piece by piece."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.marks: list[int] = []
+        self.pieces: list[tuple[int, int, bool]] = []
+        self.length = 0
+
+    def add(self, folded: str, start: int, end: int, plain: bool) -> None:
+        self.chars.append(folded)
+        self.marks.append(self.length)
+        self.pieces.append((start, end, plain))
+        self.length += len(folded)
+
+    def folded(self) -> Folded:
+        return Folded("".join(self.chars), tuple(self.marks), tuple(self.pieces))
+
+
+def _fold_in_pieces(text: str) -> Folded:
+    pieces = _Pieces()
+    done = 0
+    for special in _specials(text):
+        _append_plain(text, done, special.start(), pieces)
+        folded = _fold_cluster(special.group())
+        pieces.add(" " if folded.isspace() else folded, special.start(), special.end(), plain=False)
+        done = special.end()
+    _append_plain(text, done, len(text), pieces)
+    return pieces.folded()
+
+
+def _append_plain(text: str, start: int, end: int, pieces: _Pieces) -> None:
+    if start == end:
+        return
+    piece = _fold_one_to_one(text[start:end])
+    if piece is None or len(piece) != end - start:
+        for char, char_start, char_end in _fold_by_cluster(text[start:end]):
+            pieces.add(char, start + char_start, start + char_end, plain=False)
+        return
+    pieces.add(piece, start, end, plain=True)
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or not _continues_cluster(text[index]):
+            bounds.append((start, index))
+            start = index
+    return bounds
+
+
+def _continues_cluster(char: str) -> bool:
+    return unicodedata.combining(char) != 0 or _COMPOSING.match(char) is not None
+
+
+def _fold_by_cluster(text: str) -> list[tuple[str, int, int]]:
+    """Each folded character with the cluster it came from; a space run keeps one space spanning the run."""
+    chars: list[tuple[str, int, int]] = []
+    for start, end in _clusters(text):
+        for char in _fold_cluster(text[start:end]):
+            if char == " " and chars and chars[-1][0] == " ":
+                chars[-1] = (" ", chars[-1][1], end)
+                continue
+            chars.append((char, start, end))
+    return chars
