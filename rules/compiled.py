@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import ahocorasick
+import ahocorasick_rs
 import regex
 
 from rules.errors import RulesError
@@ -20,8 +20,6 @@ from rules.spec import RuleSpec
 from rules.text import fold_term, is_word_char
 
 _ACRONYM = regex.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z0-9.]{2,5}")
-
-
 
 @dataclass(frozen=True)
 class Literal:
@@ -154,17 +152,32 @@ class Builder:
         self.regexes.append(leaf)
         return leaf
 
-    def automaton(self) -> ahocorasick.Automaton | None:
+    def keys(self) -> Keys | None:
+        """One automaton over every literal's key; a hit names the key by its index in the ``Keys`` tables."""
         if not self.literals:
             return None
         by_key: dict[str, list[Literal]] = {}
         for literal in self.literals.values():
             by_key.setdefault(literal.key, []).append(literal)
-        automaton = ahocorasick.Automaton()
-        for key, meanings in by_key.items():
-            automaton.add_word(key, (len(key), tuple(meanings)))
-        automaton.make_automaton()
-        return automaton
+        automaton = ahocorasick_rs.AhoCorasick(list(by_key))
+        meanings = tuple(tuple(meanings) for meanings in by_key.values())
+        return Keys(automaton, meanings, tuple(_unchecked(literals) for literals in meanings))
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The automaton and, per key index, its literals, and their ids if no hit of the key needs a check."""
+
+    automaton: ahocorasick_rs.AhoCorasick
+    meanings: tuple[tuple[Literal, ...], ...]
+    unchecked: tuple[tuple[int, ...] | None, ...]
+
+
+def _unchecked(literals: tuple[Literal, ...]) -> tuple[int, ...] | None:
+    """The literal ids when every hit is accepted as it is (no boundary, prefix or case check), else None."""
+    if any(x.left_boundary or x.right_boundary or x.prefix or x.exact is not None for x in literals):
+        return None
+    return tuple(literal.id for literal in literals)
 
 
 def fields_of(name: str | None) -> tuple[str, ...]:
@@ -187,8 +200,6 @@ def triggers(node: Compiled) -> frozenset[int] | None:
         candidates = [n for n in map(triggers, node.children) if n is not None]
         return min(candidates, key=len) if candidates else None
     return None
-
-
 
 
 class Probe(Protocol):

@@ -125,7 +125,7 @@ def fold(text: str) -> Folded:
         whole = _spaces(text.lower())
         if "  " not in whole:
             return Folded(whole)
-        return _fold_sparse(text, whole, changing=False)
+        return _fold_sparse(text, whole, changing=False) or _fold_in_pieces(text)
     if _clustered().search(text) is not None:
         fast = _fold_one_to_one(text)
         return Folded(fast) if fast is not None and "  " not in fast else _fold_in_pieces(text)

@@ -6,26 +6,35 @@ generated lazily from sentences of the seed articles and ../shared/corpus. The n
 ``re`` alternation of each rule's positive terms (``\\b`` around Latin terms) and searches every rule on every
 document; it is far slower, so it runs on a sample and the output says so. Only the time spent matching is
 measured, not the generation of the articles.
+
+Side by side on every article: main's former matcher (``tests/bench/rules_before``, "before"), whose matches and
+evidence must equal the current ones object for object, and the floor: NFKC + casefold + opencc folding of title
+and body plus one automaton scan of every term (pyahocorasick, as the issue defined it, and ahocorasick-rs).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import random
 import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import ahocorasick
+import ahocorasick_rs
 import opencc
 
 from rules.defaults import DEFAULT_GROUPS
-from rules.match import Document, Matcher, RuleSpec
+from rules.match import Document, Matcher, RuleMatch, RuleSpec
 from rules.query import And, GroupRef, Node, Not, Or, Regex, Term, parse_query
-from rules.text import is_cjk
+from rules.text import fold_term, is_cjk
+from tests.bench.rules_before.match import Matcher as BeforeMatcher
 from tests.shared import SHARED
 
 ARTICLE_BYTES = 3000
@@ -216,6 +225,37 @@ def naive_match(compiled: list[tuple[RuleSpec, re.Pattern[str]]], doc: Document)
             if (not spec.languages or doc.language.startswith(spec.languages[0])) and pattern.search(text)]
 
 
+# --- the floor and the comparison ------------------------------------------------------------------
+
+
+def floor_scanners(matcher: Matcher) -> tuple[ahocorasick.Automaton, ahocorasick_rs.AhoCorasick]:
+    """Both automata over the folded keys of every literal of the rules."""
+    keys = sorted({fold_term(literal.key) for meanings in matcher._keys.meanings for literal in meanings}
+                  if matcher._keys else ())
+    automaton = ahocorasick.Automaton()
+    for index, key in enumerate(keys):
+        automaton.add_word(key, index)
+    automaton.make_automaton()
+    return automaton, ahocorasick_rs.AhoCorasick(keys)
+
+
+def floor_py(doc: Document, automaton: ahocorasick.Automaton, convert: opencc.OpenCC) -> int:
+    hits = 0
+    for text in (doc.title, doc.body):
+        for _ in automaton.iter(convert.convert(unicodedata.normalize("NFKC", text).casefold())):
+            hits += 1
+    return hits
+
+
+def floor_rs(doc: Document, automaton: ahocorasick_rs.AhoCorasick, convert: opencc.OpenCC) -> int:
+    folded = (convert.convert(unicodedata.normalize("NFKC", text).casefold()) for text in (doc.title, doc.body))
+    return sum(len(automaton.find_matches_as_indexes(text, overlapping=True)) for text in folded)
+
+
+def plain(matches: list[RuleMatch]) -> list[tuple[str, tuple[tuple[object, ...], ...]]]:
+    return [(m.rule, tuple(dataclasses.astuple(e) for e in m.evidence)) for m in matches]
+
+
 # --- the run ----------------------------------------------------------------------------------------
 
 
@@ -236,17 +276,31 @@ def run(quick: bool) -> None:
     naive = naive_rules(rules)
     print(f"compile: tidings + naive {time.process_time() - compile_started:.2f} s")
 
+    before = BeforeMatcher.compile(rules, DEFAULT_GROUPS)
+    py_automaton, rs_automaton = floor_scanners(matcher)
+    convert = opencc.OpenCC("t2s")
     sample = NAIVE_SAMPLE[mode]
     or_only = {spec.name for spec in rules if _is_or_only(spec)}
-    tidings_seconds = naive_seconds = 0.0
-    tidings_total = naive_total = sample_tidings = 0
+    tidings_seconds = naive_seconds = before_seconds = floor_seconds = floor_rs_seconds = 0.0
+    tidings_total = naive_total = sample_tidings = differing = 0
     agree = only_tidings = only_naive = 0
     total_bytes = 0
     for index, article in enumerate(articles(pools, documents)):
         total_bytes += len(article.doc.title.encode()) + len(article.doc.body.encode())
         tick = time.process_time()
-        found = [m.rule for m in matcher.match(article.doc)]
+        matches = matcher.match(article.doc)
         tidings_seconds += time.process_time() - tick
+        tick = time.process_time()
+        before_matches = before.match(article.doc)
+        before_seconds += time.process_time() - tick
+        tick = time.process_time()
+        floor_py(article.doc, py_automaton, convert)
+        floor_seconds += time.process_time() - tick
+        tick = time.process_time()
+        floor_rs(article.doc, rs_automaton, convert)
+        floor_rs_seconds += time.process_time() - tick
+        differing += plain(matches) != plain(before_matches)
+        found = [m.rule for m in matches]
         tidings_total += len(found)
         if index < sample:
             tick = time.process_time()
@@ -259,6 +313,10 @@ def run(quick: bool) -> None:
             only_tidings += len(mine - theirs)
             only_naive += len(theirs - mine)
 
+    print(f"before (main's former matcher): {documents / before_seconds:,.0f} docs/s; articles whose matches or "
+          f"evidence differ from the current matcher's: {differing}")
+    print(f"floor (NFKC + casefold + opencc + one scan): pyahocorasick {documents / floor_seconds:,.0f} docs/s, "
+          f"ahocorasick-rs {documents / floor_rs_seconds:,.0f} docs/s")
     tidings_rate = documents / tidings_seconds
     naive_rate = min(sample, documents) / naive_seconds
     print(f"average article: {total_bytes / documents:.0f} B")

@@ -1,0 +1,112 @@
+"""What matching produces: the document a rule sees, evidence of a hit, a matched rule, and how evidence of
+metadata, regex and attachment hits is built and ordered.
+
+>>> language_matches("zh", "zh-Hant"), language_matches("zh", "zhx")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from rules.attachments import AttachmentText, context, locate
+from rules.compiled import MetaLeaf
+
+FIELD_ORDER = {"title": 0, "body": 1, "attachment": 2, "source": 3, "lang": 4}
+ATTACHMENT_GAP = "\n\n"  # between attachments in the `attachment` field: no phrase spans two files
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a rule sees of an article."""
+
+    title: str
+    body: str
+    source: str = ""
+    language: str = ""
+    tags: tuple[str, ...] = ()
+    attachments: tuple[AttachmentText, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One matched term: where (field, offsets into the original field text) and what.
+
+    In the `attachment` field the offsets are into that attachment's text; `attachment` is its URL,
+    `attachment_name` its link text, `context` the text around the hit (the alert shows it).
+    """
+
+    term: str
+    group: str | None
+    field: str
+    start: int
+    end: int
+    text: str
+    attachment: str | None = None
+    attachment_name: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule that matched, with the positive term hits that made it true."""
+
+    rule: str
+    evidence: tuple[Evidence, ...]
+
+
+def in_attachment(found: Evidence, files: Sequence[AttachmentText]) -> Evidence:
+    """An `attachment` hit with its offsets into its own file's text, and which file it is."""
+    index, start, end = locate(found.start, found.end, files, gap=len(ATTACHMENT_GAP))
+    item = files[index]
+    return replace(found, start=start, end=end, attachment=item.url, attachment_name=item.name,
+                   context=context(item.text, start, end))
+
+
+def meta_evidence(node: MetaLeaf, doc: Document) -> list[Evidence]:
+    """The evidence of a ``source:`` or ``lang:`` leaf (empty when it is false)."""
+    if node.field == "lang":
+        pattern = node.value + "*" * node.prefix
+        values: Iterable[str] = (doc.language,) if language_matches(pattern, doc.language) else ()
+    else:
+        values = [v for v in (doc.source, *doc.tags) if v and _meta_equal(node, v)]
+    return [Evidence(node.written, None, node.field, 0, len(value), value) for value in values]
+
+
+def _meta_equal(node: MetaLeaf, value: str) -> bool:
+    folded = value.casefold()
+    return folded.startswith(node.value) if node.prefix else folded == node.value
+
+
+def language_matches(pattern: str, language: str) -> bool:
+    """Whether ``language`` falls under ``pattern`` by subtag prefix (``zh*`` is a plain prefix).
+
+    >>> language_matches("zh", "zh-Hant"), language_matches("zh", "zhx"), language_matches("zh-TW", "zh_tw")
+    (True, False, True)
+    """
+    wanted = pattern.casefold().replace("_", "-")
+    actual = language.casefold().replace("_", "-")
+    if wanted.endswith("*"):
+        return actual.startswith(wanted[:-1])
+    return bool(wanted) and (actual == wanted or actual.startswith(wanted + "-"))
+
+
+def allowed(sources: tuple[str, ...], languages: tuple[str, ...], doc: Document) -> bool:
+    """Whether a rule's source and language filters let ``doc`` in."""
+    if sources:
+        have = {value.casefold() for value in (doc.source, *doc.tags) if value}
+        if not any(source.casefold() in have for source in sources):
+            return False
+    return not languages or any(language_matches(wanted, doc.language) for wanted in languages)
+
+
+def ordered(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence without repeats, by field, offsets, term and group (ties keep their order)."""
+    if len(evidence) == 1:
+        return (evidence[0],)
+    return tuple(sorted(dict.fromkeys(evidence), key=_order_key))
+
+
+def _order_key(e: Evidence) -> tuple[int, int, int, str, str]:
+    return FIELD_ORDER[e.field], e.start, e.end, e.term, e.group or ""

@@ -1,0 +1,169 @@
+"""Which rules to evaluate for a scanned document, and their evaluation.
+
+Most rules are an AND of clauses, each a text leaf or an OR of text leaves, plus NOT clauses
+(``a OR b``, ``@ai AND (x OR y)``, ``x NOT y``). Such a rule is indexed under the leaves of its smallest
+clause and is true when every clause has a hit leaf and no NOT clause holds; its evidence is that of its hit
+leaves, each leaf's built once per document. A rule of only NOT clauses is evaluated for every document;
+other trees (regexes, ``source:``/``lang:``, ANDs inside ORs) are indexed by their trigger literals and
+evaluate their tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
+from rules.evidence import RuleMatch, allowed, ordered
+from rules.query import TEXT_FIELDS
+from rules.scan import Scan, collect
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one rule is evaluated: by clauses of leaf numbers, or (``clauses`` None) by its tree."""
+
+    rule: Rule
+    filter: int  # index into the index's filters, or -1 when the rule has none
+    clauses: tuple[tuple[int, ...], ...] | None
+    clause_sets: tuple[frozenset[int], ...] = ()
+    negatives: tuple[Test, ...] = ()
+
+
+Clauses = tuple[list[list[TextLeaf]], list[Compiled]]
+
+
+def clauses_of(tree: Compiled) -> Clauses | None:
+    """The positive clauses (leaves to OR) and NOT children of an AND-of-ORs rule, or None for other trees.
+
+    >>> a, b = (TextLeaf(((n, w),), None, TEXT_FIELDS, frozenset({n})) for n, w in ((0, "a"), (1, "b")))
+    >>> clauses_of(AllOf((AnyOf((a, b)), NoneOf(b)))) == ([[a, b]], [b])
+    True
+    """
+    if isinstance(tree, NoneOf):
+        return [], [tree.child]
+    if not isinstance(tree, AllOf):
+        leaves = _or_leaves(tree)
+        return None if leaves is None else ([leaves], [])
+    positive: list[list[TextLeaf]] = []
+    negative: list[Compiled] = []
+    for child in tree.children:
+        inner = clauses_of(child)
+        if inner is None:
+            return None
+        positive.extend(inner[0])
+        negative.extend(inner[1])
+    return positive, negative
+
+
+def _or_leaves(node: Compiled) -> list[TextLeaf] | None:
+    if isinstance(node, TextLeaf):
+        return [node]
+    if not isinstance(node, AnyOf):
+        return None
+    leaves: list[TextLeaf] = []
+    for child in node.children:
+        inner = _or_leaves(child)
+        if inner is None:
+            return None
+        leaves.extend(inner)
+    return leaves
+
+
+class Index:
+    """The rules by the leaves (or literals) that make them candidates for a document."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.leaves: list[TextLeaf] = []
+        self._numbers: dict[TextLeaf, int] = {}
+        self.filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        self.all_fields: dict[int, list[int]] = {}  # literal id -> leaves searching every text field
+        self.some_fields: dict[int, list[tuple[int, tuple[str, ...]]]] = {}  # ... and leaves of some fields
+        self.by_leaf: dict[int, list[int]] = {}
+        self.by_literal: dict[int, list[int]] = {}
+        always: list[int] = []
+        self.plans = tuple(self._plan(rule) for rule in rules)
+        for index, plan in enumerate(self.plans):
+            if plan.clauses is None:
+                for literal in plan.rule.triggers or ():
+                    self.by_literal.setdefault(literal, []).append(index)
+                if plan.rule.triggers is None:
+                    always.append(index)
+            elif plan.clauses:
+                for number in min(plan.clauses, key=len):
+                    self.by_leaf.setdefault(number, []).append(index)
+            else:
+                always.append(index)
+        self.always = frozenset(always)
+
+    def _plan(self, rule: Rule) -> Plan:
+        spec = rule.spec
+        filter_number = -1
+        if spec.sources or spec.languages:
+            key = (spec.sources, spec.languages)
+            if key not in self.filters:
+                self.filters.append(key)
+            filter_number = self.filters.index(key)
+        found = clauses_of(rule.tree)
+        if found is None:
+            return Plan(rule, filter_number, None)
+        clauses = tuple(tuple(dict.fromkeys(self._number(leaf) for leaf in clause)) for clause in found[0])
+        return Plan(rule, filter_number, clauses, tuple(frozenset(clause) for clause in clauses),
+                    tuple(truth(child) for child in found[1]))
+
+    def _number(self, leaf: TextLeaf) -> int:
+        number = self._numbers.get(leaf)
+        if number is None:
+            number = self._numbers[leaf] = len(self.leaves)
+            self.leaves.append(leaf)
+            for literal in leaf.ids:
+                if leaf.fields == TEXT_FIELDS:
+                    self.all_fields.setdefault(literal, []).append(number)
+                else:
+                    self.some_fields.setdefault(literal, []).append((number, leaf.fields))
+        return number
+
+    def match(self, scan: Scan) -> list[RuleMatch]:
+        """The rules that match the scanned document, in rule order, each with its evidence."""
+        hit_leaves = self._hit_leaves(scan)
+        candidates = set(self.always)
+        by_leaf, by_literal = self.by_leaf, self.by_literal
+        for number in hit_leaves:
+            candidates.update(by_leaf.get(number, ()))
+        if by_literal:
+            for literal in scan.hit_set:
+                candidates.update(by_literal.get(literal, ()))
+        allowed_by: dict[int, bool] = {}
+        matches: list[RuleMatch] = []
+        plans, leaves, chunk = self.plans, self.leaves, scan.chunk
+        for index in sorted(candidates):
+            plan = plans[index]
+            if plan.filter >= 0 and not self._allowed(plan.filter, scan, allowed_by):
+                continue
+            if plan.clauses is None:
+                if plan.rule.test(scan):
+                    matches.append(RuleMatch(plan.rule.spec.name, ordered(collect(plan.rule.tree, scan))))
+                continue
+            if any(clause.isdisjoint(hit_leaves) for clause in plan.clause_sets) or any(
+                    test(scan) for test in plan.negatives):
+                continue
+            chunks = [chunk(n, leaves[n]) for clause in plan.clauses for n in clause if n in hit_leaves]
+            evidence = chunks[0] if len(chunks) == 1 else ordered([e for found in chunks for e in found])
+            matches.append(RuleMatch(plan.rule.spec.name, evidence))
+        return matches
+
+    def _hit_leaves(self, scan: Scan) -> set[int]:
+        hits, all_fields, some_fields = scan.hits, self.all_fields, self.some_fields
+        hit_leaves: set[int] = set()
+        for literal in scan.hit_set:
+            hit_leaves.update(all_fields.get(literal, ()))
+            for number, fields in some_fields.get(literal, ()):
+                if any((literal, name) in hits for name in fields):
+                    hit_leaves.add(number)
+        return hit_leaves
+
+    def _allowed(self, number: int, scan: Scan, cache: dict[int, bool]) -> bool:
+        found = cache.get(number)
+        if found is None:
+            found = cache[number] = allowed(*self.filters[number], scan.doc)
+        return found

@@ -1,0 +1,187 @@
+"""One document scanned for all literals at once: folded fields, accepted hits, and evidence built on demand.
+
+Each field is folded once (``rules.text``) and scanned once by the automaton of every literal of every rule;
+a hit is checked for word boundaries, prefix extension, clitics and acronym case only when its key needs it.
+Evidence is built only when a matching rule asks, once per document for each literal, leaf and regex.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+from rules.compiled import AllOf, AnyOf, Compiled, Keys, Literal, MetaLeaf, NoneOf, RegexLeaf, TextLeaf
+from rules.evidence import ATTACHMENT_GAP, Document, Evidence, in_attachment, meta_evidence, ordered
+from rules.query import TEXT_FIELDS
+from rules.text import Folded, fold, is_word_char
+
+REGEX_TIMEOUT_SECONDS = 0.1
+MAX_REGEX_MATCHES = 100
+CLITICS = ("nya", "lah", "kah")
+
+Span = tuple[int, int]
+Leaf = TextLeaf | MetaLeaf | RegexLeaf
+
+
+class Scan:
+    """The per-document state: folded fields, literal hits, and the evidence and regex results asked for."""
+
+    def __init__(self, doc: Document, keys: Keys | None) -> None:
+        self.doc = doc
+        self.originals = {"title": doc.title, "body": doc.body,
+                          "attachment": ATTACHMENT_GAP.join(item.text for item in doc.attachments)}
+        self.folded: dict[str, Folded] = {}
+        self.hits: dict[tuple[int, str], list[Span]] = {}
+        self.hit_set: set[int] = set()
+        self.regex_results: dict[tuple[int, str], list[Span]] = {}
+        self.evidence: dict[tuple[int, str, str | None, str], list[Evidence]] = {}
+        self.leaves: dict[int, list[Evidence]] = {}
+        self.chunks: dict[int, tuple[Evidence, ...]] = {}
+        for name in TEXT_FIELDS:
+            self.folded[name] = folded = fold(self.originals[name])
+            if keys is not None and folded.text:
+                self._scan(name, folded, keys)
+
+    def _scan(self, name: str, folded: Folded, keys: Keys) -> None:
+        text, original, hits, hit_set = folded.text, self.originals[name], self.hits, self.hit_set
+        meanings, unchecked = keys.meanings, keys.unchecked
+        for index, start, end in keys.automaton.find_matches_as_indexes(text, overlapping=True):
+            ids = unchecked[index]
+            if ids is not None:
+                for literal_id in ids:
+                    hits.setdefault((literal_id, name), []).append((start, end))
+                    hit_set.add(literal_id)
+                continue
+            for literal in meanings[index]:
+                span = accept(literal, folded, original, start, end)
+                if span is not None:
+                    hits.setdefault((literal.id, name), []).append(span)
+                    hit_set.add(literal.id)
+
+    def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
+        """The evidence of one literal's hits in one field, built once per document (rules share terms)."""
+        key = (literal, written, group, name)
+        found = self.evidence.get(key)
+        if found is None:
+            folded, original = self.folded[name], self.originals[name]
+            found = []
+            for span in self.hits.get((literal, name), ()):
+                start, end = folded.original_span(*span)
+                hit = Evidence(written, group, name, start, end, original[start:end])
+                found.append(in_attachment(hit, self.doc.attachments) if name == "attachment" else hit)
+            self.evidence[key] = found
+        return found
+
+    def leaf_evidence(self, leaf: Leaf) -> list[Evidence]:
+        """A leaf's evidence, built once per document (group leaves are shared by many rules)."""
+        found = self.leaves.get(id(leaf))
+        if found is None:
+            found = self.leaves[id(leaf)] = _leaf_evidence(leaf, self)
+        return found
+
+    def chunk(self, number: int, leaf: TextLeaf) -> tuple[Evidence, ...]:
+        """A text leaf's evidence in order without repeats, by the leaf's number in the rule index."""
+        found = self.chunks.get(number)
+        if found is None:
+            found = self.chunks[number] = ordered(self.leaf_evidence(leaf))
+        return found
+
+    def meta_true(self, leaf: MetaLeaf) -> bool:
+        return bool(self.leaf_evidence(leaf))
+
+    def regex_spans(self, leaf: RegexLeaf, name: str) -> list[Span]:
+        key = (leaf.id, name)
+        if key not in self.regex_results:
+            self.regex_results[key] = run_regex(leaf.compiled, self.originals[name])
+        return self.regex_results[key]
+
+
+def accept(literal: Literal, folded: Folded, original: str, start: int, end: int) -> Span | None:
+    """The folded span of an accepted hit (extended over a prefix's word or a clitic), or None."""
+    text = folded.text
+    if literal.left_boundary and start > 0 and is_word_char(text[start - 1]):
+        return None
+    if literal.prefix:
+        while end < len(text) and is_word_char(text[end]):
+            end += 1
+    elif literal.right_boundary and end < len(text) and is_word_char(text[end]):
+        if literal.exact is not None or not _clitic_at(text, end):
+            return None
+        end += 3
+    if literal.exact is not None and not _same_case(literal.exact, folded, original, start, end):
+        return None
+    return start, end
+
+
+def _clitic_at(text: str, end: int) -> bool:
+    after = end + 3
+    return text[end:after] in CLITICS and (after == len(text) or not is_word_char(text[after]))
+
+
+def _same_case(exact: str, folded: Folded, original: str, start: int, end: int) -> bool:
+    low, high = folded.original_span(start, end)
+    return unicodedata.normalize("NFKC", original[low:high]) == exact
+
+
+def run_regex(compiled: regex.Pattern[str], text: str) -> list[Span]:
+    """Non-empty match spans of ``compiled`` in ``text``; none if it times out."""
+    spans: list[Span] = []
+    try:
+        for found in compiled.finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
+            if found.end() > found.start():
+                spans.append(found.span())
+            if len(spans) >= MAX_REGEX_MATCHES:
+                break
+    except TimeoutError:
+        return []
+    return spans
+
+
+def true(node: Compiled, scan: Scan) -> bool:
+    """Whether a branch of a matched rule holds (only ORs ask, to know which branches give evidence)."""
+    if isinstance(node, AllOf):
+        return all(true(child, scan) for child in node.children)
+    if isinstance(node, AnyOf):
+        return any(true(child, scan) for child in node.children)
+    if isinstance(node, NoneOf):
+        return not true(node.child, scan)
+    return bool(scan.leaf_evidence(node))
+
+
+def collect(node: Compiled, scan: Scan) -> list[Evidence]:
+    """The evidence of a node known to be true: every true child's of an OR, none of a NOT."""
+    if isinstance(node, AllOf):
+        return [evidence for child in node.children for evidence in collect(child, scan)]
+    if isinstance(node, AnyOf):
+        found: list[Evidence] = []
+        for child in node.children:
+            if isinstance(child, TextLeaf | RegexLeaf | MetaLeaf):
+                found.extend(scan.leaf_evidence(child))  # empty when the leaf is false
+            elif true(child, scan):
+                found.extend(collect(child, scan))
+        return found
+    if isinstance(node, NoneOf):
+        return []
+    return scan.leaf_evidence(node)
+
+
+def _leaf_evidence(node: Leaf, scan: Scan) -> list[Evidence]:
+    if isinstance(node, TextLeaf):
+        hits = scan.hits
+        return [
+            evidence
+            for literal in node.ids.intersection(scan.hit_set)
+            for written in node.written[literal]
+            for name in node.fields
+            if (literal, name) in hits
+            for evidence in scan.literal_evidence(literal, written, node.group, name)
+        ]
+    if isinstance(node, RegexLeaf):
+        found = [
+            Evidence(node.written, None, name, start, end, scan.originals[name][start:end])
+            for name in node.fields
+            for start, end in scan.regex_spans(node, name)
+        ]
+        return [in_attachment(e, scan.doc.attachments) if e.field == "attachment" else e for e in found]
+    return meta_evidence(node, scan.doc)

@@ -1,0 +1,79 @@
+"""The indexed matcher against straightforward evaluations, on generated documents and random rules.
+
+The reference evaluates every rule's whole tree on the same scan (no index, no clause fast path); main's
+former matcher (``tests/bench/rules_before``) also folds and scans on its own. Matches and evidence must be
+equal object for object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from rules.evidence import allowed, ordered
+from rules.match import Document, Matcher, RuleMatch, RuleSpec
+from rules.scan import Scan, collect
+from tests.bench.rules_before.match import Matcher as FormerMatcher
+
+WORDS = ["AI", "ai", "Taiwan", "Taiwanese", "kerja sama", "kerja", "mitra", "臺灣", "台湾", "夥伴", "伙伴",
+         "ﬁne", "fine", "chip", "chips", "MOU", "said"]
+FILLER = ["the", "and", "…", "  ", "\n", "-", "nya", "ＡＩ", "e\u0301", "。", "\u3000", "(", ")", "ß"]
+GROUPS = {"tw": ("Taiwan", "臺灣"), "p": ("kerja sama", "mitra*", "夥伴")}
+FIELDS = ["", "", "", "title:", "body:"]
+
+
+def _term(rng: random.Random) -> str:
+    choice = rng.random()
+    if choice < 0.15:
+        return "@" + rng.choice(list(GROUPS))
+    word = rng.choice(WORDS)
+    if " " in word or choice < 0.3:
+        return rng.choice(FIELDS) + f'"{word}"'
+    if choice < 0.4 and word.isascii():
+        return rng.choice(FIELDS) + word[:4] + "*"
+    if choice < 0.45:
+        return "/ch[io]ps?/"
+    if choice < 0.5:
+        return "lang:" + rng.choice(["en", "zh"])
+    return rng.choice(FIELDS) + word
+
+
+def _query(rng: random.Random, depth: int = 0) -> str:
+    if depth > 1 or rng.random() < 0.3:
+        return _term(rng)
+    parts = [_query(rng, depth + 1) for _ in range(rng.randint(2, 3))]
+    shape = rng.random()
+    if shape < 0.4:
+        return "(" + " OR ".join(parts) + ")"
+    if shape < 0.8:
+        return "(" + " AND ".join(parts) + ")"
+    return f"({parts[0]} NOT {parts[1]})"
+
+
+def _text(rng: random.Random, size: int) -> str:
+    return " ".join(rng.choice(WORDS + FILLER) for _ in range(size)).replace("  ", rng.choice(["  ", " "]))
+
+
+def _reference(matcher: Matcher, doc: Document) -> list[RuleMatch]:
+    scan = Scan(doc, matcher._keys)
+    return [RuleMatch(rule.spec.name, ordered(collect(rule.tree, scan))) for rule in matcher._rules
+            if allowed(rule.spec.sources, rule.spec.languages, doc) and rule.test(scan)]
+
+
+def _plain(matches: list[RuleMatch]) -> list[tuple[str, tuple[tuple[object, ...], ...]]]:
+    return [(m.rule, tuple(dataclasses.astuple(e) for e in m.evidence)) for m in matches]
+
+
+def test_indexed_matches_and_evidence_equal_the_reference_and_the_former_matcher() -> None:
+    rng = random.Random(16)
+    specs = [RuleSpec(f"r{n}", _query(rng), languages=("en",) if n % 9 == 0 else ()) for n in range(300)]
+    specs.append(RuleSpec("not-only", "NOT said NOT 臺灣"))
+    matcher, former = Matcher.compile(specs, GROUPS), FormerMatcher.compile(specs, GROUPS)
+    matched = 0
+    for number in range(120):
+        doc = Document(_text(rng, 8), _text(rng, 60), language=rng.choice(["en", "zh-TW", ""]))
+        found = matcher.match(doc)
+        assert found == _reference(matcher, doc), doc
+        assert _plain(found) == _plain(former.match(doc)), number
+        matched += len(found)
+    assert matched > 1000  # the rules are neither all true nor all false
