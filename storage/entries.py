@@ -272,6 +272,19 @@ class EntryRepository(Database):
         with self._read() as conn:
             return [(row.source_id, row.published, row.first_seen) for row in conn.execute(query)]
 
+    def published_of(self, urls: Iterable[str]) -> dict[str, str]:
+        """The stored publication date (ISO text) of each of ``urls`` that has one: a re-checked page that shows
+        no date of its own keeps the one its listing gave."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, str] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(entry.c.url, entry.c.published).where(
+                    entry.c.url.in_(wanted[start : start + _CHUNK]), entry.c.published.is_not(None)
+                )
+                found.update((row.url, row.published) for row in conn.execute(query))
+        return found
+
     def get_entry(self, entry_id: int) -> EntryRow | None:
         """One entry with its current text."""
         with self._read() as conn:

@@ -101,6 +101,8 @@ def crawl_summary(summary: CrawlSummary) -> None:
         f"{summary.dispatch.failed} alert failures, {summary.total('not_modified')} not modified, "
         f"{sum(len(r.errors) for r in summary.reports)} errors, {len(summary.failed)} sources failed"
         + (f", degraded (profile fell back to generic): {', '.join(degraded)}" if degraded else "")
+        + (f", {undated} without a publication date" if (undated := sum(len(r.undated) for r in summary.reports))
+           else "")
     )
     held = summary.held()
     if held:
@@ -109,6 +111,9 @@ def crawl_summary(summary: CrawlSummary) -> None:
     for report in summary.reports:
         for error in report.errors:
             warn(f"error: {report.source_id}: {error}")
+        if report.undated:
+            warn(f"warning: {report.source_id}: {len(report.undated)} entries stored without a publication date "
+                 f"(none on the page, its listing or its URL), e.g. {report.undated[0]}")
 
 
 def _summary_row(report: RunReport) -> list[str]:

@@ -260,3 +260,33 @@ def plausible(found: ArticleDate | None, *, now: datetime | None = None) -> Arti
         return None
     latest = (now or datetime.now(UTC)) + timedelta(days=1)
     return found if EARLIEST <= found.value <= latest else None
+
+
+_URL_DATES = (
+    re.compile(r"/(?P<year>(?:19|20)\d\d)/(?P<month>[01]?\d)/(?P<day>[0-3]?\d)(?:/|$)"),  # /2025/10/09/
+    re.compile(r"/(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?:/|$|[-_.])"),  # /2025-10-09/
+    re.compile(r"[?&](?:date|d|day|pubdate|published)=(?P<year>(?:19|20)\d\d)-?(?P<month>[01]\d)-?(?P<day>[0-3]\d)\b"),
+    re.compile(r"/(?P<year>(?:19|20)\d\d)(?P<month>[01]\d)(?P<day>[0-3]\d)(?:\d{4})?(?:$|[/?#.])"),  # /202510090017
+)
+
+
+def date_from_url(url: str, *, tz: str = "Asia/Taipei") -> ArticleDate | None:
+    """The day an article URL names (`/2025/10/09/`, `/2025-10-09-`, `?date=2025-10-09`, CNA's `/202510090017`):
+    the last resort when neither the page nor its listing shows a date. Only real days in 1990-2099 count.
+
+    >>> date_from_url("https://www.cna.com.tw/news/aipl/202510090017.aspx").iso()
+    '2025-10-09'
+    >>> date_from_url("https://blog.example/2026/01/27/a-post/").iso()
+    '2026-01-27'
+    >>> date_from_url("https://x.tw/list?date=2025-12-02&page=3").iso()
+    '2025-12-02'
+    >>> date_from_url("https://moda.gov.tw/press/press-releases/49993") is None
+    True
+    """
+    zone = ZoneInfo(tz)
+    for pattern in _URL_DATES:
+        for match in pattern.finditer(url):
+            year = int(match["year"])
+            if 1990 <= year <= 2099 and (found := _build(zone, year, int(match["month"]), int(match["day"]))):
+                return found
+    return None

@@ -34,6 +34,9 @@ DATE_LIKE_ELEMENTS = "time, span, div, p, li, td, small"
 MAX_DATE_CHARS = 40
 
 
+_Dates = tuple[ArticleDate | None, ArticleDate | None]  # published, updated
+
+
 class NotAnArticle(ExtractError):
     """The document is not HTML or holds no text at all."""
 
@@ -152,10 +155,12 @@ def _generic(
 
 
 def _by_profile(tree: LexborHTMLParser, rules: PageRules) -> _Found:
+    # Dates first on the whole page: a profile often removes the very element that shows them (an info box).
+    whole_page_dates = _dates(tree, rules)
     _remove(tree, rules.remove)
     title = _first_text(tree, rules.title)
     paragraphs = _body(tree, rules.body)
-    published, updated = _dates(tree, rules)
+    published, updated = _prefer_kept(_dates(tree, rules), whole_page_dates)
     problems = []
     if not paragraphs:
         problems.append(f"body selectors matched no text: {', '.join(rules.body) or '(none)'}")
@@ -200,7 +205,7 @@ def _inside(node: LexborNode, ancestor: LexborNode) -> bool:
     return False
 
 
-def _dates(tree: LexborHTMLParser, rules: PageRules) -> tuple[ArticleDate | None, ArticleDate | None]:
+def _dates(tree: LexborHTMLParser, rules: PageRules) -> _Dates:
     published, updated = _date_from_text(tree, rules.date, rules)
     published = plausible(published) or plausible(_date_from_meta(tree, rules.date_meta, rules))
     published = published or plausible(_date_from_regex(tree, rules.date_regex, rules))
@@ -211,6 +216,11 @@ def _dates(tree: LexborHTMLParser, rules: PageRules) -> tuple[ArticleDate | None
         or updated
     )
     return published, updated
+
+
+def _prefer_kept(kept: _Dates, whole_page: _Dates) -> _Dates:
+    """Dates found in what the profile keeps win; those only in removed elements fill the gaps."""
+    return kept[0] or whole_page[0], kept[1] or whole_page[1]
 
 
 def _date_from_text(

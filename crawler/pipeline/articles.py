@@ -11,6 +11,7 @@ import logging
 from crawler.discover.listings import DiscoveredItem, PageRequest
 from crawler.errors import FetchError, TidingsError
 from crawler.extract.article import Article
+from crawler.extract.dates import ArticleDate, date_from_url
 from crawler.extract.links import AttachmentLink, fragment_links
 from crawler.extract.page import clean_article, html_fragment_paragraphs
 from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
@@ -64,7 +65,8 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
         known = attachments.known_files(run, item.url) if (fetched is not None or links) else NO_FILES
         files = await attachments.fetch_files(run, links if article is not None else known.links())
         if article is not None:
-            remembered = _save(run, article, fetched, files, known, item.url)
+            published = entry_date(article, item, run.source.profile.model.timezone)
+            remembered = _save(run, article, published, fetched, files, known, item.url)
         elif files and known.entry_id is not None:
             _save_files_only(run, known, files)
         if article is None and fetched is not None and fetched.not_modified and item.recheck:
@@ -108,6 +110,13 @@ async def _article_for(
     return extraction.article, fetched, extraction.links
 
 
+def entry_date(article: Article, item: DiscoveredItem, tz: str) -> ArticleDate | None:
+    """The entry's publication date: the page's own; else what the listing or feed said of the item (or, for a
+    re-check, the date stored before); else the day its URL names. Only the page's own date is in the text
+    (the seed schema's date line), so a later listing without dates never makes a false edit."""
+    return article.published or item.published or date_from_url(item.url, tz=tz) or date_from_url(article.url, tz=tz)
+
+
 def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
     """Open-data exports carry the whole text: no page fetch needed."""
     rules = run.source.profile.page_rules(item.url)
@@ -119,15 +128,15 @@ def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
 
 
 def _save(
-    run: SourceRun, article: Article, fetched: Fetched | None, files: list[attachments.FetchedFile],
-    known: attachments.KnownFiles, key: str,
+    run: SourceRun, article: Article, published: ArticleDate | None, fetched: Fetched | None,
+    files: list[attachments.FetchedFile], known: attachments.KnownFiles, key: str,
 ) -> bool:
     """Store the article, its raw response, files, matches, outbox rows and page validators in one transaction;
     False if there was nothing to store."""
     if not article.paragraphs:
         run.fail_article(f"{article.url}: no article text found on the page")
         return False
-    record = _record(run, article)
+    record = _record(run, article, published)
     with run.store.unit_of_work() as uow:
         outcome = uow.save_article(record, now=run.now, analyse=changes.analyse,
                                    next_check_at=recheck.first_check(run))
@@ -145,12 +154,14 @@ def _save(
             document = _document(run, article.title or "", article.body, article.language,
                                  attachments.rule_texts(stored, only_edited=outcome.kind in ("unchanged", "restored")))
             edit = Edit(outcome.substantive or files_edited, outcome.classes) if kind == "edited" else None
-            published = article.published.iso() if article.published and kind == "new" else None  # a change is news
+            news_date = record.published if kind == "new" else None  # a change is news, however old the article
             run.alerts += changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
-                                                story_id=story_id, published=published)
+                                                story_id=story_id, published=news_date)
     run.outcomes.append(outcome.kind)
     run.cosmetic += outcome.kind == "edited" and not outcome.substantive
     run.restored += outcome.restored
+    if published is None and outcome.kind in ("new", "edited"):
+        run.undated.append(article.url)
     return True
 
 
@@ -166,7 +177,7 @@ def _save_files_only(run: SourceRun, known: attachments.KnownFiles, files: list[
                                                 Edit(True), story_id=uow.story_of(known.entry_id))
 
 
-def _record(run: SourceRun, article: Article) -> ArticleRecord:
+def _record(run: SourceRun, article: Article, published: ArticleDate | None) -> ArticleRecord:
     return ArticleRecord(
         source_id=run.source.id,
         url=article.url,
@@ -175,7 +186,7 @@ def _record(run: SourceRun, article: Article) -> ArticleRecord:
         text=article.to_text(),
         language=article.language or run.source.language,
         author=article.author,
-        published=article.published.iso() if article.published else None,
+        published=published.iso() if published else None,
         updated=article.updated.iso() if article.updated else None,
         fetched_at=run.now,
     )

@@ -89,6 +89,7 @@ class SourceRun:
     outcomes: list[OutcomeKind] = field(default_factory=list)
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
+    undated: list[str] = field(default_factory=list)  # stored with no publication date from page, listing or URL
     listing_failures: int = 0
     transient_failures: int = 0  # article fetches worth retrying next run (network, 5xx, timeouts)
     article_failures: int = 0
@@ -144,6 +145,7 @@ class SourceRun:
             bytes=self.stats.bytes,
             not_modified=self.stats.not_modified,
             errors=tuple(self.errors),
+            undated=tuple(self.undated),
             failed=self.failed,
             degraded=self.degraded,
             timed_out=self.timed_out,

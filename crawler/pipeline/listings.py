@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from crawler.discover.listings import DiscoveredItem, PageRequest, page_request, parse_listing
 from crawler.errors import TidingsError
+from crawler.extract.dates import parse_date
 from crawler.extract.profile import DiscoveryModel
 from crawler.pipeline.context import SourceRun, state_key
 from storage.dedup import canonical_url
@@ -93,6 +95,14 @@ def _one_per_article(items: Iterable[DiscoveredItem]) -> list[DiscoveredItem]:
     return list(chosen.values())
 
 
+def _with_stored_dates(run: SourceRun, items: list[DiscoveredItem]) -> list[DiscoveredItem]:
+    """Re-check items carry the stored date: a page without one keeps what its listing said when it was new."""
+    tz = run.source.profile.model.timezone
+    dates = run.store.published_of(item.url for item in items) if items else {}
+    return [replace(item, published=parse_date(dates[item.url], tz=tz)) if item.url in dates else item
+            for item in items]
+
+
 def _recheck_due(run: SourceRun) -> list[DiscoveredItem]:
     """Stored pages of this source whose re-check is due, most overdue first, at most `recheck_budget` (none
     in a backfill: a run never turns into both)."""
@@ -101,4 +111,4 @@ def _recheck_due(run: SourceRun) -> list[DiscoveredItem]:
     due = run.store.recheck_due(run.source.id, now=run.now, limit=run.options.recheck_budget,
                                 every=run.options.recheck_all)
     run.rechecks.update({row.url: row for row in due})
-    return [DiscoveredItem(url=row.url, recheck=True) for row in due]
+    return _with_stored_dates(run, [DiscoveredItem(url=row.url, recheck=True) for row in due])

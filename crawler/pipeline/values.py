@@ -61,6 +61,8 @@ class RunReport:
     `timed_out` is set when the run was cut off by `RunOptions.run_timeout` (then `failed` is set too).
     `edited` counts every edit, `cosmetic` the cosmetic ones among them; `removed` and `restored` count pages
     found taken down (twice in a row) and back again; `rechecked` the stored pages fetched again.
+    `undated` names the new or edited entries stored without a publication date (neither the page, its listing
+    nor its URL shows one).
     """
 
     source_id: str
@@ -77,6 +79,7 @@ class RunReport:
     bytes: int = 0
     not_modified: int = 0
     errors: tuple[str, ...] = ()
+    undated: tuple[str, ...] = ()  # URLs of entries stored without a publication date
     failed: bool = False
     degraded: bool = False
     skipped: str | None = None
