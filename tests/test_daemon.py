@@ -301,6 +301,7 @@ def test_single_daemon_lock_refuses_a_second_holder(tmp_path: Path) -> None:
 def test_status_prints_sources_alerts_and_runs(tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import UTC, datetime
 
+    from crawler.cli.output import when as output_when
     from crawler.config import load_config
     from crawler.pipeline.run import settings_hash
 
@@ -315,9 +316,10 @@ def test_status_prints_sources_alerts_and_runs(tmp_path: Path, store: Store, mon
                                next_due_at=now + timedelta(minutes=5))
     monkeypatch.setattr(console, "width", 200)
     result = CliRunner().invoke(main, ["-c", str(config_path), "status"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a stale source makes the status a failing check
     words = result.output.split()
-    assert words[words.index("cna"):][4:8] == ["0", "-", "-", "ok"], result.output
+    due = output_when(now + timedelta(seconds=60), seconds=True).split()  # last run + interval
+    assert words[words.index("cna"):][4:9] == ["0", *due, "-", "ok"], result.output
     assert [w for w in words if w in ("stale;", "failing:", "boom")] == ["stale;", "failing:", "boom"]
     assert "alerts: pending 0, sending 0, sent 0, dead 0" in result.output
     # 3 x the longest adaptive wait (4 x 60 s) + run_timeout
@@ -438,6 +440,9 @@ def test_sighup_keeps_the_running_config_when_the_new_one_is_broken(
                      sources=["cna", "mofa-en"])
         daemon.signal(signal.SIGHUP)
         wait_for(lambda: "added: mofa-en;" in daemon.text(), 10, "the reload line")
+        assert "rescheduled: -; settings changed: -; rules unchanged" in daemon.text()
+        assert re.search(r"INFO \S+: source cna: \d+ new, \d+ edited, \d+ not modified, 0 errors in \d+\.\ds",
+                         daemon.text()), daemon.text()  # one line per run at the default log level
         with Store.open(sqlite_url) as store:
             wait_for(lambda: (s := store.source_state("mofa-en")) and s.last_success_at, 15, "mofa-en's first run")
         assert daemon.stop() == 0

@@ -12,7 +12,7 @@ from crawler.cli.context import Context, pass_context, since_option
 from crawler.config import CONSOLE, Config, rule_channels
 from crawler.errors import ConfigError
 from crawler.extract.article import seed_body
-from crawler.pipeline.rulebook import rule_spec
+from crawler.pipeline.rulebook import RuleBook, rule_spec
 from rules.errors import RulesError
 from rules.match import Document, Matcher, RuleSpec
 from rules.notify import Notifier, default_format
@@ -33,13 +33,15 @@ def rules_group() -> None:
 @rules_group.command("list")
 @pass_context
 def rules_list(context: Context) -> None:
-    """Every rule: query, filters, channels, when it fires, mode.
+    """Every rule: query, filters, channels, when it fires, mode. A query that does not parse is an error
+    naming the rule (exit 2), as `tidings run` would refuse it.
 
     \b
     Example:
         tidings rules list
     """
     config = context.config
+    RuleBook.from_config(config)  # every query compiled: a broken one is a ConfigError naming its rule
     rows = []
     for name, rule in config.rules.items():
         mode = rule.mode if rule.mode == "instant" else f"digest {rule.digest_window:g}s"

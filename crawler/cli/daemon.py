@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from crawler.cli import output
@@ -34,7 +36,8 @@ def run_command(context: Context) -> None:
 def status_command(context: Context) -> None:
     """Sources (last success, failures, next due, stale), the alert outbox and the last runs, from the database.
 
-    Works whether or not a daemon is running.
+    Works whether or not a daemon is running. Exits 1 when a source is stale (no success for three intervals
+    plus the run timeout), so a cron job or a monitoring check can alert on it.
 
     \b
     Example:
@@ -45,3 +48,5 @@ def status_command(context: Context) -> None:
     with context.store() as store:
         status = gather_status(context.config, store)
     output.status_report(status)
+    if status.problems:
+        sys.exit(1)

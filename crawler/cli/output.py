@@ -143,6 +143,7 @@ def check_details(result: CheckResult) -> None:
     ]
     for line in lines:
         warn(line)
+    warn("")  # the block stands apart from the article text that follows on stdout
 
 
 def article_text(text: str) -> None:
@@ -212,12 +213,12 @@ def status_report(status: Status) -> None:
 def _status_row(source: SourceStatus) -> list[str]:
     state = source.state
     if state is None:
-        return [source.source_id, f"{source.interval:g}s", "never", "0", "-", "-", source.problem or "not run yet"]
+        return [source.source_id, interval(source.interval), "never", "0", "now", "-", source.problem or "not run yet"]
     text = health(state)
     if source.problem:
         text = f"stale; {text}"
-    return [source.source_id, f"{source.interval:g}s", when(state.last_success_at, seconds=True, never="-"),
-            str(state.consecutive_failures), when(state.next_due_at, seconds=True, never="-"),
+    return [source.source_id, interval(source.interval), when(state.last_success_at, seconds=True, never="-"),
+            str(state.consecutive_failures), when(source.next_due, seconds=True, never="now"),
             state.lease_owner or "-", text]
 
 

@@ -55,6 +55,7 @@ from storage import single_daemon_lock as database_lock
 from storage import sqlite_file as sqlite_file  # re-exported: the docstring and tests use it
 
 log = logging.getLogger(__name__)
+runs_log = logging.getLogger(__name__ + ".runs")  # one INFO line per run; shown at the default log level
 
 SHUTDOWN_GRACE_MAX = 25.0  # below Docker's and systemd's stop timeouts (deploy/ gives 30 s and 45 s)
 STARTUP_SPREAD = 5.0  # first runs are spread over at least this many seconds ...
@@ -265,7 +266,9 @@ class Daemon:
                 raise
             log.warning("source %s: run cut off by shutdown after %.0fs", source.id, time.monotonic() - started)
             return
-        self.metrics.record_run(report, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        self.metrics.record_run(report, seconds)
+        runs_log.info("%s", report.line(seconds))
         self._plan_next(source)
         if report.timed_out:
             self.metrics.runs.labels(source.id, "timeout").inc()
@@ -332,8 +335,7 @@ class Daemon:
         self.planner = Planner(config.settings, lambda since: self.store.publication_times(since=since))
         added, removed, changed = self._reschedule(old, config)
         self.say(f"reloaded {config.path or 'the built-in defaults'}: {len(config.sources)} sources "
-                 f"(added: {', '.join(added) or '-'}; removed: {', '.join(removed) or '-'}; "
-                 f"rescheduled: {', '.join(changed) or '-'})")
+                 f"({reload_changes(old, config, added, removed, changed)})")
 
     def _reschedule(self, old: Config, new: Config) -> tuple[list[str], list[str], list[str]]:
         removed = sorted(set(old.sources) - set(new.sources))
@@ -355,9 +357,24 @@ class Daemon:
                 self.say(f"settings.{key} changed: restart tidings to apply it (the old value stays in effect)")
 
 
+def reload_changes(old: Config, new: Config, added: list[str], removed: list[str], rescheduled: list[str]) -> str:
+    """What a reload changed: sources added, removed, rescheduled (a new interval), and those whose other
+    settings changed (they apply from each source's next run), and whether the rules changed."""
+    kept = sorted(set(old.sources) & set(new.sources))
+    settings = [source_id for source_id in kept
+                if old.sources[source_id] != new.sources[source_id] and source_id not in rescheduled]
+    parts = [f"added: {', '.join(added) or '-'}", f"removed: {', '.join(removed) or '-'}",
+             f"rescheduled: {', '.join(rescheduled) or '-'}",
+             f"settings changed: {', '.join(settings) or '-'}",
+             f"rules {'changed' if old.rules != new.rules else 'unchanged'}"]
+    return "; ".join(parts)
+
+
 def run(config_arg: str | None, *, app_factory: AppFactory, stderr: TextIO = sys.stderr) -> None:
     """Load the config, take the single-daemon lock (SQLite), open the store, serve until stopped."""
     config = load_config(config_arg)
+    if logging.getLogger().getEffectiveLevel() <= logging.WARNING:  # --log-level ERROR silences them
+        runs_log.setLevel(logging.INFO)
     with single_daemon_lock(config.database_url), Store.open(config.database_url) as store:
         asyncio.run(_serve(config, store, config_arg, app_factory, stderr))
 

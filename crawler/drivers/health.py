@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -194,6 +194,7 @@ class SourceStatus:
     interval: float
     state: SourceState | None
     problem: str | None
+    next_due: datetime | None = None  # None: due now (never run)
 
 
 @dataclass(frozen=True)
@@ -220,5 +221,25 @@ def gather_status(config: Config, store: Store, *, now: datetime | None = None, 
         success = {source_id: state.last_success_at if state else None}
         wait = longest_wait(source, config.settings)
         problems = stale_sources({source_id: wait}, success, now=now, started_at=None, grace=grace)
-        rows.append(SourceStatus(source_id, source.interval, state, problems[0] if problems else None))
+        rows.append(SourceStatus(source_id, source.interval, state, problems[0] if problems else None,
+                                 next_due(state, source.interval)))
     return Status(tuple(rows), store.alert_counts(), tuple(store.last_runs(runs)))
+
+
+def next_due(state: SourceState | None, interval: float) -> datetime | None:
+    """When the source runs next: the stored schedule (a backoff, or the shared schedule's claim), else its last
+    run plus its interval; None when it never ran (due now).
+
+    >>> from datetime import timedelta
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> state = SourceState("cna", "cna", "h", t, None, 0, None, None, None, None, False, False)
+    >>> next_due(state, 600.0) - t
+    datetime.timedelta(seconds=600)
+    """
+    if state is None:
+        return None
+    last_run = max((moment for moment in (state.last_success_at, state.last_failure_at) if moment), default=None)
+    by_interval = last_run + timedelta(seconds=interval) if last_run else None
+    if state.next_due_at is not None and (by_interval is None or state.next_due_at > by_interval):
+        return state.next_due_at
+    return by_interval

@@ -43,6 +43,33 @@ UNIVERSAL_BOILERPLATE = tuple(
         r"\d{1,3}(?:\.\d{1,3}){3}",  # an IP address printed under a cookie banner
     )
 )
+# The generic path has no profile to say what is boilerplate: the lines blogs put around a post (byline, share
+# buttons, related posts, previous/next, tags, copyright), in Chinese, and the common English ones. Short lines only.
+MAX_GENERIC_BOILERPLATE_CHARS = 80
+_ZH_SEP = r"\s*[:：／/｜|]\s*"
+BYLINE = re.compile(
+    rf"(?:作者|撰文|文字?|記者|採訪|編譯|攝影|圖片?|責任編輯|責編|編輯){_ZH_SEP}(?P<author>[^\s:：／/].{{0,30}})"
+    r"|(?i:by|written by|posted by|author:)\s+(?P<en_author>[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})"
+)
+AUTHOR_ROLES = ("作者", "撰文", "文", "文字", "記者", "by", "written by", "posted by", "author")
+RELATED_HEADING = re.compile(
+    r"(?:相關(?:文章|閱讀|新聞|報導)|延伸閱讀|推薦閱讀|(?:你|您)(?:可能)?(?:也會|還會)?喜歡|熱門文章|最新文章|"
+    r"related (?:posts?|articles?|stories)|you may also like)\s*[:：]?",
+    re.IGNORECASE,
+)
+_PLATFORMS = (r"(?:[\s,、|/]*(?:facebook|fb|twitter|x|line|plurk|噗浪|linkedin|e-?mail|電子郵件|複製連結|copy link|"
+              r"列印|print|telegram|whatsapp|threads|微博|微信))*")
+GENERIC_BOILERPLATE = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        rf"分享(?:到|至|這篇文章|本文|此文)?(?:{_ZH_SEP})?{_PLATFORMS}",
+        rf"share(?: this(?: post| article)?| on)?\s*[:：]?{_PLATFORMS}",
+        rf"(?:上一篇|下一篇|前一篇|後一篇|previous post|next post)(?:{_ZH_SEP})?.{{0,60}}",
+        rf"(?:標籤|標簽|分類|關鍵字|關鍵詞|tags?|categor(?:y|ies)|filed under){_ZH_SEP}.{{0,60}}",
+        r"(?:©|copyright|版權所有|著作權所有).{0,80}|.{0,60}(?:版權所有|all rights reserved)\.?",
+        r"(?:留言|發表留言|發表回應|leave a (?:comment|reply))(?:\s*[(（]?\d*[)）]?)",
+    )
+)
 _METACHARACTERS = re.compile(r"[\\^$.*+?()[\]{}|]")
 
 
@@ -163,3 +190,40 @@ def drop_repeats(lines: Sequence[str]) -> list[str]:
         if line not in keep_at or (keep_at[line] < body_start <= index):
             keep_at[line] = index
     return [line for index, line in enumerate(lines) if keep_at[line] == index]
+
+
+def strip_generic_boilerplate(paragraphs: Sequence[str]) -> tuple[list[str], str | None]:
+    """The generic path's lines without byline, share, related-post, previous/next, tag and copyright lines
+    (a related-posts heading ends the text), and the author a byline named.
+
+    >>> strip_generic_boilerplate(["作者：王小明", "正文。", "分享：Facebook LINE", "相關文章", "另一篇文章"])
+    (['正文。'], '王小明')
+    """
+    kept: list[str] = []
+    author: str | None = None
+    for raw in paragraphs:
+        line = fold(raw)
+        if len(line) > MAX_GENERIC_BOILERPLATE_CHARS:
+            kept.append(raw)
+            continue
+        if RELATED_HEADING.fullmatch(line):
+            break
+        byline = BYLINE.fullmatch(line)
+        if byline is not None:
+            author = author or _author_of(byline)
+            continue
+        if not any(pattern.fullmatch(line) for pattern in GENERIC_BOILERPLATE) and not _related_line(line):
+            kept.append(raw)
+    return kept, author
+
+
+def _related_line(line: str) -> bool:
+    """`延伸閱讀：another post` (a heading with its link on one line)."""
+    match = RELATED_HEADING.match(line)
+    return match is not None and line[match.end() - 1 : match.end()] in ":："
+
+
+def _author_of(byline: re.Match[str]) -> str | None:
+    group = "author" if byline["author"] else "en_author"
+    role = re.sub(r"[\s:：／/｜|]+", " ", byline.string[: byline.start(group)]).strip().casefold()
+    return fold(byline[group]) if role in AUTHOR_ROLES else None  # an editor or a photographer is not the author

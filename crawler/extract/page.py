@@ -19,7 +19,13 @@ from crawler.errors import ExtractError
 from crawler.extract.article import Article
 from crawler.extract.blocks import block_paragraphs
 from crawler.extract.budget import flatten_deep_nesting
-from crawler.extract.cleanup import clean_article, clean_paragraphs, drop_repeats, fold
+from crawler.extract.cleanup import (
+    clean_article,
+    clean_paragraphs,
+    drop_repeats,
+    fold,
+    strip_generic_boilerplate,
+)
 from crawler.extract.dates import ArticleDate, parse_date, parse_exact, parse_published_updated, plausible
 from crawler.extract.generic import extract_generic
 from crawler.extract.links import AttachmentLink
@@ -139,16 +145,17 @@ def _generic(
     partial: _Found | None = None,
 ) -> Extraction:
     generic = extract_generic(html, url, tree=tree, tz=rules.timezone if rules else "Asia/Taipei")
-    if not generic.paragraphs and (partial is None or not partial.paragraphs):
+    generic_paragraphs, byline = strip_generic_boilerplate(generic.paragraphs)
+    if not generic_paragraphs and (partial is None or not partial.paragraphs):
         raise NotAnArticle(url, "no article text found")
     found = _Found(
         title=(partial.title if partial else None) or generic.title,
-        paragraphs=(partial.paragraphs if partial else ()) or generic.paragraphs,
+        paragraphs=(partial.paragraphs if partial else ()) or tuple(generic_paragraphs),
         published=(partial.published if partial else None)
         or generic.published
         or (_date_by_format(tree, rules) if rules else None),
         updated=partial.updated if partial else None,
-        author=(partial.author if partial else None) or generic.author,
+        author=(partial.author if partial else None) or generic.author or byline,
         problems=partial.problems if partial else (),
     )
     return Extraction(_article(found, rules, url, language, memory), "generic", degraded, found.problems)

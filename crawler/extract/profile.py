@@ -190,6 +190,10 @@ class Profile:
                 return rules
         raise AssertionError("a profile always has default rules")  # pragma: no cover
 
+    def has_variant_for(self, url: str) -> bool:
+        """Whether one of the `[[article.variants]]` (not the default `[article]`) is meant for `url`."""
+        return any(pattern is not None and pattern.search(url) for pattern, _ in self._rules)
+
     @classmethod
     def from_model(cls, model: ProfileModel, path: Path | None = None) -> Profile:
         base = model.article.set_fields()

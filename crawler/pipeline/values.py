@@ -86,3 +86,18 @@ class RunReport:
     timed_out: bool = False
     held: tuple[tuple[str, int], ...] = ()
     """Matches not alerted, by reason (baseline, backfill, too old)."""
+
+    def line(self, seconds: float) -> str:
+        """The run in one log line, as operators read it.
+
+        >>> RunReport("cna", new=3, edited=1, not_modified=12).line(1.23)
+        'source cna: 3 new, 1 edited, 12 not modified, 0 errors in 1.2s'
+        >>> RunReport("cna", skipped="another process (h:1:2) is running this source").line(0.01)
+        'source cna: skipped: another process (h:1:2) is running this source'
+        """
+        if self.skipped:
+            return f"source {self.source_id}: skipped: {self.skipped}"
+        verdict = " (timed out)" if self.timed_out else " (failed)" if self.failed else ""
+        undated = f", {len(self.undated)} undated" if self.undated else ""
+        return (f"source {self.source_id}: {self.new} new, {self.edited} edited, {self.not_modified} not modified, "
+                f"{len(self.errors)} errors{undated} in {seconds:.1f}s{verdict}")

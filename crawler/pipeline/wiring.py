@@ -12,6 +12,7 @@ the sources to run. Both drivers (crawl, daemon) and the CLI use it; nothing imp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from crawler.config import Config, Settings, Source
 from crawler.errors import ConfigError
@@ -58,6 +59,34 @@ def select_sources(config: Config, ids: Sequence[str]) -> list[Source]:
 
 
 def source_for_url(config: Config, url: str) -> Source | None:
-    """The configured source whose base URL is the longest prefix of `url`."""
+    """The configured source whose base URL is the longest prefix of `url`; among sources on the same base URL
+    (moda-en and moda-zh share one), the one with a page variant for the URL, then the one whose listings share
+    the longest leading path with it (`/en/press/...` is moda-en's, `/press/...` moda-zh's).
+
+    >>> from crawler.config import load_config
+    >>> config = load_config(None)
+    >>> paths = ("/press/press-releases/1", "/en/press/press-releases/1")
+    >>> [source_for_url(config, "https://moda.gov.tw" + path).id for path in paths]
+    ['moda-zh', 'moda-en']
+    """
     candidates = [source for source in config.sources.values() if url.startswith(source.base_url)]
-    return max(candidates, key=lambda source: len(source.base_url), default=None)
+    return max(candidates, key=lambda source: _fit(source, url), default=None)
+
+
+def _fit(source: Source, url: str) -> tuple[int, bool, int]:
+    has_variant = source.profile.has_variant_for(url)
+    listings = (source.discovery_url(entry) for entry in source.profile.discover)
+    return len(source.base_url), has_variant, max((_shared_path(url, listing) for listing in listings), default=0)
+
+
+def _shared_path(url: str, other: str) -> int:
+    """How many leading path segments two URLs on the same host share (0 on different hosts)."""
+    a, b = urlsplit(url), urlsplit(other)
+    if a.netloc != b.netloc:
+        return 0
+    shared = 0
+    for left, right in zip(a.path.strip("/").split("/"), b.path.strip("/").split("/"), strict=False):
+        if left != right:
+            break
+        shared += 1
+    return shared
