@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from storage.errors import (
     DatabaseLockedError,
+    DatabaseUnavailableError,
     InvalidValueError,
     StorageError,
     StoreOpenError,
@@ -80,6 +81,7 @@ __all__ = [
     "ChangeClass",
     "ClaimedAlert",
     "DatabaseLockedError",
+    "DatabaseUnavailableError",
     "EditClass",
     "EditVerdict",
     "EntryMatch",

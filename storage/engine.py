@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from storage.errors import InvalidValueError
+from storage.errors import DatabaseUnavailableError, InvalidValueError
 from storage.locks import sqlite_file
 
 Word = TypeVar("Word", bound=str)
@@ -56,17 +57,28 @@ class Database:
     def __init__(self, engine: Engine, url: str) -> None:
         self._engine = engine
         self.url = url
+        self.safe_url = make_url(url).render_as_string(hide_password=True)
         self.dialect: str = engine.dialect.name
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._engine.begin() as conn:
+        with self._unavailable_as_one_line(), self._engine.begin() as conn:
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect().execution_options(tidings_begin="DEFERRED") as conn, conn.begin():
+        with (self._unavailable_as_one_line(),
+              self._engine.connect().execution_options(tidings_begin="DEFERRED") as conn, conn.begin()):
             yield conn
+
+    @contextmanager
+    def _unavailable_as_one_line(self) -> Iterator[None]:
+        """A full disk or a lost server is one `DatabaseUnavailableError` line, not a driver traceback."""
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+            raise DatabaseUnavailableError(self.safe_url, reason[0] if reason else type(exc).__name__) from exc
 
 
 def dialect_insert(conn: Connection, table: Table) -> Any:

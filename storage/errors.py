@@ -45,3 +45,26 @@ class DatabaseLockedError(StorageError):
         self.lock_path = lock_path
         self.database = database
         self.holder = holder
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database refused or failed a read or write (disk full, server gone, connection lost): one line, with
+    the driver's reason and what to do.
+
+    >>> print(DatabaseUnavailableError("sqlite:////x/t.db", "database or disk is full"))  # doctest: +ELLIPSIS
+    database sqlite:////x/t.db: database or disk is full (free disk space where the database lives; ...)
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"database {url}: {reason} ({_advice(reason)})")
+        self.url = url
+        self.reason = reason
+
+
+def _advice(reason: str) -> str:
+    lowered = reason.lower()
+    if "full" in lowered or "no space" in lowered or "quota" in lowered:
+        return "free disk space where the database lives; nothing was lost: the next run tries again"
+    if "connect" in lowered or "closed" in lowered or "terminat" in lowered or "timeout" in lowered:
+        return "is the database server running and reachable? the next run tries again"
+    return "the next run tries again; check the database server's log"

@@ -52,7 +52,7 @@ def crawl_command(
             total=len(sources),
         )
     output.crawl_summary(summary)
-    if summary.failed or summary.skipped:
+    if summary.failed or summary.skipped or summary.dispatch_error:
         sys.exit(1)
 
 

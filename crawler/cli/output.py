@@ -108,6 +108,8 @@ def crawl_summary(summary: CrawlSummary) -> None:
     if held:
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(held.items()))
         say(f"{sum(held.values())} matches held back ({reasons})")
+    if summary.dispatch_error:
+        warn(f"error: alerts not delivered (they stay in the outbox): {summary.dispatch_error}")
     for report in summary.reports:
         for error in report.errors:
             warn(f"error: {report.source_id}: {error}")
@@ -202,7 +204,8 @@ def status_report(status: Status) -> None:
     runs = Table("source", "started", "seconds", "new", "edits", "cosmetic", "removed", "restored", "304",
                  "requests", "errors", box=None, title="last runs")
     for run in status.runs:
-        seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "running"
+        took = run.finished_at - run.started_at if run.finished_at else None
+        seconds = f"{took.total_seconds():.1f}" if took is not None else status.run_state(run)
         counts = (run.new_entries, run.edits, run.cosmetic_edits, run.removals, run.restorations, run.not_modified,
                   run.requests, run.errors)
         runs.add_row(run.source_id, when(run.started_at, seconds=True, never="-"), seconds, *map(str, counts))
@@ -217,9 +220,11 @@ def _status_row(source: SourceStatus) -> list[str]:
     text = health(state)
     if source.problem:
         text = f"stale; {text}"
+    lease = state.lease_owner or "-"
+    if state.lease_owner and not source.lease_live:
+        lease += " (gone)"
     return [source.source_id, interval(source.interval), when(state.last_success_at, seconds=True, never="-"),
-            str(state.consecutive_failures), when(source.next_due, seconds=True, never="now"),
-            state.lease_owner or "-", text]
+            str(state.consecutive_failures), when(source.next_due, seconds=True, never="now"), lease, text]
 
 
 # --- rules and alerts --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from crawler.pipeline.run import run_source
 from crawler.pipeline.values import RunReport
 from crawler.pipeline.wiring import fetch_policy, run_options
 from rules.notify import Notifier
-from storage import Store
+from storage import StorageError, Store
 
 SOURCES_AT_ONCE = 4
 
@@ -30,6 +30,7 @@ SOURCES_AT_ONCE = 4
 class CrawlSummary:
     reports: tuple[RunReport, ...]
     dispatch: DispatchReport
+    dispatch_error: str | None = None  # the database refused the outbox (disk full, server gone)
 
     @property
     def failed(self) -> tuple[RunReport, ...]:
@@ -85,8 +86,11 @@ async def crawl(
             return report
 
         reports = await asyncio.gather(*(one(source) for source in sources))
-    dispatch = DispatchReport()
+    dispatch, dispatch_error = DispatchReport(), None
     if send_alerts:
         dispatcher = Dispatcher(store, config, Notifier(), owner=options.owner, console=console)
-        dispatch = await dispatcher.run_once(now)
-    return CrawlSummary(tuple(reports), dispatch)
+        try:
+            dispatch = await dispatcher.run_once(now)
+        except StorageError as exc:  # the alerts stay in the outbox for the next crawl
+            dispatch_error = str(exc)
+    return CrawlSummary(tuple(reports), dispatch, dispatch_error)

@@ -50,7 +50,7 @@ from crawler.pipeline.run import run_source
 from crawler.pipeline.values import RunOptions
 from crawler.pipeline.wiring import fetch_policy, owner_id, run_options
 from rules.notify import Notifier
-from storage import DatabaseLockedError, Store
+from storage import DatabaseLockedError, StorageError, Store
 from storage import single_daemon_lock as database_lock
 from storage import sqlite_file as sqlite_file  # re-exported: the docstring and tests use it
 
@@ -247,7 +247,10 @@ class Daemon:
             self.running.discard(task)
 
     def _backing_off(self, source_id: str) -> bool:
-        state = self.store.source_state(source_id)
+        try:
+            state = self.store.source_state(source_id)
+        except StorageError:
+            return False  # the run itself reports the database's failure, in one line
         due = state.next_due_at if state else None
         if due is None:
             return False
@@ -313,7 +316,10 @@ class Daemon:
                                 claim_batch=claim_batch(settings.lease, self.notifier.timeout))
         try:
             report = await dispatcher.run_once()
-        except Exception:  # the database may be away for a moment; the next tick tries again
+        except StorageError as exc:  # a full disk, the database away: one line; the next tick tries again
+            log.error("dispatcher: %s; retrying in %.0fs", exc, settings.dispatch_interval)
+            return
+        except Exception:  # a bug: its traceback; the next tick tries again
             log.exception("dispatcher failed; retrying in %.0fs", settings.dispatch_interval)
             return
         self.metrics.alerts_sent.inc(report.sent)

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from crawler.config import Config
 from crawler.drivers.planner import longest_wait
+from crawler.pipeline.owner import owner_is_dead
 from crawler.pipeline.values import RunReport
 from storage import RunRow, SourceState, Store
 
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 STALE_AFTER_INTERVALS = 3
 HEARTBEAT_SECONDS = 5.0
 HEARTBEAT_MAX_AGE = 6 * HEARTBEAT_SECONDS
+DATABASE_TIMEOUT = 2.0  # /healthz answers within this (plus a little) whatever the database does; Docker waits 4 s
+T = TypeVar("T")
 
 
 def allowed_age(interval: float, grace: float) -> float:
@@ -68,6 +72,54 @@ def stale_sources(
     return problems
 
 
+class DatabaseNotAnswering(Exception):
+    """A health read did not come back within its timeout (a frozen database server, a stuck disk)."""
+
+
+class DatabaseProbe:
+    """Database reads for /healthz and /metrics, each in a daemon thread, waited for at most `timeout` seconds,
+    at most one in flight: a frozen database (SIGSTOP, a dead network) costs one stuck thread, never the endpoint."""
+
+    def __init__(self, timeout: float = DATABASE_TIMEOUT) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._pending: tuple[threading.Event, float] | None = None
+
+    def read(self, fetch: Callable[[], T]) -> T:
+        """`fetch()`'s result, or DatabaseNotAnswering after `timeout` (or at once while an earlier read hangs)."""
+        with self._lock:
+            if self._pending is not None and not self._pending[0].is_set():
+                waited = time.monotonic() - self._pending[1]
+                raise DatabaseNotAnswering(f"database not answering (a read has waited {waited:.0f}s)")
+            done, box = threading.Event(), _Box[T]()
+            self._pending = (done, time.monotonic())
+        threading.Thread(target=box.fill, args=(fetch, done), name="tidings-health-db", daemon=True).start()
+        if not done.wait(self.timeout):
+            raise DatabaseNotAnswering(f"database not answering within {self.timeout:g}s")
+        return box.value()
+
+
+class _Box(Generic[T]):
+    """The result or the exception of one read, handed from its thread."""
+
+    def __init__(self) -> None:
+        self._result: T | None = None
+        self._error: BaseException | None = None
+
+    def fill(self, fetch: Callable[[], T], done: threading.Event) -> None:
+        try:
+            self._result = fetch()
+        except BaseException as exc:  # handed to the waiting caller, which re-raises it
+            self._error = exc
+        finally:
+            done.set()
+
+    def value(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return cast(T, self._result)
+
+
 @dataclass(frozen=True)
 class HealthView:
     """What the endpoint needs to know about the daemon, without knowing the daemon."""
@@ -77,6 +129,7 @@ class HealthView:
     heartbeat: Callable[[], float]
     started_at: datetime
     grace: float
+    probe: DatabaseProbe = field(default_factory=DatabaseProbe)
 
 
 @dataclass(frozen=True)
@@ -95,7 +148,9 @@ def check(view: HealthView) -> Verdict:
     if heartbeat_age > HEARTBEAT_MAX_AGE:
         problems.append(f"scheduler: no heartbeat for {heartbeat_age:.0f}s (the event loop is stuck or stopped)")
     try:
-        states = {state.source_id: state.last_success_at for state in view.store.source_states()}
+        states = {state.source_id: state.last_success_at for state in view.probe.read(view.store.source_states)}
+    except DatabaseNotAnswering as exc:
+        problems.append(f"database: {exc}")
     except Exception as exc:  # any driver error means "the database does not answer"
         problems.append(f"database: {type(exc).__name__}: {exc}".splitlines()[0])
     else:
@@ -147,25 +202,24 @@ class Metrics:
         self.edits.labels(source, "substantive").inc(report.edited - report.cosmetic)
         self.edits.labels(source, "cosmetic").inc(report.cosmetic)
 
-    def watch_store(self, store: Store) -> None:
-        self.registry.register(StoreCollector(store))
+    def watch_store(self, store: Store, probe: DatabaseProbe | None = None) -> None:
+        self.registry.register(StoreCollector(store, probe or DatabaseProbe()))
 
 
 class StoreCollector:
     """Gauges from the database: alerts per status, per-source last success, failures, degraded."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, probe: DatabaseProbe) -> None:
+        self.store, self.probe = store, probe
 
     def describe(self) -> list[Any]:
         return []  # collected lazily: no database access at registration
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            counts = self.store.alert_counts()
-            states = self.store.source_states()
-        except Exception:  # a scrape must not fail because the database is away; /healthz says so
-            log.warning("metrics: the database did not answer", exc_info=True)
+            counts, states = self.probe.read(lambda: (self.store.alert_counts(), self.store.source_states()))
+        except Exception as exc:  # a scrape must not fail because the database is away; /healthz says so
+            log.warning("metrics: the database did not answer: %s", str(exc).splitlines()[0] if str(exc) else exc)
             return
         alerts = GaugeMetricFamily("tidings_alerts", "Alerts in the outbox by status", labels=["status"])
         for status, count in counts.items():
@@ -195,6 +249,7 @@ class SourceStatus:
     state: SourceState | None
     problem: str | None
     next_due: datetime | None = None  # None: due now (never run)
+    lease_live: bool = False  # a live process holds the lease now
 
 
 @dataclass(frozen=True)
@@ -204,6 +259,14 @@ class Status:
     sources: tuple[SourceStatus, ...]
     alerts: Mapping[str, int]
     runs: tuple[RunRow, ...]
+    running: frozenset[str] = frozenset()  # sources whose lease a live process holds: their open run is running
+
+    def run_state(self, run: RunRow) -> str:
+        """`finished`, `running`, or `interrupted` (never finished, and no live process holds its source)."""
+        if run.finished_at is not None:
+            return "finished"
+        latest = next((r for r in self.runs if r.source_id == run.source_id), None)
+        return "running" if run.source_id in self.running and latest is run else "interrupted"
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -222,8 +285,17 @@ def gather_status(config: Config, store: Store, *, now: datetime | None = None, 
         wait = longest_wait(source, config.settings)
         problems = stale_sources({source_id: wait}, success, now=now, started_at=None, grace=grace)
         rows.append(SourceStatus(source_id, source.interval, state, problems[0] if problems else None,
-                                 next_due(state, source.interval)))
-    return Status(tuple(rows), store.alert_counts(), tuple(store.last_runs(runs)))
+                                 next_due(state, source.interval), state is not None and holds_live_lease(state, now)))
+    running = frozenset(source_id for source_id, state in states.items() if holds_live_lease(state, now))
+    return Status(tuple(rows), store.alert_counts(), tuple(store.last_runs(runs)), running)
+
+
+def holds_live_lease(state: SourceState, now: datetime) -> bool:
+    """A process holds the source's lease, unexpired, and is not known to be dead (a kill -9, a full disk)."""
+    until = state.lease_until
+    if state.lease_owner is None or until is None or owner_is_dead(state.lease_owner):
+        return False
+    return until.replace(tzinfo=until.tzinfo or UTC) > now
 
 
 def next_due(state: SourceState | None, interval: float) -> datetime | None:

@@ -271,8 +271,8 @@ class Fetcher:
         if rules.is_error_verdict:  # RFC 9309: an unreachable or failing robots.txt means "disallow all"
             raise RobotsDisallowed(
                 url,
-                f"the site's robots.txt ({robots_url(url)}) could not be read (unreachable or a server error), "
-                "which per RFC 9309 means no crawling for now; it is tried again within 10 minutes",
+                f"the site's robots.txt ({robots_url(url)}) could not be read: {rules.failure}; "
+                "per RFC 9309 that means no crawling for now; it is tried again within 10 minutes",
             )
         raise RobotsDisallowed(
             url,
@@ -288,8 +288,8 @@ class Fetcher:
                 await self._vet_url(url)
                 response = await self._exchange(url, "GET", job, body_limit=MAX_ROBOTS_BYTES, truncate=True,
                                                 spaced=False)
-            except FetchError:
-                return RobotsAnswer(None, b"")
+            except FetchError as exc:
+                return RobotsAnswer(None, b"", failure=exc.reason)
             target = response.redirect_target()
             if target is None:
                 return RobotsAnswer(response.status, response.content)

@@ -39,6 +39,7 @@ class RobotsAnswer:
 
     status: int | None
     body: bytes
+    failure: str | None = None  # why it was unreachable: the fetch error (timeout, connection refused, ...)
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,19 @@ class RobotsRules:
 
     parser: Any = None  # a protego.Protego; None means the blanket verdict below
     allow_all: bool = True
+    failure: str | None = None  # for the disallow-all verdict: what went wrong reading robots.txt
 
     @classmethod
     def from_answer(cls, answer: RobotsAnswer) -> RobotsRules:
-        """RFC 9309 §2.3.1: 2xx => parse; 4xx => allow all; 5xx or unreachable => disallow all."""
-        if answer.status is None or answer.status >= 500:
-            return cls(allow_all=False)
+        """RFC 9309 §2.3.1: 2xx => parse; 4xx => allow all; 5xx or unreachable => disallow all.
+
+        >>> RobotsRules.from_answer(RobotsAnswer(503, b"")).failure
+        'the server answered HTTP 503'
+        """
+        if answer.status is None:
+            return cls(allow_all=False, failure=answer.failure or "unreachable")
+        if answer.status >= 500:
+            return cls(allow_all=False, failure=f"the server answered HTTP {answer.status}")
         if answer.status >= 400 or not 200 <= answer.status < 300:
             return cls(allow_all=True)
         text = answer.body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="ignore")

@@ -22,7 +22,7 @@ from crawler.pipeline.page import extract_within_budget
 from crawler.pipeline.rulebook import Document, Edit
 from crawler.pipeline.stories import link_entry
 from rules.attachments import AttachmentText
-from storage import ArticleRecord, SaveOutcome
+from storage import ArticleRecord, SaveOutcome, StorageError
 from storage.dedup import canonical_url
 from storage.records import MatchKind
 
@@ -57,6 +57,8 @@ def is_transient(exc: FetchError) -> bool:
 
 
 async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
+    if run.database_failure is not None:  # the database refused a write: the other items would fail the same way
+        return
     run.articles_tried += 1
     files: list[attachments.FetchedFile] = []
     remembered = False  # the page's validators went in with its article
@@ -71,6 +73,13 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
             _save_files_only(run, known, files)
         if article is None and fetched is not None and fetched.not_modified and item.recheck:
             recheck.back_unchanged(run, item)
+        if fetched is not None and not remembered:  # after the article is stored: a crash before this re-fetches it
+            run.memory.remember(item.url, fetched)
+        attachments.remember(run, files)
+        if item.recheck:
+            recheck.looked(run, item)
+    except StorageError as exc:  # a full disk, the database away: one line for the source, no further item
+        run.fail_database(str(exc))
     except FetchError as exc:
         if item.recheck and recheck.is_gone_status(exc):
             recheck.gone(run, item)  # news about a stored entry, not a broken link
@@ -83,16 +92,9 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
         return
     except TidingsError as exc:
         run.fail_article(str(exc))
-        return
     except Exception as exc:  # a malformed page must never stop the source
         log.exception("unexpected error on %s", item.url)
         run.fail_article(f"{item.url}: unexpected error: {exc!r}")
-        return
-    if fetched is not None and not remembered:  # after the article is stored: a crash before this re-fetches it
-        run.memory.remember(item.url, fetched)
-    attachments.remember(run, files)
-    if item.recheck:
-        recheck.looked(run, item)
 
 
 async def _article_for(
@@ -150,13 +152,15 @@ def _save(
             run.memory.remember(key, fetched, uow)
         files_edited = any(f.substantive_edit for f in stored)
         kind = _alert_kind(outcome) or ("edited" if files_edited else None)
+        alerts = 0
         if kind is not None and outcome.version_id is not None:
             document = _document(run, article.title or "", article.body, article.language,
                                  attachments.rule_texts(stored, only_edited=outcome.kind in ("unchanged", "restored")))
             edit = Edit(outcome.substantive or files_edited, outcome.classes) if kind == "edited" else None
             news_date = record.published if kind == "new" else None  # a change is news, however old the article
-            run.alerts += changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
-                                                story_id=story_id, published=news_date)
+            alerts = changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
+                                           story_id=story_id, published=news_date)
+    run.alerts += alerts  # counted once committed
     run.outcomes.append(outcome.kind)
     run.cosmetic += outcome.kind == "edited" and not outcome.substantive
     run.restored += outcome.restored

@@ -102,6 +102,7 @@ class SourceRun:
     cosmetic: int = 0
     removed: int = 0
     restored: int = 0
+    database_failure: str | None = None  # the first write the database refused (disk full, server gone)
 
     async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
         """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""
@@ -119,6 +120,12 @@ class SourceRun:
     def fail_article(self, error: str) -> None:
         self.article_failures += 1
         self.errors.append(error)
+
+    def fail_database(self, error: str) -> None:
+        """The database refused a write: the source fails with that one line, and no further item is tried."""
+        if self.database_failure is None:
+            self.database_failure = error
+            self.fail_source(error)
 
     def fail_source(self, error: str) -> None:
         self.listing_failures += 1

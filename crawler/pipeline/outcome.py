@@ -3,20 +3,36 @@ health alerts (one when a source starts failing, one when it recovers)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from crawler.pipeline.context import SourceRun
 from crawler.pipeline.values import RunOptions
-from storage import RunStats, Store
+from storage import RunStats, StorageError, Store
 from storage.records import HealthState
+
+log = logging.getLogger(__name__)
 
 
 def finish(run: SourceRun) -> None:
     """Record the run (unless it was idle), the source's result with the lease given back, and any health alert.
 
     An idle poll (nothing new, edited or duplicated, no error) writes only the source row: its last success
-    is what `tidings status` and `/healthz` read; the run table keeps the runs that did something.
+    is what `tidings status` and `/healthz` read; the run table keeps the runs that did something. When the
+    database refuses (a full disk), the run's report says so in one line and the lease is given back if it can
+    be (else it expires, or is taken over at once once this process is gone).
     """
+    try:
+        _record(run)
+    except StorageError as exc:
+        run.fail_database(f"the run's outcome could not be recorded: {exc}")
+        try:
+            run.store.release_source(run.source.id, run.options.owner)
+        except StorageError:
+            log.debug("source %s: the lease could not be released either; it expires by itself", run.source.id)
+
+
+def _record(run: SourceRun) -> None:
     report = run.report()
     error = "; ".join(report.errors[:5]) or None
     if (report.new or report.edited or report.duplicates or report.removed or report.restored or report.errors

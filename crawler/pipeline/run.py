@@ -10,6 +10,7 @@ outlives `RunOptions.run_timeout` is cut off here and recorded once, as one fail
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from crawler.pipeline.outcome import finish
 from crawler.pipeline.owner import owner_is_dead
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
-from storage import Store
+from storage import StorageError, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,13 @@ async def run_source(
     """Run one source once. Never raises for a bad page, an unreachable site or a run over its time limit:
     see the report. (A shutdown's cancellation is recorded as a failure and propagates.)"""
     now = now or datetime.now(UTC)
-    store.ensure_source(source.id, kind=source.profile.id, settings_hash=settings_hash(source))
-    if (holder := _claim(store, source.id, options, now)) is not None:
-        return RunReport(source_id=source.id, skipped=f"another process ({holder}) is running this source")
+    try:
+        store.ensure_source(source.id, kind=source.profile.id, settings_hash=settings_hash(source))
+        if (holder := _claim(store, source.id, options, now)) is not None:
+            return RunReport(source_id=source.id, skipped=f"another process ({holder}) is running this source")
+    except StorageError as exc:  # a full disk, a database away: one line, and nothing left half-begun
+        _release_quietly(store, source.id, options.owner)
+        return RunReport(source_id=source.id, errors=(str(exc),), failed=True)
     run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now))
     run.baseline = is_baseline(source, store, options)
     renewal = asyncio.create_task(_renew(store, source.id, options, now))
@@ -64,6 +69,8 @@ async def run_source(
     except asyncio.CancelledError:  # a shutdown: a failure, not a success
         run.fail_source(f"source {source.id}: run cancelled by shutdown")
         raise
+    except StorageError as exc:
+        run.fail_database(str(exc))
     except Exception as exc:  # a bug must not take the other sources (or the daemon) down with it
         log.exception("source %s: unexpected error", source.id)
         run.fail_source(f"source {source.id}: unexpected error: {exc!r}")
@@ -71,6 +78,11 @@ async def run_source(
         renewal.cancel()
         finish(run)
     return run.report()
+
+
+def _release_quietly(store: Store, source_id: str, owner: str) -> None:
+    with contextlib.suppress(StorageError):  # the lease is short: it expires by itself
+        store.release_source(source_id, owner)
 
 
 def _claim(store: Store, source_id: str, options: RunOptions, now: datetime) -> str | None:
