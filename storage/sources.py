@@ -69,6 +69,18 @@ class SourceRepository(Database):
                 raise UnknownRowError("source", source_id)
             return False
 
+    def claim_due(self, source_id: str, *, now: datetime, next_due_at: datetime) -> bool:
+        """The shared schedule: take this turn of the source if it is due (``next_due_at`` unset or passed) and
+        move its next due time to ``next_due_at``, in one conditional UPDATE. Of several daemons ticking for the
+        same source, exactly one gets each turn; False for the others (and for a source in failure backoff)."""
+        due = or_(source.c.next_due_at.is_(None), source.c.next_due_at <= now)
+        stmt = (
+            update(source).where(source.c.id == source_id, due).values(next_due_at=next_due_at)
+            .returning(source.c.id)
+        )
+        with self._write() as conn:
+            return conn.execute(stmt).first() is not None
+
     def release_source(self, source_id: str, owner: str) -> None:
         """Give the lease back (only if ``owner`` holds it)."""
         stmt = (

@@ -21,7 +21,7 @@ import urllib.request
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -230,6 +230,14 @@ def first_runs_done(database_url: str, sources: Sequence[str]) -> bool:
         states = [store.source_state(source_id) for source_id in sources]
         pending = store.alert_counts()["pending"]
     return pending == 0 and all(state is not None and state.last_success_at for state in states)
+
+
+def polled_since(database_url: str, sources: Sequence[str], moment: datetime) -> bool:
+    """Every source had a successful run after `moment` (a daemon's first turns may wait for the shared schedule)."""
+    with Store.open(database_url) as store:
+        states = [store.source_state(source_id) for source_id in sources]
+    return all(s is not None and s.last_success_at is not None and s.last_success_at.replace(tzinfo=UTC) > moment
+               for s in states)
 
 
 def alert_statuses(database_url: str) -> dict[str, int]:
@@ -468,12 +476,14 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
         daemon.kill()
         replica.publish(rng.choice(sites[:2]), topic="ai")  # more work arrives while it is down
     final = Daemon(config, log)
+    final_start = datetime.now(UTC)
     try:
         final.health_url()
 
-        def settled() -> bool:
+        def settled() -> bool:  # every source polled by the final daemon, and every alert delivered
             counts = alert_statuses(sqlite_url)
-            return counts["pending"] == counts["sending"] == 0 and sum(receiver.titles().values()) >= counts["sent"]
+            return (counts["pending"] == counts["sending"] == 0 and sum(receiver.titles().values()) >= counts["sent"]
+                    and polled_since(sqlite_url, sites, final_start))
 
         try:
             wait_for(settled, 60, "every alert to be delivered")

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
@@ -43,6 +44,7 @@ from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthView, Metrics
 from crawler.drivers.planner import Planner, longest_wait
 from crawler.drivers.serving import AppContext, AppFactory, WebServer, bind
+from crawler.drivers.turns import JITTER_FRACTION, JITTER_MAX, claim_turn
 from crawler.errors import TidingsError
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
@@ -60,8 +62,6 @@ runs_log = logging.getLogger(__name__ + ".runs")  # one INFO line per run; shown
 SHUTDOWN_GRACE_MAX = 25.0  # below Docker's and systemd's stop timeouts (deploy/ gives 30 s and 45 s)
 STARTUP_SPREAD = 5.0  # first runs are spread over at least this many seconds ...
 STARTUP_PER_SOURCE = 0.25  # ... and this much per source (up to the interval): no thundering herd at start
-JITTER_FRACTION = 0.1
-JITTER_MAX = 60.0
 SOURCE_JOB = "source:"
 RESTART_SETTINGS = ("database_url", "health_host", "health_port", "user_agent", "per_host_delay",
                     "per_host_concurrency", "request_timeout", "max_body_bytes", "allow_private_networks",
@@ -236,34 +236,31 @@ class Daemon:
 
     async def _source_job(self, source_id: str) -> None:
         source = self.config.sources.get(source_id)
-        if source is None or self.stopping or self._backing_off(source_id):
+        if source is None or self.stopping:
+            return
+        turn = self._claim_turn(source)
+        if turn is None:  # another daemon has this turn, or the source backs off: quietly, not a failure
             return
         task = asyncio.current_task()
         assert task is not None
         self.running.add(task)
         try:
-            await self._run(source)
+            await self._run(source, turn)
         finally:
             self.running.discard(task)
 
-    def _backing_off(self, source_id: str) -> bool:
+    def _claim_turn(self, source: Source) -> datetime | None:
+        """This tick's turn on the schedule all daemons share (`claim_turn`); the next due time, or None."""
         try:
-            state = self.store.source_state(source_id)
+            return claim_turn(self.store, source, self.planner, datetime.now(UTC), self.metrics)
         except StorageError:
-            return False  # the run itself reports the database's failure, in one line
-        due = state.next_due_at if state else None
-        if due is None:
-            return False
-        backing_off = due.replace(tzinfo=due.tzinfo or UTC) > datetime.now(UTC)
-        if backing_off:
-            self.metrics.runs.labels(source_id, "backoff").inc()
-        return backing_off
+            return datetime.now(UTC)  # the run itself reports the database's failure, in one line
 
-    async def _run(self, source: Source) -> None:
+    async def _run(self, source: Source, turn: datetime | None = None) -> None:
         started = time.monotonic()
         try:
             report = await run_source(source, fetcher=self.fetcher, store=self.store, rulebook=self.rulebook,
-                                      options=self.options)
+                                      options=replace(self.options, next_due=turn))
         except asyncio.CancelledError:
             if not self.stopping:
                 raise

@@ -54,9 +54,15 @@ def _record_result(run: SourceRun, error: str | None) -> None:
     next_due = run.now + timedelta(seconds=backoff(run.source.interval, failures, options.backoff_max))
     state = store.record_source_result(
         source_id, ok=not run.failed, error=error if run.failed else None, degraded=run.degraded, now=run.now,
-        next_due_at=next_due if run.failed else None, release_owner=options.owner,
+        next_due_at=_next_due(next_due, options.next_due) if run.failed else options.next_due,
+        release_owner=options.owner,
     )
     _health_alerts(store, source_id, state.consecutive_failures, state.health_alerted, error, run.now, options)
+
+
+def _next_due(backed_off: datetime, claimed: datetime | None) -> datetime:
+    """A failure's backoff, never earlier than the turn the run claimed on the shared schedule."""
+    return backed_off if claimed is None else max(backed_off, claimed)
 
 
 def backoff(interval: float, failures: int, cap: float) -> float:

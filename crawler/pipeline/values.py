@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from crawler.config import Settings
 from crawler.settings import DEFAULT_RECHECK_AFTER
@@ -22,6 +23,7 @@ class RunOptions:
     failure_alert_after: int = 3
     admin_channels: tuple[str, ...] = ()
     backoff_max: float = 6 * 3600.0
+    next_due: datetime | None = None  # the shared schedule's next due time this run claimed (the daemon's turn)
     fetch_attachments: bool = True
     max_attachment_bytes: int = 20 * 1024 * 1024
     keep_raw: str = "all"
