@@ -89,7 +89,7 @@ class Notifier:
         """
         remember_urls(urls)
         for url in urls:
-            plugin = apprise.Apprise.instantiate(with_key(url, key))
+            plugin = apprise.Apprise.instantiate(with_key(url, key), asset=_asset())
             if plugin is None:
                 return Delivery(False, f"invalid apprise URL {redact(url)} (see https://github.com/caronc/apprise/wiki)")
             delivery = self._send_one(plugin, message, headers or {}, payload)
@@ -108,7 +108,7 @@ class Notifier:
             title = str(payload.get("title") or title)
         elif payload is not None and getattr(plugin, "protocol", None) == "mqtt":
             body, fmt = json.dumps(payload, ensure_ascii=False), "text"
-        sender = apprise.Apprise()
+        sender = apprise.Apprise(asset=_asset())
         sender.add(plugin)
         with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
             try:
@@ -119,6 +119,16 @@ class Notifier:
         if ok:
             return Delivery(True)
         return Delivery(False, _last_lines(scrub(log_text)) or "apprise reported a failed delivery")
+
+
+def _asset() -> apprise.AppriseAsset:
+    """Sends run in the caller's thread: apprise's own pool (its per-service deadline, 2.x) is joined at exit, so
+    one stuck receiver would keep a stopping daemon alive. The caller bounds each send (crawler/drivers/sending.py).
+    """
+    options: dict[str, Any] = {"async_mode": False}
+    if hasattr(apprise.AppriseAsset, "_service_timeout"):  # apprise 2.x; 0 = no deadline of its own, no pool
+        options["service_timeout"] = 0
+    return apprise.AppriseAsset(**options)
 
 
 def with_key(url: str, key: str | None) -> str:

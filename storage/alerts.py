@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,9 +118,10 @@ class OutboxRepository(Database):
     """Claiming due alerts (each by one dispatcher), recording deliveries, listing and retrying."""
 
     def claim_alerts(
-        self, owner: str, *, now: datetime, limit: int, lease_seconds: float
+        self, owner: str, *, now: datetime, limit: int, lease_seconds: float, skip_channels: Collection[str] = ()
     ) -> list[PendingAlert]:
-        """Claim up to ``limit`` due alerts: pending and due, or 'sending' with an expired claim.
+        """Claim up to ``limit`` due alerts: pending and due, or 'sending' with an expired claim; none of
+        ``skip_channels`` (channels the caller is still sending to: a slow one never holds back the others).
 
         PostgreSQL skips rows locked by other claimers (FOR UPDATE SKIP LOCKED); SQLite serialises claimers
         with BEGIN IMMEDIATE. Claimed rows become 'sending' with attempts + 1.
@@ -130,6 +131,8 @@ class OutboxRepository(Database):
             (alert.c.status == "sending") & (alert.c.claimed_until < now),
         )
         pick = select(alert.c.id).where(due).order_by(alert.c.next_attempt_at, alert.c.id).limit(limit)
+        if skip_channels:
+            pick = pick.where(alert.c.channel.not_in(sorted(skip_channels)))
         claim = {
             "status": "sending",
             "claimed_by": owner,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TextIO
 
 from crawler.config import Config, Source
-from crawler.drivers.dispatch import Dispatcher, DispatchReport
+from crawler.drivers.dispatch import Dispatcher, DispatchReport, claim_batch
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.run import run_source
@@ -88,7 +88,11 @@ async def crawl(
         reports = await asyncio.gather(*(one(source) for source in sources))
     dispatch, dispatch_error = DispatchReport(), None
     if send_alerts:
-        dispatcher = Dispatcher(store, config, Notifier(), owner=options.owner, console=console)
+        # Claims as short as the daemon's: a crawl killed mid-send leaves its alerts to the next one after `lease`.
+        notifier = Notifier()
+        dispatcher = Dispatcher(store, config, notifier, owner=options.owner, console=console,
+                                claim_lease=config.settings.lease,
+                                claim_batch=claim_batch(config.settings.lease, notifier.timeout))
         try:
             dispatch = await dispatcher.run_once(now)
         except StorageError as exc:  # the alerts stay in the outbox for the next crawl

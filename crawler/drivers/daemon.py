@@ -40,9 +40,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, Settings, Source, load_config
-from crawler.drivers.dispatch import CLAIM_BATCH, Dispatcher
+from crawler.drivers.dispatch import Dispatcher
+from crawler.drivers.dispatch import claim_batch as claim_batch  # re-exported: tests use it
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthView, Metrics
 from crawler.drivers.planner import Planner, longest_wait
+from crawler.drivers.sending import bounded
 from crawler.drivers.serving import AppContext, AppFactory, WebServer, bind
 from crawler.drivers.turns import JITTER_FRACTION, JITTER_MAX, claim_turn
 from crawler.errors import TidingsError
@@ -60,6 +62,7 @@ log = logging.getLogger(__name__)
 runs_log = logging.getLogger(__name__ + ".runs")  # one INFO line per run; shown at the default log level
 
 SHUTDOWN_GRACE_MAX = 25.0  # below Docker's and systemd's stop timeouts (deploy/ gives 30 s and 45 s)
+STOP_RESERVE = 3.0  # of those 25 s, kept for stopping the web app and exiting after the last alert delivery
 STARTUP_SPREAD = 5.0  # first runs are spread over at least this many seconds ...
 STARTUP_PER_SOURCE = 0.25  # ... and this much per source (up to the interval): no thundering herd at start
 SOURCE_JOB = "source:"
@@ -89,15 +92,6 @@ def single_daemon_lock(database_url: str) -> Iterator[None]:
             yield
     except DatabaseLockedError as exc:
         raise DaemonError(str(exc)) from None
-
-
-def claim_batch(lease: float, send_timeout: float) -> int:
-    """How many alerts to claim at once so that sending all of them fits in the lease.
-
-    >>> claim_batch(900, 20), claim_batch(5, 20)
-    (45, 1)
-    """
-    return max(1, min(CLAIM_BATCH, int(lease // send_timeout)))
 
 
 class Daemon:
@@ -179,17 +173,21 @@ class Daemon:
     async def _shutdown(self) -> None:
         self.stopping = True
         self.scheduler.pause()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_MAX - STOP_RESERVE
         pending = set(self.running)
         if pending:
             _, late = await asyncio.wait(pending, timeout=shutdown_grace(self.config.settings))
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        await bounded(self._final_dispatch(), max(0.5, deadline - time.monotonic()), self.say)
+        self.scheduler.shutdown(wait=False)
+        self.say("stopped")
+
+    async def _final_dispatch(self) -> None:
         if self._dispatch_task is not None:
             await asyncio.gather(self._dispatch_task, return_exceptions=True)
         await self._dispatch_once()
-        self.scheduler.shutdown(wait=False)
-        self.say("stopped")
 
     # --- jobs -------------------------------------------------------------------------------------------
 

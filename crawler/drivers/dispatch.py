@@ -9,23 +9,33 @@ A story's first message and its follow-ups are threaded (see `crawler.drivers.me
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TextIO
 
 from crawler.config import CONSOLE, Config
 from crawler.drivers.messages import Outgoing, flood_summary, outgoing
+from crawler.drivers.sending import Lanes, send_with_timeout
 from rules.notify import Delivery, Notifier, default_format
 from rules.render import Format
 from storage import MatchAlert, PendingAlert, Store
 
 CLAIM_BATCH = 100
 CLAIM_LEASE_SECONDS = 300.0
+
+
+def claim_batch(lease: float, send_timeout: float) -> int:
+    """How many alerts to claim at once so that sending all of them fits in the lease.
+
+    >>> claim_batch(900, 20), claim_batch(5, 20)
+    (45, 1)
+    """
+    return max(1, min(CLAIM_BATCH, int(lease // send_timeout)))
 
 
 @dataclass(frozen=True)
@@ -57,17 +67,22 @@ class Dispatcher:
     claim_batch: int = CLAIM_BATCH  # small enough that sending a batch fits in the lease
 
     async def run_once(self, now: datetime | None = None) -> DispatchReport:
-        """Send every alert that is due (now, or at `now`); return the counts."""
-        report = DispatchReport()
+        """Send every alert that is due (now, or at `now`); return the counts. Each channel is its own lane:
+        rows are claimed only for channels not still sending, so a slow channel never holds back the others."""
+        lanes: Lanes[DispatchReport] = Lanes()
         while True:
             moment = now or datetime.now(UTC)
             claimed = self.store.claim_alerts(
-                self.owner, now=moment, limit=self.claim_batch, lease_seconds=self.claim_lease
+                self.owner, now=moment, limit=self.claim_batch, lease_seconds=self.claim_lease,
+                skip_channels=lanes.busy(),
             )
+            for channel, groups in _by_channel(self._flood_guard(_groups(claimed), moment)).items():
+                lanes.start(channel, [partial(self._deliver, group, moment, summary=flood) for group, flood in groups])
             if not claimed:
-                return report
-            for group, summary in self._flood_guard(_groups(claimed), moment):
-                report = report + await self._deliver(group, moment, summary=summary)
+                if not lanes.busy():
+                    break
+                await lanes.wait_any()
+        return sum(await lanes.finish(), DispatchReport())
 
     def _flood_guard(
         self, groups: list[list[PendingAlert]], now: datetime
@@ -102,7 +117,9 @@ class Dispatcher:
             out = flood_summary(group, self._format(channel))
         else:
             out = outgoing(group, self._format(channel), self._template(channel), urls)
-        delivery = await asyncio.to_thread(self._send, channel, out, idempotency_key(group))
+        key = idempotency_key(group)
+        delivery = await send_with_timeout(lambda: self._send(channel, out, key), self.notifier.timeout,
+                                           what=f"channel {channel}")
         report = self._record(group, delivery, now, final=False)
         return report + DispatchReport(flood=len(group)) if summary and delivery.ok else report
 
@@ -147,6 +164,14 @@ class Dispatcher:
             return None
         ceiling = min(settings.alert_retry_max, settings.alert_retry_base * 2 ** (attempts - 1))
         return now + timedelta(seconds=ceiling * (0.5 + self.jitter() / 2))
+
+
+def _by_channel(groups: list[tuple[list[PendingAlert], bool]]) -> dict[str, list[tuple[list[PendingAlert], bool]]]:
+    """(group, is a flood summary) per channel, in order."""
+    lanes: dict[str, list[tuple[list[PendingAlert], bool]]] = {}
+    for group, summary in groups:
+        lanes.setdefault(group[0].channel, []).append((group, summary))
+    return lanes
 
 
 def idempotency_key(group: Sequence[PendingAlert]) -> str:
