@@ -82,6 +82,7 @@ per_host_delay = 0.0
 per_host_concurrency = 4
 retries = 0
 flood_max = 10000
+max_alert_age = "365d"  # the replica's articles are months old; every one of them dated (listing dates too)
 
 [sources.focustaiwan]
 base_url = "{base}/focustaiwan.tw/"
