@@ -257,10 +257,11 @@ def _build(model: ConfigModel, path: Path | None, origin: str) -> Config:
 
 
 def _default_rules(channels: Mapping[str, ChannelConfig]) -> dict[str, RuleConfig]:
+    """The built-in rules: new matching articles, and substantive edits and removals of matching ones."""
     targets = tuple(channels) or (CONSOLE,)
     return {
-        "ai": RuleConfig(query="@ai", channels=targets),
-        "partnership": RuleConfig(query="@partnership", channels=targets),
+        "ai": RuleConfig(query="@ai", channels=targets, on="any"),
+        "partnership": RuleConfig(query="@partnership", channels=targets, on="any"),
     }
 
 
