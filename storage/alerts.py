@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
-from storage.engine import Database, checked, dialect_insert, from_json, to_json
+from storage.engine import Database, checked, from_json, to_json
 from storage.errors import UnknownRowError
 from storage.health import health_alert
+from storage.prepared import dialect_insert, once_per_dialect
 from storage.records import (
     ALERT_MODES,
     ALERT_STATUSES,
@@ -26,6 +27,12 @@ from storage.records import (
 )
 from storage.schema import alert, alert_match, entry, match, version
 from storage.threads import ThreadWrites, story_members
+
+_insert_match = once_per_dialect(
+    lambda name: dialect_insert(name, match)
+    .on_conflict_do_nothing(index_elements=["version_id", "rule"])
+    .returning(match.c.id)
+)
 
 
 def _alert_select() -> Select[Any]:
@@ -79,16 +86,9 @@ class MatchWrites(ThreadWrites):
     def add_match(self, rec: MatchRecord, *, now: datetime) -> int | None:
         """Record a rule match; None when this (version, rule) was already recorded."""
         kind = checked("match kind", rec.kind, MATCH_KINDS)
-        stmt = dialect_insert(self._conn, match).values(
-            entry_id=rec.entry_id,
-            version_id=rec.version_id,
-            rule=rec.rule,
-            kind=kind,
-            evidence=to_json(rec.evidence),
-            created_at=now,
-        )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["version_id", "rule"])
-        match_id: int | None = self._conn.execute(stmt.returning(match.c.id)).scalar()
+        values = {"entry_id": rec.entry_id, "version_id": rec.version_id, "rule": rec.rule, "kind": kind,
+                  "evidence": to_json(rec.evidence), "created_at": now}
+        match_id: int | None = self._conn.execute(_insert_match(self._conn), values).scalar()
         return match_id
 
     def enqueue_alert(

@@ -10,16 +10,18 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from storage import dedup
 from storage.alerts import MatchWrites
 from storage.attachments import AttachmentWrites
-from storage.engine import Database, dialect_insert, from_json, to_json
+from storage.engine import Database, from_json, to_json
 from storage.errors import UnknownRowError
-from storage.evidence import EvidenceWrites
+from storage.evidence import EvidenceWrites, insert_raw_response, link_version_raw
+from storage.evidence_records import RawResponseRecord
 from storage.http_state import HttpStateWrites
+from storage.prepared import dialect_insert, once_per_dialect
 from storage.rechecks import RecheckWrites, mark_back
 from storage.records import (
     MARKER_CLASSES,
@@ -36,6 +38,35 @@ from storage.schema import entry, source, version
 from storage.stories import StoryWrites
 
 _CHUNK = 500  # URLs per IN (...) query: well under every dialect's bound-parameter limit
+
+# The statements of save_article, built once (see storage/prepared.py); values are bound at execution.
+_ENTRY_BY_URL = (
+    select(entry.c.id, entry.c.current_version_id, entry.c.removed_at, version.c.content_hash, version.c.text)
+    .outerjoin(version, version.c.id == entry.c.current_version_id)
+    .where(entry.c.canonical_url == bindparam("canonical_url"))
+)
+_ORIGINAL_WITH_HASH = (
+    select(entry.c.id)
+    .join(version, version.c.entry_id == entry.c.id)
+    .where(version.c.content_hash == bindparam("digest"), entry.c.duplicate_of.is_(None))
+    .order_by(entry.c.id)
+    .limit(1)
+)
+_SOURCE_EXISTS = select(source.c.id).where(source.c.id == bindparam("source_id"))
+_VERSION_WITH_HASH = select(version.c.id).where(
+    version.c.entry_id == bindparam("entry_id"), version.c.content_hash == bindparam("digest")
+)
+_UPDATE_ENTRY = update(entry).where(entry.c.id == bindparam("entry_id_"))  # SET: the columns given
+_insert_entry = once_per_dialect(
+    lambda name: dialect_insert(name, entry)
+    .on_conflict_do_nothing(index_elements=["canonical_url"])
+    .returning(entry.c.id)
+)
+_insert_version = once_per_dialect(
+    lambda name: dialect_insert(name, version)
+    .on_conflict_do_nothing(index_elements=["entry_id", "content_hash"])
+    .returning(version.c.id)
+)
 
 
 def _entry_values(rec: ArticleRecord, now: datetime) -> dict[str, Any]:
@@ -64,7 +95,7 @@ class ArticleWrites:
 
     def save_article(
         self, rec: ArticleRecord, *, now: datetime, analyse: Analyse | None = None,
-        next_check_at: datetime | None = None,
+        next_check_at: datetime | None = None, raw: RawResponseRecord | None = None,
     ) -> SaveOutcome:
         """Store ``rec`` as a new entry, a new version of its entry, a duplicate, or nothing (unchanged).
 
@@ -72,59 +103,42 @@ class ArticleWrites:
         the version keeps the verdict's class ("cosmetic" or "substantive") and analysis. A changed ``updated``
         date with the same text updates the entry but is no edit ("unchanged"). A removed entry whose page is
         back gets a "restored" marker version (and, if its text changed, the edit too). ``next_check_at`` is the
-        first re-check of a new entry.
+        first re-check of a new entry. ``raw``, the response the text was read from, is stored (compressed)
+        behind the new version of a "new", "duplicate" or "edited" outcome, and not at all otherwise.
 
         A text equal to an *older* version of the entry (an A→B→A edit) makes that version current again and
-        reports "edited" with the older version's id. Racing writers on one canonical URL create one entry:
-        the loser sees the winner's row and is treated as an update of it.
+        reports "edited" with the older version's id (pointed at ``raw``). Racing writers on one canonical URL
+        create one entry: the loser sees the winner's row and is treated as an update of it.
         """
         digest = dedup.content_hash(rec.text)
         existing = self._entry_by_url(rec.canonical_url)
         if existing is None:
-            created = self._insert_entry(rec, digest, now, next_check_at)
+            created = self._insert_entry(rec, digest, now, next_check_at, raw)
             if created is not None:
                 return created
             existing = self._entry_by_url(rec.canonical_url)
             if existing is None:
                 raise UnknownRowError("entry", rec.canonical_url)
-        return self._update_entry(existing, rec, digest, now, analyse)
+        return self._update_entry(existing, rec, digest, now, analyse, raw)
 
     def _entry_by_url(self, canonical_url: str) -> RowMapping | None:
-        query = (
-            select(entry.c.id, entry.c.current_version_id, entry.c.removed_at, version.c.content_hash,
-                   version.c.text)
-            .outerjoin(version, version.c.id == entry.c.current_version_id)
-            .where(entry.c.canonical_url == canonical_url)
-        )
-        row = self._conn.execute(query).first()
+        row = self._conn.execute(_ENTRY_BY_URL, {"canonical_url": canonical_url}).first()
         return None if row is None else row._mapping
 
-    def _original_with_hash(self, digest: str) -> int | None:
-        query = (
-            select(entry.c.id)
-            .join(version, version.c.entry_id == entry.c.id)
-            .where(version.c.content_hash == digest, entry.c.duplicate_of.is_(None))
-            .order_by(entry.c.id)
-            .limit(1)
-        )
-        return self._conn.execute(query).scalar()
-
     def _insert_entry(
-        self, rec: ArticleRecord, digest: str, now: datetime, next_check_at: datetime | None
+        self, rec: ArticleRecord, digest: str, now: datetime, next_check_at: datetime | None,
+        raw: RawResponseRecord | None,
     ) -> SaveOutcome | None:
-        if self._conn.execute(select(source.c.id).where(source.c.id == rec.source_id)).first() is None:
+        if self._conn.execute(_SOURCE_EXISTS, {"source_id": rec.source_id}).first() is None:
             raise UnknownRowError("source", rec.source_id)
-        original = self._original_with_hash(digest)
+        original = self._conn.execute(_ORIGINAL_WITH_HASH, {"digest": digest}).scalar()
         values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now,
-                  "next_check_at": next_check_at}
-        stmt = dialect_insert(self._conn, entry).values(**values, duplicate_of=original)
-        entry_id = self._conn.execute(
-            stmt.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(entry.c.id)
-        ).scalar()
+                  "next_check_at": next_check_at, "duplicate_of": original}
+        entry_id = self._conn.execute(_insert_entry(self._conn), values).scalar()
         if entry_id is None:
             return None
-        version_id = self._add_version(entry_id, rec, digest, "initial", None)
-        self._set_current(entry_id, version_id)
+        version_id = self._add_version(entry_id, rec, digest, "initial", None, raw)
+        self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, "current_version_id": version_id})
         if original is not None:
             return SaveOutcome(
                 "duplicate", entry_id, version_id, duplicate_of=original, change_class="initial"
@@ -133,47 +147,47 @@ class ArticleWrites:
 
     def _add_version(
         self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,
-        analysis: dict[str, Any] | None,
+        analysis: dict[str, Any] | None, raw: RawResponseRecord | None,
     ) -> int:
+        raw_id = None if raw is None else insert_raw_response(self._conn, raw)
         values = {
             "entry_id": entry_id,
             "content_hash": digest,
             "text": rec.text,
             "fetched_at": rec.fetched_at,
             "change_class": change_class,
+            "raw_response_id": raw_id,
             "analysis": None if analysis is None else to_json(analysis),
         }
-        stmt = dialect_insert(self._conn, version).values(**values)
-        stmt = stmt.on_conflict_do_nothing(index_elements=["entry_id", "content_hash"])
-        version_id = self._conn.execute(stmt.returning(version.c.id)).scalar()
-        if version_id is None:  # a concurrent writer stored the same text first
-            return self._version_with_hash(entry_id, digest)
-        return int(version_id)
+        version_id = self._conn.execute(_insert_version(self._conn), values).scalar()
+        if version_id is not None:
+            return int(version_id)
+        older = self._version_with_hash(entry_id, digest)  # an older text again, or a concurrent writer's
+        if raw_id is not None:
+            link_version_raw(self._conn, older, raw_id)
+        return older
 
     def _version_with_hash(self, entry_id: int, digest: str) -> int:
-        query = select(version.c.id).where(version.c.entry_id == entry_id, version.c.content_hash == digest)
-        version_id = self._conn.execute(query).scalar()
+        version_id = self._conn.execute(_VERSION_WITH_HASH, {"entry_id": entry_id, "digest": digest}).scalar()
         if version_id is None:
             raise UnknownRowError("version", (entry_id, digest))
         return int(version_id)
 
-    def _set_current(self, entry_id: int, version_id: int) -> None:
-        self._conn.execute(update(entry).where(entry.c.id == entry_id).values(current_version_id=version_id))
-
     def _update_entry(
-        self, existing: RowMapping, rec: ArticleRecord, digest: str, now: datetime, analyse: Analyse | None
+        self, existing: RowMapping, rec: ArticleRecord, digest: str, now: datetime, analyse: Analyse | None,
+        raw: RawResponseRecord | None,
     ) -> SaveOutcome:
         entry_id: int = existing["id"]
         restored = existing["removed_at"] is not None and mark_back(self._conn, entry_id, now) is not None
         if existing["content_hash"] == digest:
             # a new `updated` date alone is no edit
-            self._conn.execute(update(entry).where(entry.c.id == entry_id).values(updated=rec.updated, last_seen=now))
+            self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, "updated": rec.updated, "last_seen": now})
             kind: OutcomeKind = "restored" if restored else "unchanged"
             return SaveOutcome(kind, entry_id, existing["current_version_id"], restored=restored)
         verdict = analyse(existing["text"] or "", rec.text) if analyse is not None else UNANALYSED
-        version_id = self._add_version(entry_id, rec, digest, verdict.change_class, verdict.analysis)
+        version_id = self._add_version(entry_id, rec, digest, verdict.change_class, verdict.analysis, raw)
         changed = {**_entry_values(rec, now), "current_version_id": version_id}
-        self._conn.execute(update(entry).where(entry.c.id == entry_id).values(**changed))
+        self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, **changed})
         return SaveOutcome(
             "edited", entry_id, version_id, change_class=verdict.change_class, substantive=verdict.substantive,
             classes=verdict.classes, analysis=verdict.analysis, restored=restored,

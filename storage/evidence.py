@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from typing import Any
 
 import zstandard
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from storage.engine import Database
 from storage.errors import InvalidValueError, UnknownRowError
@@ -43,6 +44,45 @@ def _row(row: Any) -> RawResponseRow:
     return RawResponseRow(row.id, record, row.sha256, row.body_size, row.stored_size)
 
 
+_INSERT_RAW = insert(raw_response).returning(raw_response.c.id)
+_LINK_VERSION_RAW = (
+    update(version).where(version.c.id == bindparam("version_id")).values(raw_response_id=bindparam("raw_id"))
+)
+_LINK_ATTACHMENT_RAW = (
+    update(attachment_version)
+    .where(attachment_version.c.id == bindparam("version_id"))
+    .values(raw_response_id=bindparam("raw_id"))
+)
+_compressors = threading.local()  # a ZstdCompressor is not thread-safe; one per thread, made once
+
+
+def _compress(body: bytes) -> bytes:
+    compressor = getattr(_compressors, "zstd", None)
+    if compressor is None:
+        compressor = _compressors.zstd = zstandard.ZstdCompressor(level=_LEVEL)
+    return bytes(compressor.compress(body))
+
+
+def insert_raw_response(conn: Connection, rec: RawResponseRecord) -> int:
+    """Store ``rec`` compressed; returns its id. The SHA-256 is of the body exactly as received."""
+    compressed = _compress(rec.body)
+    codec = CODEC if len(compressed) < len(rec.body) else IDENTITY  # a gzip page or a PDF: as it came
+    stored = compressed if codec == CODEC else rec.body
+    values = {
+        "url": rec.url, "method": rec.method, "request_headers": _headers_json(rec.request_headers),
+        "http_version": rec.http_version, "status": rec.status, "reason": rec.reason,
+        "headers": _headers_json(rec.headers), "body": stored, "body_codec": codec,
+        "body_size": len(rec.body), "stored_size": len(stored), "body_decoded": rec.body_decoded,
+        "sha256": hashlib.sha256(rec.body).hexdigest(), "fetched_at": rec.fetched_at,
+    }
+    return int(conn.execute(_INSERT_RAW, values).scalar_one())
+
+
+def link_version_raw(conn: Connection, version_id: int, raw_response_id: int) -> None:
+    """The version's text came from this response."""
+    conn.execute(_LINK_VERSION_RAW, {"version_id": version_id, "raw_id": raw_response_id})
+
+
 class EvidenceWrites:
     """Inside a unit of work: store a raw response and point a version (or attachment version) at it."""
 
@@ -50,30 +90,15 @@ class EvidenceWrites:
 
     def add_raw_response(self, rec: RawResponseRecord) -> int:
         """Store ``rec`` compressed; returns its id. The SHA-256 is of the body exactly as received."""
-        compressed = zstandard.ZstdCompressor(level=_LEVEL).compress(rec.body)
-        codec = CODEC if len(compressed) < len(rec.body) else IDENTITY  # a gzip page or a PDF: as it came
-        stored = compressed if codec == CODEC else rec.body
-        values = {
-            "url": rec.url, "method": rec.method, "request_headers": _headers_json(rec.request_headers),
-            "http_version": rec.http_version, "status": rec.status, "reason": rec.reason,
-            "headers": _headers_json(rec.headers), "body": stored, "body_codec": codec,
-            "body_size": len(rec.body), "stored_size": len(stored), "body_decoded": rec.body_decoded,
-            "sha256": hashlib.sha256(rec.body).hexdigest(), "fetched_at": rec.fetched_at,
-        }
-        return int(self._conn.execute(insert(raw_response).values(**values).returning(raw_response.c.id)).scalar_one())
+        return insert_raw_response(self._conn, rec)
 
     def link_version_raw(self, version_id: int, raw_response_id: int) -> None:
         """The version's text came from this response (a revert to an older text points at the newest one)."""
-        self._conn.execute(update(version).where(version.c.id == version_id).values(raw_response_id=raw_response_id))
-
+        link_version_raw(self._conn, version_id, raw_response_id)
 
     def link_attachment_raw(self, attachment_version_id: int, raw_response_id: int) -> None:
         """The attachment version's file came from this response."""
-        self._conn.execute(
-            update(attachment_version)
-            .where(attachment_version.c.id == attachment_version_id)
-            .values(raw_response_id=raw_response_id)
-        )
+        self._conn.execute(_LINK_ATTACHMENT_RAW, {"version_id": attachment_version_id, "raw_id": raw_response_id})
 
 
 class EvidenceRepository(Database):

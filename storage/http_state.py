@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
-from storage.engine import Database, dialect_insert
+from storage.engine import Database
+from storage.prepared import dialect_insert, once_per_dialect
 from storage.records import HttpState
 from storage.schema import http_state
+
+_CHUNK = 500  # URLs per IN (...) query
+_BY_URL = select(http_state).where(http_state.c.url == bindparam("url"))
+_VALUES = ("etag", "last_modified", "body_hash", "status", "fetched_at")
+
+
+def _build_upsert(name: str) -> Any:
+    stmt = dialect_insert(name, http_state)
+    return stmt.on_conflict_do_update(index_elements=["url"], set_={col: stmt.excluded[col] for col in _VALUES})
+
+
+_upsert = once_per_dialect(_build_upsert)
 
 
 class HttpStateRepository(Database):
@@ -17,8 +32,18 @@ class HttpStateRepository(Database):
     def get_http_state(self, url: str) -> HttpState | None:
         """The validators remembered for ``url``."""
         with self._read() as conn:
-            row = conn.execute(select(http_state).where(http_state.c.url == url)).first()
+            row = conn.execute(_BY_URL, {"url": url}).first()
         return None if row is None else HttpState(**row._mapping)
+
+    def http_states(self, urls: Iterable[str]) -> dict[str, HttpState]:
+        """The validators remembered for each of ``urls`` that has some, in a few queries."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, HttpState] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(http_state).where(http_state.c.url.in_(wanted[start : start + _CHUNK]))
+                found.update((row.url, HttpState(**row._mapping)) for row in conn.execute(query))
+        return found
 
     def put_http_state(
         self,
@@ -47,7 +72,10 @@ class HttpStateWrites:
                           status=status, fetched_at=fetched_at)
 
 
-def upsert_http_state(conn: Connection, url: str, **values: object) -> None:
+def upsert_http_state(
+    conn: Connection, url: str, *, etag: str | None, last_modified: str | None, body_hash: str | None, status: int,
+    fetched_at: datetime,
+) -> None:
     """Insert or replace one URL's row."""
-    stmt = dialect_insert(conn, http_state).values(url=url, **values)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=values))
+    conn.execute(_upsert(conn), {"url": url, "etag": etag, "last_modified": last_modified, "body_hash": body_hash,
+                                 "status": status, "fetched_at": fetched_at})

@@ -40,6 +40,7 @@ NO_FILES = attachments.KnownFiles(None, None, ())
 
 async def take_all(run: SourceRun, items: list[DiscoveredItem]) -> None:
     """Take every item, a few at once."""
+    run.memory.preload(item.url for item in items if item.content_html is None)
     gate = asyncio.Semaphore(ARTICLES_AT_ONCE)
 
     async def take(item: DiscoveredItem) -> None:
@@ -64,8 +65,14 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
     remembered = False  # the page's validators went in with its article
     try:
         article, fetched, links = await _article_for(run, item)
-        known = attachments.known_files(run, item.url) if (fetched is not None or links) else NO_FILES
+        # What is stored of the page matters only for the files to fetch again (the page itself unchanged) or
+        # when some were fetched: a new article without files needs no look-up.
+        known = NO_FILES
+        if article is None and fetched is not None:
+            known = attachments.known_files(run, item.url)
         files = await attachments.fetch_files(run, links if article is not None else known.links())
+        if article is not None and files:
+            known = attachments.known_files(run, item.url)
         if article is not None:
             published = entry_date(article, item, run.source.profile.model.timezone)
             remembered = _save(run, article, published, fetched, files, known, item.url)
@@ -141,12 +148,8 @@ def _save(
     record = _record(run, article, published)
     with run.store.unit_of_work() as uow:
         outcome = uow.save_article(record, now=run.now, analyse=changes.analyse,
-                                   next_check_at=recheck.first_check(run))
+                                   next_check_at=recheck.first_check(run), raw=attachments.raw_to_keep(run, fetched))
         story_id = link_entry(uow, record, outcome, now=run.now)
-        if outcome.kind in ("new", "edited", "duplicate") and outcome.version_id is not None:
-            raw_id = attachments.keep_raw(run, uow, fetched)
-            if raw_id is not None:
-                uow.link_version_raw(outcome.version_id, raw_id)
         stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
         if fetched is not None:
             run.memory.remember(key, fetched, uow)

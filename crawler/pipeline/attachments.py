@@ -154,9 +154,15 @@ def _store_document(run: SourceRun, uow: UnitOfWork, entry_id: int, item: Fetche
 
 def keep_raw(run: SourceRun, uow: UnitOfWork, fetched: Fetched | None) -> int | None:
     """Store the raw response behind a new version (unless keep_raw = "none"); its id."""
+    record = raw_to_keep(run, fetched)
+    return None if record is None else uow.add_raw_response(record)
+
+
+def raw_to_keep(run: SourceRun, fetched: Fetched | None) -> RawResponseRecord | None:
+    """The raw response to keep behind a new version, or None (keep_raw = "none", or no response)."""
     if fetched is None or fetched.raw is None or run.options.keep_raw == "none":
         return None
-    return uow.add_raw_response(raw_record(fetched, run.now))
+    return raw_record(fetched, run.now)
 
 
 def raw_record(fetched: Fetched, now: datetime) -> RawResponseRecord:
