@@ -99,7 +99,8 @@ def simhash(text: str) -> int:
     grams = shingles(text)
     if not grams:
         return 0
-    digests = b"".join(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest() for gram in grams)
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(gram.encode("utf-8"), digest_size=8).digest() for gram in grams])
     bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(len(grams), 8), axis=1)
     majority = np.packbits(2 * bits.sum(axis=0, dtype=np.int64) > len(grams))
     unsigned = int.from_bytes(majority.tobytes(), "big")

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 Built = TypeVar("Built")
 
@@ -39,5 +38,12 @@ def once_per_dialect(build: Callable[[str], Built]) -> Callable[[Connection], Bu
 
 
 def dialect_insert(dialect: str, table: Table) -> Any:
-    """The dialect's insert() for ``table``, which offers on_conflict_do_nothing/do_update (SQLite, PostgreSQL)."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    """The dialect's insert() for ``table``, which offers on_conflict_do_nothing/do_update (SQLite, PostgreSQL).
+    Only that dialect's module is imported (a SQLite run never loads PostgreSQL's)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)

@@ -322,7 +322,9 @@ class Fetcher:
             job.stats.requests += 1
             try:
                 async with asyncio.timeout(self.policy.total_timeout):
-                    request = self._client.build_request(method, url, headers=headers, data=data, json=json)
+                    request = self._client.build_request(  # the URL as parsed already (one parse per URL)
+                        method, parse_url(url), headers=headers, data=data, json=json
+                    )
                     response = await self._client.send(request, stream=True)
                     limit = body_limit or job.body_limit or self.policy.max_body_bytes
                     return await self._read(url, response, job, limit, truncate)

@@ -11,6 +11,7 @@ through politeness, URL safety and the stats like any other request).
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -94,8 +95,9 @@ class RobotsRules:
 RobotsLoader = Callable[[str], Awaitable[RobotsAnswer]]
 
 
+@functools.lru_cache(maxsize=1024)
 def robots_url(url: str) -> str:
-    """The robots.txt URL that governs `url`.
+    """The robots.txt URL that governs `url` (kept for the last 1,024 URLs: each fetch asks twice).
 
     >>> robots_url("HTTPS://Example.com:8443/a/b?c=1")
     'https://example.com:8443/robots.txt'

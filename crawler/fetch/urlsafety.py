@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
@@ -58,8 +59,12 @@ def check_url_syntax(url: str) -> None:
         raise UnsafeURL(url, "the URL has no host; write it as https://host/path")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_url(url: str) -> httpx.URL:
     """Parse `url` with httpx's parser (the one that will send it), as UnsafeURL when it cannot.
+
+    One fetch reads its URL several times (syntax, address, robots.txt, host spacing): the parsed value is kept
+    for the last 1,024 URLs (an `httpx.URL` is immutable; a failure is never kept).
 
     >>> parse_url("HTTP://Example.COM/a").host
     'example.com'

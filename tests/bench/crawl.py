@@ -1,6 +1,6 @@
 """Crawl benchmark: a full backfill of the replica sites, tidings vs a minimal Scrapy + trafilatura spider.
 
-    python -m tests.bench.crawl [--quick] [--articles N]
+    python -m tests.bench.crawl [--quick] [--articles N] [--database-url URL] [--before TREE]
 
 The replica serves N generated articles per site (10 sites: N=1000 full, 100 with --quick) in its own process.
 Every tool runs in its own process with the same start URLs (tidings' discovery entries from
@@ -13,6 +13,16 @@ and peak RSS of the child from wait4). Requests are counted in the replica's ser
     scrapy             `scrapy runspider tests/bench/scrapy_spider.py` (16 requests at once, 8 per host)
 
 B is large enough never to cap a source: both tools walk each paginated listing until a page brings nothing new.
+
+CPU per stored page, net of process start: every tool also runs once with nothing to do (tidings: the same command
+again on the database it just filled, i.e. start-up, config, store open and each source's first listing answered
+304; Scrapy: the spider with no start URL), and
+
+    net CPU per stored page = (CPU of the backfill - CPU of that idle run) / articles stored
+
+`--database-url` adds the same tidings runs on that database (PostgreSQL: its `public` schema is dropped and made
+anew before each run, so give it a database of its own). `--before TREE` adds runs of another source tree (e.g. a
+`git worktree` of main) with the same interpreter, side by side.
 """
 
 from __future__ import annotations
@@ -20,14 +30,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from tests.bench.common import (
     BIN,
     ROOT,
+    Child,
     Measured,
     Replica,
     header,
@@ -79,22 +93,50 @@ def concurrent_config(tmp: Path, concurrency: int) -> Path:
     return path
 
 
-def run_tidings(replica: Replica, tmp: Path, config: Path, name: str, backfill: int) -> dict[str, Any]:
-    db = tmp / f"{name}.db"
-    env = {
-        "TIDINGS_REPLICA_URL": replica.base_url,
-        "TIDINGS_REPLICA_DATABASE_URL": f"sqlite:///{db}",
-        "TIDINGS_HOME": str(tmp),
-    }
+def reset_database(url: str) -> None:
+    """An empty PostgreSQL database for the next run (SQLite runs get a new file instead)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def stored_per_source(url: str) -> Counter[str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT source_id, count(*) FROM entry GROUP BY source_id")).all()
+    engine.dispose()
+    return Counter({str(source): int(count) for source, count in rows})
+
+
+def tree_commit(tree: Path) -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True, text=True)
+    return done.stdout.strip() or tree.name
+
+
+def run_tidings(
+    replica: Replica, tmp: Path, config: Path, name: str, backfill: int, *, database_url: str | None = None,
+    tree: Path = ROOT,
+) -> dict[str, Any]:
+    """A backfill into an empty database, then the same command again (nothing new): the idle run."""
+    url = database_url or f"sqlite:///{tmp / (name.replace(' ', '_').replace('=', '') + '.db')}"
+    if make_url(url).get_backend_name() != "sqlite":
+        reset_database(url)
+    env = {"TIDINGS_REPLICA_URL": replica.base_url, "TIDINGS_REPLICA_DATABASE_URL": url, "TIDINGS_HOME": str(tmp)}
+    cmd = tidings_cmd(config, "crawl", "--backfill", str(backfill), "--no-alerts")
     replica.clear_log()
     cpu0 = replica.cpu_seconds()
-    measured = run_measured(tidings_cmd(config, "crawl", "--backfill", str(backfill), "--no-alerts"), env=env)
+    measured = Child(cmd, env=env, cwd=tree).finish(timeout=900)
     if measured.returncode not in (0, 1):
         raise RuntimeError(f"tidings crawl failed ({measured.returncode}): {measured.stderr[-2000:]}")
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT source_id, count(*) FROM entry GROUP BY source_id").fetchall()
-        per_source = Counter(dict(rows))
-    return _result(name, measured, replica, cpu0, per_source)
+    result = _result(name, measured, replica, cpu0, stored_per_source(url))
+    idle = Child(cmd, env=env, cwd=tree).finish(timeout=900)
+    if idle.returncode not in (0, 1):
+        raise RuntimeError(f"tidings idle crawl failed ({idle.returncode}): {idle.stderr[-2000:]}")
+    result["idle_cpu"] = idle.cpu
+    result["database"] = make_url(url).get_backend_name()
+    return result
 
 
 def run_scrapy(replica: Replica, tmp: Path) -> dict[str, Any]:
@@ -117,6 +159,11 @@ def run_scrapy(replica: Replica, tmp: Path) -> dict[str, Any]:
     measured = run_measured(cmd, env={"SCRAPY_SETTINGS_MODULE": ""})
     if measured.returncode != 0:
         raise RuntimeError(f"scrapy failed ({measured.returncode}): {measured.stderr[-2000:]}")
+    nothing = tmp / "no-entries.json"
+    nothing.write_text("[]", encoding="utf-8")
+    idle_cmd = [part if part != f"entries={entries}" else f"entries={nothing}" for part in cmd]
+    idle_cmd[idle_cmd.index(str(out))] = str(tmp / "idle.jsonl")
+    idle = run_measured(idle_cmd, env={"SCRAPY_SETTINGS_MODULE": ""})
     urls: dict[str, set[str]] = {}
     with out.open(encoding="utf-8") as handle:
         for line in handle:
@@ -124,7 +171,10 @@ def run_scrapy(replica: Replica, tmp: Path) -> dict[str, Any]:
             if item.get("text"):  # an open-data item and its list-page twin are one article: count URLs once
                 urls.setdefault(item["source"], set()).add(item["url"])
     per_source = Counter({source: len(found) for source, found in urls.items()})
-    return _result("scrapy + trafilatura", measured, replica, cpu0, per_source)
+    result = _result("scrapy + trafilatura", measured, replica, cpu0, per_source)
+    result["idle_cpu"] = idle.cpu
+    result["database"] = "JSONL"
+    return result
 
 
 def _result(name: str, measured: Measured, replica: Replica, cpu0: float, per_source: Counter[str]) -> dict[str, Any]:
@@ -198,7 +248,26 @@ def report(results: list[dict[str, Any]], totals: dict[str, int]) -> str:
         ["source", "on the replica", *[r["name"] for r in results]],
         [[site, totals.get(site, 0), *[r["per_source"].get(site, 0) for r in results]] for site in SITES],
     )
-    return "\n\n".join([main, ratios, per])
+    return "\n\n".join([main, ratios, per, per_page(results)])
+
+
+def net_ms(r: dict[str, Any]) -> float:
+    return 1000 * float(r["cpu"] - r["idle_cpu"]) / max(1, int(r["articles"]))
+
+
+def per_page(results: list[dict[str, Any]]) -> str:
+    """CPU per stored page, net of process start (see the module's docstring), against Scrapy's."""
+    other = results[-1]
+    rows = [
+        [r["name"], r["database"], r["articles"], r["cpu"], r["idle_cpu"], net_ms(r),
+         1000 * r["cpu"] / max(1, r["articles"]), ratio(net_ms(other), net_ms(r))]
+        for r in results
+    ]
+    return table(
+        ["tool", "database", "articles stored", "CPU s backfill", "CPU s idle run", "net CPU ms / stored page",
+         "CPU ms / stored page (with start)", "scrapy / this (net)"],
+        rows,
+    )
 
 
 def main() -> None:
@@ -206,6 +275,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100 articles per site (about 1,000 in all)")
     parser.add_argument("--articles", type=int, help="generated articles per site (default 1000, quick 100)")
     parser.add_argument("--skip-concurrent", action="store_true", help="leave out the tidings conc=8 run")
+    parser.add_argument("--database-url", help="also run tidings on this database (emptied before each run)")
+    parser.add_argument("--before", type=Path, help="also run this source tree's tidings (e.g. a worktree of main)")
     args = parser.parse_args()
     per_site = args.articles or (100 if args.quick else 1000)
     backfill = per_site * 10 + 1000
@@ -215,6 +286,18 @@ def main() -> None:
         print(f"replica: {sum(totals.values())} articles in all ({totals})", flush=True)
         results = [run_tidings(replica, tmp, REPLICA_TOML, "tidings", backfill)]
         print(f"tidings: {results[-1]['wall']:.1f}s", flush=True)
+        if args.database_url:
+            results.append(run_tidings(replica, tmp, REPLICA_TOML, "tidings (URL)", backfill,
+                                       database_url=args.database_url))
+            print(f"tidings ({results[-1]['database']}): {results[-1]['wall']:.1f}s", flush=True)
+        if args.before:
+            before = f"tidings {tree_commit(args.before)}"
+            results.append(run_tidings(replica, tmp, REPLICA_TOML, before, backfill, tree=args.before))
+            print(f"{before}: {results[-1]['wall']:.1f}s", flush=True)
+            if args.database_url:
+                results.append(run_tidings(replica, tmp, REPLICA_TOML, f"{before} (URL)", backfill,
+                                           database_url=args.database_url, tree=args.before))
+                print(f"{before} ({results[-1]['database']}): {results[-1]['wall']:.1f}s", flush=True)
         if not args.skip_concurrent:
             results.append(run_tidings(replica, tmp, concurrent_config(tmp, 8), "tidings conc=8", backfill))
             print(f"tidings conc=8: {results[-1]['wall']:.1f}s", flush=True)
