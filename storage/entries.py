@@ -45,14 +45,17 @@ _ENTRY_BY_URL = (
     .outerjoin(version, version.c.id == entry.c.current_version_id)
     .where(entry.c.canonical_url == bindparam("canonical_url"))
 )
-_ORIGINAL_WITH_HASH = (
+# Before a new entry, in one round trip: does its source exist, and which entry already has this text?
+_BEFORE_INSERT = select(
+    select(source.c.id).where(source.c.id == bindparam("source_id")).scalar_subquery().label("source_id"),
     select(entry.c.id)
     .join(version, version.c.entry_id == entry.c.id)
     .where(version.c.content_hash == bindparam("digest"), entry.c.duplicate_of.is_(None))
     .order_by(entry.c.id)
     .limit(1)
+    .scalar_subquery()
+    .label("original"),
 )
-_SOURCE_EXISTS = select(source.c.id).where(source.c.id == bindparam("source_id"))
 _VERSION_WITH_HASH = select(version.c.id).where(
     version.c.entry_id == bindparam("entry_id"), version.c.content_hash == bindparam("digest")
 )
@@ -129,9 +132,11 @@ class ArticleWrites:
         self, rec: ArticleRecord, digest: str, now: datetime, next_check_at: datetime | None,
         raw: RawResponseRecord | None,
     ) -> SaveOutcome | None:
-        if self._conn.execute(_SOURCE_EXISTS, {"source_id": rec.source_id}).first() is None:
+        known_source, original = self._conn.execute(
+            _BEFORE_INSERT, {"source_id": rec.source_id, "digest": digest}
+        ).one()
+        if known_source is None:
             raise UnknownRowError("source", rec.source_id)
-        original = self._conn.execute(_ORIGINAL_WITH_HASH, {"digest": digest}).scalar()
         values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now,
                   "next_check_at": next_check_at, "duplicate_of": original}
         entry_id = self._conn.execute(_insert_entry(self._conn), values).scalar()
