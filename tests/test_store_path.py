@@ -45,8 +45,8 @@ def test_the_raw_response_goes_in_with_a_new_version_and_only_then(store: Store)
         "new", "duplicate", "unchanged", "edited", "edited")
     assert back.version_id == first.version_id  # A -> B -> A: the older version is current again
     versions = {v.id: v for v in store.entry_versions(first.entry_id)}
-    assert store.raw_response(versions[edited.version_id].raw_response_id or 0).record.body == b"<p>second</p>"
-    newest = store.raw_response(versions[first.version_id].raw_response_id or 0)
+    assert store.raw_response(versions[edited.version_id or 0].raw_response_id or 0).record.body == b"<p>second</p>"
+    newest = store.raw_response(versions[first.version_id or 0].raw_response_id or 0)
     assert newest.record.body == b"<p>first again</p>"  # pointed at the newest response of that text
     twin_version = store.entry_versions(twin.entry_id)[0]
     assert store.raw_response(twin_version.raw_response_id or 0).record.body == b"<p>twin</p>"
