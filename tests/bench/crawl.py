@@ -14,9 +14,9 @@ and peak RSS of the child from wait4). Requests are counted in the replica's ser
 
 B is large enough never to cap a source: both tools walk each paginated listing until a page brings nothing new.
 
-CPU per stored page, net of process start: every tool also runs once with nothing to do (tidings: the same command
-again on the database it just filled, i.e. start-up, config, store open and each source's first listing answered
-304; Scrapy: the spider with no start URL), and
+CPU per stored page, net of process start: every tool also runs once with nothing to do (tidings: `tidings crawl
+--no-alerts` on the database it just filled, i.e. start-up, config, store open and each source's first listing
+answered 304; Scrapy: the spider with no start URL), and
 
     net CPU per stored page = (CPU of the backfill - CPU of that idle run) / articles stored
 
@@ -119,7 +119,7 @@ def run_tidings(
     replica: Replica, tmp: Path, config: Path, name: str, backfill: int, *, database_url: str | None = None,
     tree: Path = ROOT,
 ) -> dict[str, Any]:
-    """A backfill into an empty database, then the same command again (nothing new): the idle run."""
+    """A backfill into an empty database, then a plain crawl of it (nothing new): the idle run."""
     url = database_url or f"sqlite:///{tmp / (name.replace(' ', '_').replace('=', '') + '.db')}"
     if make_url(url).get_backend_name() != "sqlite":
         reset_database(url)
@@ -131,7 +131,8 @@ def run_tidings(
     if measured.returncode not in (0, 1):
         raise RuntimeError(f"tidings crawl failed ({measured.returncode}): {measured.stderr[-2000:]}")
     result = _result(name, measured, replica, cpu0, stored_per_source(url))
-    idle = Child(cmd, env=env, cwd=tree).finish(timeout=900)
+    idle_cmd = tidings_cmd(config, "crawl", "--no-alerts")  # a plain poll: first listing pages, answered 304
+    idle = Child(idle_cmd, env=env, cwd=tree).finish(timeout=900)
     if idle.returncode not in (0, 1):
         raise RuntimeError(f"tidings idle crawl failed ({idle.returncode}): {idle.stderr[-2000:]}")
     result["idle_cpu"] = idle.cpu
