@@ -36,7 +36,6 @@ from crawler.settings import Settings as Settings
 from crawler.settings import parse_duration as parse_duration
 from crawler.websettings import WebSettings
 from rules.defaults import DEFAULT_GROUPS
-from rules.edits.model import edit_class
 from rules.secrets import remember_urls
 
 DEFAULT_CONFIG_NAME = "tidings.toml"
@@ -46,6 +45,13 @@ _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 RuleOn = Literal["new", "edited", "removed", "both", "any"]
 """When a rule fires: new articles, edits (substantive ones, or those of `edit_classes`), removals; "both" is
 new + edited, "any" all three."""
+
+
+def _edit_class(name: str) -> str:
+    """A known edit class (`rules.edits`, with its lexicons, loads only when a rule names edit classes)."""
+    from rules.edits.model import edit_class
+
+    return edit_class(name)
 
 
 class SourceConfig(Strict):
@@ -86,7 +92,7 @@ class RuleConfig(Strict):
     languages: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     on: RuleOn = "new"
-    edit_classes: tuple[Annotated[str, AfterValidator(edit_class)], ...] = ()
+    edit_classes: tuple[Annotated[str, AfterValidator(_edit_class)], ...] = ()
     mode: Literal["instant", "digest"] = "instant"
     digest_window: Duration = within(3600.0, 1, 7 * DAY)
     per: Literal["story", "article"] = "story"

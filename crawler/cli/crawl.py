@@ -10,7 +10,6 @@ import click
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context
 from crawler.drivers.crawl import crawl
-from crawler.pipeline.check import check_page
 from crawler.pipeline.wiring import select_sources
 
 
@@ -69,6 +68,8 @@ def check_command(context: Context, url: str, source_id: str | None, verbose: bo
     Example:
         tidings check https://focustaiwan.tw/business/202512020024 --source focustaiwan -v
     """
+    from crawler.pipeline.check import check_page  # extraction: loaded only for `check`, never for `crawl`
+
     result = asyncio.run(check_page(context.config, url, source_id))
     if verbose:
         output.check_details(result)

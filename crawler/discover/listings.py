@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 from xml.etree import ElementTree
-
-import feedparser
-from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.errors import DiscoveryError
 from crawler.extract.cleanup import MAX_TITLE_CHARS, fold
 from crawler.extract.dates import ArticleDate, parse_date
 from crawler.extract.decode import decode_html, decode_text
 from crawler.extract.profile import DiscoveryKind, DiscoveryModel
+
+if TYPE_CHECKING:  # feedparser and selectolax load when a listing is parsed, not on a 304
+    from selectolax.lexbor import LexborNode
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def _unique(items: list[DiscoveredItem]) -> list[DiscoveredItem]:
 def _parse_rss(
     content: bytes, url: str, entry: DiscoveryModel, charset: str | None, tz: str
 ) -> list[DiscoveredItem]:
+    import feedparser
+
     feed = feedparser.parse(content, response_headers={"content-location": url} if url else None)
     if feed.bozo and not feed.entries and not _is_empty_feed(feed):
         raise DiscoveryError(url, f"not an RSS or Atom feed ({feed.get('bozo_exception')})")
@@ -129,20 +131,22 @@ def _parse_rss(
     return items
 
 
-_HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
-
-
 def _is_empty_feed(feed: Any) -> bool:
     """A well-formed RSS or Atom document with no items (a new or emptied blog): zero items, not an error.
 
     feedparser flags it only because no Content-Type reached it, or its declared encoding was overridden.
     """
-    return bool(feed.get("version")) and isinstance(feed.get("bozo_exception"), _HARMLESS_BOZO)
+    import feedparser
+
+    harmless = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+    return bool(feed.get("version")) and isinstance(feed.get("bozo_exception"), harmless)
 
 
 def _parse_list(
     content: bytes, url: str, entry: DiscoveryModel, charset: str | None, tz: str
 ) -> list[DiscoveredItem]:
+    from selectolax.lexbor import LexborHTMLParser
+
     html = decode_html(content, url=url, http_charset=charset).text
     tree = LexborHTMLParser(html)
     rows = tree.css(entry.items) if entry.items else [tree.root] if tree.root else []

@@ -15,12 +15,12 @@ from typing import TextIO
 
 from crawler.config import Config, Source
 from crawler.drivers.dispatch import Dispatcher, DispatchReport, claim_batch
+from crawler.drivers.sending import LazyNotifier
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.run import run_source
 from crawler.pipeline.values import RunReport
 from crawler.pipeline.wiring import fetch_policy, run_options
-from rules.notify import Notifier
 from storage import StorageError, Store
 
 SOURCES_AT_ONCE = 4
@@ -89,7 +89,7 @@ async def crawl(
     dispatch, dispatch_error = DispatchReport(), None
     if send_alerts:
         # Claims as short as the daemon's: a crawl killed mid-send leaves its alerts to the next one after `lease`.
-        notifier = Notifier()
+        notifier = LazyNotifier()  # apprise is imported only if an alert is due
         dispatcher = Dispatcher(store, config, notifier, owner=options.owner, console=console,
                                 claim_lease=config.settings.lease,
                                 claim_batch=claim_batch(config.settings.lease, notifier.timeout))

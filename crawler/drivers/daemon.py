@@ -44,7 +44,7 @@ from crawler.drivers.dispatch import Dispatcher
 from crawler.drivers.dispatch import claim_batch as claim_batch  # re-exported: tests use it
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthView, Metrics
 from crawler.drivers.planner import Planner, longest_wait
-from crawler.drivers.sending import bounded
+from crawler.drivers.sending import LazyNotifier, bounded
 from crawler.drivers.serving import AppContext, AppFactory, WebServer, bind
 from crawler.drivers.turns import JITTER_FRACTION, JITTER_MAX, claim_turn
 from crawler.errors import TidingsError
@@ -53,7 +53,6 @@ from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.run import run_source
 from crawler.pipeline.values import RunOptions
 from crawler.pipeline.wiring import fetch_policy, owner_id, run_options
-from rules.notify import Notifier
 from storage import DatabaseLockedError, StorageError, Store
 from storage import single_daemon_lock as database_lock
 from storage import sqlite_file as sqlite_file  # re-exported: the docstring and tests use it
@@ -106,7 +105,7 @@ class Daemon:
         self.planner = Planner(config.settings, lambda since: store.publication_times(since=since))
         self.stderr, self.console = stderr, console
         self.owner = owner_id()
-        self.notifier = Notifier()
+        self.notifier = LazyNotifier()  # apprise is imported on the first alert
         self.metrics = Metrics()
         self.started_at = datetime.now(UTC)
         self.heartbeat_at = time.monotonic()

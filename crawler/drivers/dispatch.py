@@ -16,14 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from crawler.config import CONSOLE, Config
-from crawler.drivers.messages import Outgoing, flood_summary, outgoing
-from crawler.drivers.sending import Lanes, send_with_timeout
-from rules.notify import Delivery, Notifier, default_format
-from rules.render import Format
+from crawler.drivers.sending import Lanes, Sender, send_with_timeout
 from storage import MatchAlert, PendingAlert, Store
+
+if TYPE_CHECKING:  # rendering and sending load jinja2 and apprise: imported when an alert is delivered
+    from crawler.drivers.messages import Outgoing
+    from rules.notify import Delivery
+    from rules.render import Format
 
 CLAIM_BATCH = 100
 CLAIM_LEASE_SECONDS = 300.0
@@ -59,7 +61,7 @@ class Dispatcher:
 
     store: Store
     config: Config
-    notifier: Notifier
+    notifier: Sender  # a rules.notify.Notifier, or a LazyNotifier that makes one on the first send
     owner: str = "tidings"
     console: TextIO | None = None
     jitter: Callable[[], float] = random.random
@@ -108,6 +110,9 @@ class Dispatcher:
         return kept + [(rows, True) for rows in overflow.values()]
 
     async def _deliver(self, group: Sequence[PendingAlert], now: datetime, *, summary: bool = False) -> DispatchReport:
+        from crawler.drivers.messages import flood_summary, outgoing
+        from rules.notify import Delivery
+
         channel = group[0].channel
         if channel != CONSOLE and channel not in self.config.channels:
             gone = Delivery(False, f"channel {channel!r} is not configured any more")
@@ -126,6 +131,8 @@ class Dispatcher:
     def _format(self, channel: str) -> Format:
         if channel == CONSOLE:
             return "text"
+        from rules.notify import default_format
+
         settings = self.config.channels[channel]
         return settings.format or default_format(settings.urls)
 
@@ -138,6 +145,8 @@ class Dispatcher:
             stream = self.console or sys.stdout
             stream.write(f"\n{message.title}\n{message.body}\n")
             stream.flush()
+            from rules.notify import Delivery
+
             return Delivery(True)
         return self.notifier.send(self.config.channels[channel].urls, message, key=key, headers=out.headers,
                                   payload=out.payload)

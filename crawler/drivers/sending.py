@@ -6,7 +6,11 @@ attempt (retried with the outbox's backoff), and the thread is left to finish by
 never holds up the exit; not a pool thread, so a stuck channel never starves other work). Each channel's
 messages go out in order; different channels go out at the same time and never wait for one another.
 
+The notification library (apprise, through `rules.notify`) is imported on the first send only: a pass with
+nothing to deliver does without it (`LazyNotifier`).
+
 >>> import asyncio
+>>> from rules.notify import Delivery
 >>> asyncio.run(send_with_timeout(lambda: Delivery(True), 1.0, what="channel x")).ok
 True
 """
@@ -16,21 +20,63 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from rules.notify import Delivery
+if TYPE_CHECKING:
+    from rules.notify import Delivery, Notifier
+    from rules.render import Message
 
 R = TypeVar("R")
+SEND_TIMEOUT = 20.0  # seconds per send: rules.notify.Notifier's default
+
+
+class Sender(Protocol):
+    """What the dispatcher sends through: `rules.notify.Notifier`, or a `LazyNotifier` that makes one."""
+
+    @property
+    def timeout(self) -> float: ...
+
+    def send(
+        self, urls: Sequence[str], message: Message, *, key: str | None = None,
+        headers: Mapping[str, str] | None = None, payload: Mapping[str, Any] | None = None,
+    ) -> Delivery: ...
+
+
+class LazyNotifier:
+    """A `rules.notify.Notifier` made on the first send, so that a crawl or a daemon with nothing to deliver never
+    imports apprise (and the HTTP and e-mail libraries it loads).
+
+    >>> LazyNotifier(timeout=5).timeout
+    5
+    """
+
+    def __init__(self, timeout: float = SEND_TIMEOUT) -> None:
+        self.timeout = timeout
+        self._notifier: Notifier | None = None
+
+    def send(
+        self, urls: Sequence[str], message: Message, *, key: str | None = None,
+        headers: Mapping[str, str] | None = None, payload: Mapping[str, Any] | None = None,
+    ) -> Delivery:
+        """`Notifier.send` (see there)."""
+        if self._notifier is None:
+            from rules.notify import Notifier
+
+            self._notifier = Notifier(self.timeout)
+        return self._notifier.send(urls, message, key=key, headers=headers, payload=payload)
 
 
 async def send_with_timeout(send: Callable[[], Delivery], timeout: float, *, what: str) -> Delivery:
     """`send()` in its own daemon thread; a failed Delivery if it has not returned after `timeout` seconds.
 
     >>> import time
+    >>> from rules.notify import Delivery
     >>> asyncio.run(send_with_timeout(lambda: time.sleep(2) or Delivery(True), 0.1, what="channel slow")).error
     'channel slow: no answer within 0.1 s (a slow or stuck receiver); tried again later'
     """
+    from rules.notify import Delivery
+
     loop = asyncio.get_running_loop()
     answer: asyncio.Future[Delivery] = loop.create_future()
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from crawler.config import Source
 from crawler.fetch.client import Fetcher
-from crawler.pipeline import articles, listings
+from crawler.pipeline import listings
 from crawler.pipeline.context import HttpMemory, SourceRun
 from crawler.pipeline.outcome import finish
 from crawler.pipeline.owner import owner_is_dead
@@ -121,6 +121,10 @@ def is_baseline(source: Source, store: Store, options: RunOptions) -> bool:
 
 
 async def _crawl(run: SourceRun) -> None:
-    await articles.take_all(run, await listings.candidates(run))
+    items = await listings.candidates(run)
+    if items:  # pages to read: extraction, storage of versions, stories and matching load only then
+        from crawler.pipeline import articles
+
+        await articles.take_all(run, items)
     if not run.transient_failures:
         run.memory.flush()
