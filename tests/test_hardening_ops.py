@@ -19,7 +19,8 @@ from crawler.cli import main
 from crawler.cli.output import when
 from crawler.config import load_config
 from crawler.drivers.daemon import reload_changes
-from crawler.drivers.health import gather_status, next_due
+from crawler.drivers.health import gather_status
+from crawler.drivers.planner import Due, Planner, next_due
 from crawler.extract.page import extract
 from crawler.pipeline.run import settings_hash
 from crawler.pipeline.values import RunReport
@@ -62,13 +63,31 @@ def test_status_exits_1_when_a_source_is_stale(tmp_path: Path, store: Store) -> 
     assert "unhealthy: source cna: last success" in result.output
 
 
-def test_next_due_is_the_backoff_when_later_than_the_interval_else_last_run_plus_interval() -> None:
+def test_next_due_is_the_backoff_when_later_than_the_plan_else_last_run_plus_the_planned_wait() -> None:
     t = datetime(2026, 1, 1, tzinfo=UTC)
+    config = load_config(None)
+    source = replace(config.sources["cna"], interval=60.0, schedule="fixed")
+    planner = Planner(config.settings, lambda since: [])
     state = SourceState("cna", "cna", "h", t, None, 0, None, None, None, None, False, False)
-    assert next_due(state, 60.0) == t + timedelta(seconds=60)
-    failing = replace(state, last_failure_at=t + timedelta(seconds=30), next_due_at=t + timedelta(hours=1))
-    assert next_due(failing, 60.0) == t + timedelta(hours=1)
-    assert next_due(None, 60.0) is None
+    assert next_due(source, state, planner, t) == Due(t + timedelta(seconds=60), "fixed interval")
+    failing = replace(state, last_failure_at=t + timedelta(seconds=30), next_due_at=t + timedelta(hours=1),
+                      consecutive_failures=2)
+    assert next_due(source, failing, planner, t) == Due(t + timedelta(hours=1), "backing off after 2 failures")
+    assert next_due(source, None, planner, t).at is None
+
+
+def test_status_and_sources_list_show_the_same_next_due(tmp_path: Path, store: Store) -> None:
+    path = _config(tmp_path, store.url, '[sources.cna]\ninterval = "10m"\nschedule = "fixed"\n')
+    _ensure(store, path)
+    now = datetime.now(UTC)
+    store.record_source_result("cna", ok=False, error="down", degraded=False, now=now,
+                               next_due_at=now + timedelta(hours=2))
+    status = gather_status(load_config(path), store)
+    assert status.sources[0].next_due is not None
+    assert abs((status.sources[0].next_due - now - timedelta(hours=2)).total_seconds()) < 1
+    listed = CliRunner().invoke(main, ["-c", str(path), "sources", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "in 120 min: backing off after 1 failure" in listed.output
 
 
 def test_status_of_a_never_run_source_says_due_now(tmp_path: Path, store: Store) -> None:

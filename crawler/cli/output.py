@@ -176,13 +176,14 @@ def sources_table(sources: Iterable[Source], states: dict[str, SourceState], pla
 
 
 def next_poll(planner: Planner, source: Source, state: SourceState | None, now: datetime) -> str:
-    """'in 2m: weekday 10:00 is busy', 'due: fixed interval', 'in 10m: learning (3 of 20 items)'."""
-    polled = [moment for moment in (state.last_success_at, state.last_failure_at) if moment] if state else []
-    last = max(polled, default=now)
-    planned = planner.next_poll(source, last)
-    wait = (last - now).total_seconds() + planned.seconds if polled else 0.0
+    """'in 2m: weekday 10:00 is busy', 'due: fixed interval', 'in 10m: learning (3 of 20 items)' (the moment is
+    `crawler.drivers.planner.next_due`'s, the one `tidings status` shows)."""
+    from crawler.drivers.planner import next_due
+
+    due = next_due(source, state, planner, now)
+    wait = (due.at - now).total_seconds() if due.at is not None else 0.0
     soon = f"{round(wait / 60)} min" if wait >= 120 else f"{round(wait)} s"
-    return f"{'in ' + soon if wait > 0 else 'due'}: {planned.reason}"
+    return f"{'in ' + soon if wait > 0 else 'due'}: {due.reason}"
 
 
 def entries_table(rows: Iterable[EntryRow]) -> None:

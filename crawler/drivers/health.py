@@ -27,7 +27,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from crawler.config import Config
-from crawler.drivers.planner import longest_wait
+from crawler.drivers.planner import Planner, longest_wait, next_due
 from crawler.pipeline.owner import owner_is_dead
 from crawler.pipeline.values import RunReport
 from storage import RunRow, SourceState, Store
@@ -273,9 +273,13 @@ class Status:
         return tuple(source.problem for source in self.sources if source.problem)
 
 
-def gather_status(config: Config, store: Store, *, now: datetime | None = None, runs: int = 10) -> Status:
-    """The same facts as /healthz and /metrics, read from the database (the daemon may be stopped)."""
+def gather_status(
+    config: Config, store: Store, *, now: datetime | None = None, runs: int = 10, planner: Planner | None = None
+) -> Status:
+    """The same facts as /healthz and /metrics, read from the database (the daemon may be stopped). Next due
+    times are `crawler.drivers.planner.next_due` (with `planner`, else one over the store's publication times)."""
     now = now or datetime.now(UTC)
+    planner = planner or Planner(config.settings, lambda since: store.publication_times(since=since))
     states = {state.source_id: state for state in store.source_states()}
     grace = config.settings.run_timeout
     rows = []
@@ -285,7 +289,8 @@ def gather_status(config: Config, store: Store, *, now: datetime | None = None, 
         wait = longest_wait(source, config.settings)
         problems = stale_sources({source_id: wait}, success, now=now, started_at=None, grace=grace)
         rows.append(SourceStatus(source_id, source.interval, state, problems[0] if problems else None,
-                                 next_due(state, source.interval), state is not None and holds_live_lease(state, now)))
+                                 next_due(source, state, planner, now).at,
+                                 state is not None and holds_live_lease(state, now)))
     running = frozenset(source_id for source_id, state in states.items() if holds_live_lease(state, now))
     return Status(tuple(rows), store.alert_counts(), tuple(store.last_runs(runs)), running)
 
@@ -296,22 +301,3 @@ def holds_live_lease(state: SourceState, now: datetime) -> bool:
     if state.lease_owner is None or until is None or owner_is_dead(state.lease_owner):
         return False
     return until.replace(tzinfo=until.tzinfo or UTC) > now
-
-
-def next_due(state: SourceState | None, interval: float) -> datetime | None:
-    """When the source runs next: the stored schedule (a backoff, or the shared schedule's claim), else its last
-    run plus its interval; None when it never ran (due now).
-
-    >>> from datetime import timedelta
-    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
-    >>> state = SourceState("cna", "cna", "h", t, None, 0, None, None, None, None, False, False)
-    >>> next_due(state, 600.0) - t
-    datetime.timedelta(seconds=600)
-    """
-    if state is None:
-        return None
-    last_run = max((moment for moment in (state.last_success_at, state.last_failure_at) if moment), default=None)
-    by_interval = last_run + timedelta(seconds=interval) if last_run else None
-    if state.next_due_at is not None and (by_interval is None or state.next_due_at > by_interval):
-        return state.next_due_at
-    return by_interval

@@ -1,18 +1,25 @@
 """Adaptive polling wired to the store: each source's profile (relearned daily) and its next poll.
 
 The planning itself is pure (`crawler.pipeline.schedule`); this module feeds it the publication times the
-store holds and the bounds the config sets. The daemon asks after every run; `tidings sources list` asks
-once to explain the schedule.
+store holds and the bounds the config sets. It is also the one owner of "when is this source next due":
+`Planner.next_poll` is the wait after a poll (the daemon's shared-schedule claim and its job times use it),
+and `next_due` turns a source's stored state into the moment it runs next (`tidings status`, `tidings sources
+list`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from crawler.config import Settings, Source
 from crawler.pipeline.schedule import HISTORY, Plan, Policy, Profile, intervals, plan
+
+if TYPE_CHECKING:
+    from storage import SourceState
 
 Rows = Iterable[tuple[str, str | None, datetime]]  # (source id, published as stored, first seen)
 MIN_FLOOR = 1.0  # seconds: never poll faster than this, whatever the config says
@@ -77,3 +84,35 @@ class Planner:
             if since <= moment <= now + timedelta(days=1):
                 moments.setdefault(source_id, []).append(moment)
         self._day, self._moments, self._tables = now.date(), moments, {}
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a source runs next, and why: `at` is None when it never ran (it is due now)."""
+
+    at: datetime | None
+    reason: str
+
+
+def last_poll(state: SourceState | None) -> datetime | None:
+    """The source's last poll, successful or not; None when it never ran."""
+    if state is None:
+        return None
+    return max((moment for moment in (state.last_success_at, state.last_failure_at) if moment), default=None)
+
+
+def next_due(source: Source, state: SourceState | None, planner: Planner, now: datetime) -> Due:
+    """When `source` runs next: its last poll plus the planned wait after it (`Planner.next_poll`: the fixed
+    interval, or the adaptive one), unless the stored due time is later (a failure's backoff; the shared
+    schedule's claim is never later than the plan). `Due(None, ...)` when it never ran (the reason is the plan
+    from `now`)."""
+    last = last_poll(state)
+    if state is None or last is None:
+        return Due(None, planner.next_poll(source, now).reason)
+    planned = planner.next_poll(source, last)
+    by_plan = last + timedelta(seconds=planned.seconds)
+    if state.next_due_at is not None and state.next_due_at > by_plan:
+        failures = state.consecutive_failures
+        why = f"backing off after {failures} failure{'s' if failures != 1 else ''}" if failures else planned.reason
+        return Due(state.next_due_at, why)
+    return Due(by_plan, planned.reason)

@@ -39,9 +39,8 @@ def turn_window(wait: float, *, adapted: bool) -> tuple[float, float]:
 
 def claim_turn(store: Store, source: Source, planner: Planner, now: datetime, metrics: Metrics) -> datetime | None:
     """Claim this turn of `source`: its next due time when won, None when another daemon has it (or it backs off)."""
-    planned = planner.next_poll(source, now) if source.schedule != "fixed" else None
-    adapted = planned is not None and planned.adapted
-    wait, slack = turn_window(planned.seconds if planned is not None and adapted else source.interval, adapted=adapted)
+    planned = planner.next_poll(source, now)  # the fixed interval unless adapted (see crawler.drivers.planner)
+    wait, slack = turn_window(planned.seconds, adapted=planned.adapted)
     next_due = now + timedelta(seconds=wait - slack)
     if store.claim_due(source.id, now=now, next_due_at=next_due):
         return next_due
