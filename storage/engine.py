@@ -83,10 +83,12 @@ class Database:
 def dialect_insert(conn: Connection, table: Table) -> Any:
     """A dialect insert() that offers on_conflict_do_nothing/do_update on both SQLite and PostgreSQL."""
     if conn.dialect.name == "postgresql":  # the other dialect's module is not imported (SQLite never loads psycopg's)
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def to_json(value: Any) -> str:

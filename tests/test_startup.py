@@ -19,7 +19,8 @@ from tests.sites import ReplicaServer
 HEAVY = (
     "alembic", "apprise", "jinja2", "trafilatura", "selectolax", "feedparser", "py3langid", "numpy",
     "prometheus_client", "starlette", "uvicorn", "apscheduler", "rules.edits", "rules.stories", "rules.notify",
-    "rules.render", "crawler.extract.page", "crawler.pipeline.articles", "crawler.web", "sqlalchemy.dialects.postgresql",
+    "rules.render", "crawler.extract.page", "crawler.pipeline.articles", "crawler.web",
+    "sqlalchemy.dialects.postgresql",
 )
 SOURCES = ("focustaiwan", "mofa-en", "moda-en")  # a feed, a list page and a JSON API
 

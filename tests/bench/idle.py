@@ -15,6 +15,16 @@ byte-counting TCP proxy, after one warm-up run each. Per poll:
   count another process's writes; the row diff can, and also shows which tables.)
 urlwatch 2.29 sends conditional requests too: If-None-Match with the stored ETag (else If-Modified-Since).
 `--quick` does the same work (it is already quick); it only skips the start-up baselines.
+
+Cold idle crawl, before and after (issue #16): `--before DIR` also runs a checkout of the code to compare against
+(`git worktree add --detach DIR main`; `python -m crawler` run from DIR imports DIR's code) on the same database,
+and every idle poll is repeated `--rounds` times, the tools taking turns (medians reported). `--python PATH` runs
+tidings with another interpreter, e.g. a venv with only tidings' own dependencies (`pip install -e .`: the test
+extras bring trio, which httpcore imports when present). Each tree's bytecode is compiled first, so that a
+PYTHONDONTWRITEBYTECODE environment does not make every start compile tidings from source.
+
+Idle daemon: `tidings run` on the replica with every source on a fixed 10 s interval (nothing new), sampled by
+psutil; its RSS after a few polls of every source, and its CPU per poll.
 """
 
 from __future__ import annotations
@@ -22,7 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+import subprocess
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -31,9 +44,11 @@ from tests.bench.common import (
     BIN,
     PYTHON,
     ROOT,
+    Child,
     CountingProxy,
     Measured,
     Replica,
+    free_port,
     header,
     mib,
     ratio,
@@ -111,8 +126,9 @@ class Tools:
             str(tmp / "hooks.py"),
         ]
 
-    def tidings(self) -> Measured:
-        return run_measured(tidings_cmd(REPLICA_TOML, "crawl"), env=self.env)
+    def tidings(self, python: str = PYTHON, tree: Path = ROOT) -> Measured:
+        """A cold `tidings crawl` process: `python -m crawler` from `tree` (its code comes first on sys.path)."""
+        return Child([python, *tidings_cmd(REPLICA_TOML, "crawl")[1:]], env=self.env, cwd=tree).finish(timeout=900)
 
     def urlwatch(self) -> Measured:
         return run_measured(self.urlwatch_cmd, env=self.env)
@@ -155,6 +171,64 @@ def poll_only(tools: Tools) -> dict[str, Any]:
     return result
 
 
+def compile_tree(python: str, tree: Path) -> None:
+    """Write the tree's bytecode (as `pip install` does for a wheel), whatever PYTHONDONTWRITEBYTECODE says."""
+    subprocess.run([python, "-m", "compileall", "-q", "crawler", "storage", "rules"], cwd=tree, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def idle_rounds(tools: Tools, contenders: list[tuple[str, Any]], rounds: int) -> list[dict[str, Any]]:
+    """Every contender's idle poll `rounds` times, taking turns; the median CPU and RSS of each, its last row."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in contenders}
+    for _ in range(rounds):
+        for name, (db, run) in contenders:
+            runs[name].append(tools.measure(name, db, run))
+    merged = []
+    for results in runs.values():
+        last = dict(results[-1])
+        last["cpu_ms"] = statistics.median(r["cpu_ms"] for r in results)
+        last["rss"] = statistics.median(r["rss"] for r in results)
+        last["cpu_all"] = [round(r["cpu_ms"]) for r in results]
+        merged.append(last)
+    return merged
+
+
+def daemon_config(tmp: Path, health_port: int) -> Path:
+    """replica.toml with every source on a fixed 10 s interval and the daemon's port free."""
+    text = REPLICA_TOML.read_text(encoding="utf-8")
+    text = text.replace("[settings]\n", f"[settings]\nhealth_port = {health_port}\n", 1)
+    lines = []
+    for line in text.splitlines():
+        lines.append(line)
+        if line.startswith("[sources."):
+            lines += ['interval = "10s"', 'schedule = "fixed"']
+    path = tmp / "daemon.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def idle_daemon(tools: Tools, python: str, tree: Path, seconds: float) -> dict[str, Any]:
+    """`tidings run` with nothing new for `seconds`: RSS after the first polls, CPU per source poll."""
+    config = daemon_config(tools.tmp, free_port())
+    tools.replica.clear_log()
+    child = Child([python, "-m", "crawler", "-c", str(config), "run"], env=tools.env, cwd=tree)
+    time.sleep(seconds)
+    polls = len(tools.replica.log())
+    measured = child.finish(terminate=True, timeout=60)
+    settled = [s for s in measured.samples if s[0] >= seconds / 2]
+    cpu = (settled[-1][1] - settled[0][1]) if len(settled) >= 2 else float("nan")
+    span = (settled[-1][0] - settled[0][0]) if len(settled) >= 2 else float("nan")
+    return {
+        "requests": polls,
+        "rss_median": statistics.median(s[2] for s in settled) if settled else measured.peak_rss,
+        "rss_max": max((s[2] for s in settled), default=measured.peak_rss),
+        "cpu_ms_per_poll": 1000 * cpu / max(1.0, polls * span / seconds) if settled else float("nan"),
+        "cpu_pct": 100 * cpu / span if settled and span else float("nan"),
+        "rc": measured.returncode,
+        "err": measured.stderr[-500:],
+    }
+
+
 def rows(results: list[dict[str, Any]]) -> list[list[object]]:
     return [
         [
@@ -188,25 +262,36 @@ HEADERS = [
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.idle", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the start-up baselines")
+    parser.add_argument("--before", type=Path, help="a checkout of the code to compare with (e.g. main)")
+    parser.add_argument("--python", default=PYTHON, help="the interpreter tidings runs with (default: this one)")
+    parser.add_argument("--rounds", type=int, default=3, help="idle polls per tool, taking turns (median)")
+    parser.add_argument("--daemon-seconds", type=float, default=40.0, help="how long the idle daemon runs")
     args = parser.parse_args()
     header("idle: one poll of every source", args.quick)
+    python = args.python
+    for tree in (ROOT, *([args.before] if args.before else [])):
+        compile_tree(python, tree)
     with workdir("bench-idle-") as tmp, Replica(30) as replica:
         proxy = CountingProxy(replica.port)
         tools = Tools(tmp, replica, proxy)
-        print(f"urlwatch jobs (= URLs tidings polls): {tools.jobs}", flush=True)
+        print(f"urlwatch jobs (= URLs tidings polls): {tools.jobs}; tidings runs with {python}", flush=True)
         warm = [
-            tools.measure("tidings first run", tools.tidings_db, tools.tidings),
+            tools.measure("tidings first run", tools.tidings_db, lambda: tools.tidings(python)),
             tools.measure("urlwatch first run", tools.cache, tools.urlwatch),
         ]
-        idle = [
-            tools.measure("tidings", tools.tidings_db, tools.tidings),
-            tools.measure("urlwatch", tools.cache, tools.urlwatch),
-            poll_only(tools),
-        ]
+        contenders: list[tuple[str, Any]] = [("tidings", (tools.tidings_db, lambda: tools.tidings(python)))]
+        if args.before:
+            before = args.before
+            contenders.append(("tidings before", (tools.tidings_db, lambda: tools.tidings(python, before))))
+        contenders.append(("urlwatch", (tools.cache, tools.urlwatch)))
+        idle = [*idle_rounds(tools, contenders, args.rounds), poll_only(tools)]
+        daemons = [("tidings run", idle_daemon(tools, python, ROOT, args.daemon_seconds))]
+        if args.before:
+            daemons.append(("tidings run, before", idle_daemon(tools, python, args.before, args.daemon_seconds)))
         published = replica.publish("focustaiwan", topic="ai")
         print(f"published {published.get('url')}", flush=True)
         new = [
-            tools.measure("tidings", tools.tidings_db, tools.tidings),
+            tools.measure("tidings", tools.tidings_db, lambda: tools.tidings(python)),
             tools.measure("urlwatch", tools.cache, tools.urlwatch),
         ]
         startup = []
@@ -217,16 +302,29 @@ def main() -> None:
             ]
         proxy.stop()
     print("\nfirst run (filling the cache/database; for reference)\n" + table(HEADERS, rows(warm)))
-    print("\nidle poll (nothing changed)\n" + table(HEADERS, rows(idle)))
+    print(f"\nidle poll (nothing changed; CPU and RSS: median of {args.rounds} rounds, taking turns)\n"
+          + table(HEADERS, rows(idle)))
+    print("CPU ms of each round: " + "; ".join(f"{r['name']} {r['cpu_all']}" for r in idle if "cpu_all" in r))
+    print(f"\nidle daemon (`tidings run`, every source every 10 s, nothing new; {args.daemon_seconds:.0f} s, "
+          "the second half sampled)\n" + table(
+              ["daemon", "requests", "RSS MiB median", "RSS MiB max", "CPU ms per request", "CPU %", "exit"],
+              [[name, d["requests"], mib(d["rss_median"]), mib(d["rss_max"]), d["cpu_ms_per_poll"], d["cpu_pct"],
+                d["rc"]] for name, d in daemons]))
+    for name, d in daemons:
+        if d["rc"] not in (0, -15):
+            print(f"{name} stderr: {d['err']}")
     print("\nafter one new article (focustaiwan, topic ai)\n" + table(HEADERS, rows(new)))
+    urlwatch_idle = next(r for r in idle if r["name"] == "urlwatch")
     ratios = [
         [
-            "idle",
-            ratio(idle[0]["requests"], idle[1]["requests"]),
-            ratio(idle[0]["bytes"], idle[1]["bytes"]),
-            ratio(idle[0]["cpu_ms"], idle[1]["cpu_ms"]),
-            ratio(idle[0]["writes"], idle[1]["writes"]),
-        ],
+            f"idle ({r['name']})",
+            ratio(r["requests"], urlwatch_idle["requests"]),
+            ratio(r["bytes"], urlwatch_idle["bytes"]),
+            ratio(r["cpu_ms"], urlwatch_idle["cpu_ms"]),
+            ratio(r["writes"], urlwatch_idle["writes"]),
+        ]
+        for r in idle if r["name"] in ("tidings", "tidings before")
+    ] + [
         [
             "one new article",
             ratio(new[0]["requests"], new[1]["requests"]),
@@ -251,7 +349,7 @@ def main() -> None:
     print(f"\nurlwatch after the new article reported: {alerts[:5]}")
     print(
         f"tidings exit codes: {[r['rc'] for r in (*warm[:1], idle[0], new[0])]}; "
-        f"urlwatch: {[r['rc'] for r in (warm[1], idle[1], new[1])]}"
+        f"urlwatch: {[r['rc'] for r in (warm[1], urlwatch_idle, new[1])]}"
     )
 
 
