@@ -52,3 +52,49 @@ def test_an_idle_crawl_imports_no_page_alert_web_or_migration_module(tmp_path: P
     assert outcome["code"] == 0, idle.stdout + idle.stderr
     assert " 0 new entries" in idle.stdout and "0 errors" in idle.stdout, idle.stdout
     assert outcome["loaded"] == [], f"an idle crawl imported {outcome['loaded']}"
+
+
+# The daemon needs its scheduler, metrics and server, and `crawler.web.security` (the binding check) at start.
+NEEDED_BY_THE_DAEMON = ("prometheus_client", "uvicorn", "apscheduler", "crawler.web")
+DAEMON_HEAVY = (*(m for m in HEAVY if m not in NEEDED_BY_THE_DAEMON), "crawler.web.app", "crawler.web.pages")
+
+
+def test_an_idle_daemon_imports_no_web_app_page_or_alert_module(tmp_path: Path) -> None:
+    """`tidings run` polling sources that bring nothing new: the web app (built on its first request), the page
+    path and the alert path stay unloaded."""
+    probe = (
+        "import json, os, signal, sys, threading, time\nfrom crawler.cli import main\n"
+        "def watch():\n    time.sleep(float(os.environ['PROBE_AFTER']))\n"
+        f"    loaded = sorted(m for m in {DAEMON_HEAVY!r} if m in sys.modules)\n"
+        "    open(os.environ['PROBE_OUT'], 'w').write(json.dumps(loaded))\n    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "threading.Thread(target=watch, daemon=True).start()\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
+        "    pass\n"
+    )
+    text = (ROOT / "tests" / "sites" / "replica.toml").read_text(encoding="utf-8")
+    lines: list[str] = []
+    for line in text.replace("[settings]\n", "[settings]\nhealth_port = 0\n", 1).splitlines():
+        lines.append(line)
+        if line.startswith("[sources.") and line.strip("[]").split(".")[1] in SOURCES:
+            lines += ['interval = "2s"', 'schedule = "fixed"']
+        elif line.startswith("[sources."):
+            lines.append("enabled = false")
+    config = tmp_path / "daemon.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "loaded.json"
+    with ReplicaServer(port=0, articles=3) as replica:
+        env = {
+            **os.environ,
+            "TIDINGS_REPLICA_URL": replica.base_url,
+            "TIDINGS_REPLICA_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
+            "TIDINGS_HOME": str(tmp_path),
+            "PROBE_AFTER": "8",
+            "PROBE_OUT": str(out),
+        }
+        first = _tidings(env, "-c", str(config), "crawl")
+        assert json.loads(first.stdout.splitlines()[-1])["code"] == 0, first.stdout + first.stderr
+        done = subprocess.run([sys.executable, "-c", probe, "-c", str(config), "--log-level", "INFO", "run"],
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert out.exists(), done.stderr[-2000:]
+    assert done.stderr.count("0 new, 0 edited") >= 2 * len(SOURCES), done.stderr[-2000:]  # a few idle polls each
+    loaded = json.loads(out.read_text(encoding="utf-8"))
+    assert loaded == [], f"an idle daemon imported {loaded}"

@@ -17,14 +17,23 @@ if TYPE_CHECKING:
 
 
 def daemon_app(context: AppContext) -> Any:
-    """The app `tidings run` serves on settings.health_host/health_port (refused beyond loopback without a token)."""
-    from crawler.web import WebDeps, create_app
+    """The app `tidings run` serves on settings.health_host/health_port (refused beyond loopback without a token).
+
+    The binding is checked now; the app itself (Starlette, Jinja2, the pages) is built on its first request, so an
+    idle daemon nobody browses or probes never loads it."""
+    from crawler.drivers.serving import LazyApp
     from crawler.web.security import check_binding
 
     config = context.config()
     check_binding(config.settings.health_host, config.web, key="settings.health_host")
-    return create_app(WebDeps(context.store, context.config, context.health, context.metrics,
-                              on_config_written=context.reload))
+
+    def build() -> Any:
+        from crawler.web import WebDeps, create_app
+
+        return create_app(WebDeps(context.store, context.config, context.health, context.metrics,
+                                  on_config_written=context.reload))
+
+    return LazyApp(build)
 
 
 @click.command("serve")

@@ -38,6 +38,20 @@ class AppContext:
 AppFactory = Callable[[AppContext], ASGIApp]
 
 
+class LazyApp:
+    """An ASGI app built by ``build()`` on its first request (one import pause then), so that a daemon whose web
+    app nobody opens never imports it. Later requests go straight to the built app."""
+
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._build = build
+        self._app: ASGIApp | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            self._app = self._build()
+        await self._app(scope, receive, send)
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (IPv6 when the host is an IPv6 address); raises OSError."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
