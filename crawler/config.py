@@ -79,7 +79,7 @@ class SourceConfig(Strict):
     @field_validator("allow_hosts")
     @classmethod
     def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
-        from crawler.fetch.urlsafety import allowed_host_entry  # here: urlsafety brings httpx (`sources list`)
+        from crawler.fetch.hostnames import allowed_host_entry  # here: `sources list` validates with it too
 
         return tuple(allowed_host_entry(host) for host in hosts)
 

@@ -156,7 +156,8 @@ def test_quick_commands_import_no_database_http_or_language_model(args: list[str
         " 'numpy', 'trafilatura') if m in sys.modules)))"
     )
     config = tmp_path / "t.toml"
-    config.write_text(f'[settings]\ndatabase_url = "sqlite:///{tmp_path / "t.db"}"\n', encoding="utf-8")
+    config.write_text(f'[settings]\ndatabase_url = "sqlite:///{tmp_path / "t.db"}"\n'
+                      '[sources.cna]\nallow_hosts = ["http://127.0.0.1:8000"]\n', encoding="utf-8")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                           env={"TIDINGS_CONFIG": str(config), "PATH": "/usr/bin:/bin"})
     assert json.loads(done.stdout.splitlines()[-1]) == []

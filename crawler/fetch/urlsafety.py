@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
-import re
 import socket
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable
@@ -25,12 +24,14 @@ import httpx
 from crawler.errors import FetchError
 from crawler.fetch.addresses import forbidden_reason
 from crawler.fetch.addresses import is_forbidden_address as is_forbidden_address
+from crawler.fetch.hostnames import ALLOWED_SCHEMES as ALLOWED_SCHEMES
+from crawler.fetch.hostnames import DEFAULT_PORTS as DEFAULT_PORTS
+from crawler.fetch.hostnames import allowed_host_entry as allowed_host_entry
+from crawler.fetch.hostnames import allowed_host_name as allowed_host_name
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-ALLOWED_SCHEMES = frozenset({"http", "https"})
-DEFAULT_PORTS = frozenset({80, 443})
 HOW_TO_ALLOW = (
     "if this address is meant to be crawled, set `allow_private_networks = true` in [settings] "
     "or add the host to the source's `allow_hosts` (as `host:port` for a port other than 80 or 443)"
@@ -208,45 +209,3 @@ class VettedNetworkBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         """Sleep, as the inner backend does."""
         await self._inner.sleep(seconds)
-
-
-_HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[^:\[\]/@\s]+)(?::(\d{1,5}))?$")
-
-
-def allowed_host_entry(text: str) -> str:
-    """One `allow_hosts` entry normalised: `host` (ports 80 and 443 only) or `host:port`, or ValueError.
-
-    An origin such as `http://127.0.0.1:8000` names its host and port.
-
-    >>> allowed_host_entry("http://127.0.0.1:8000/")
-    '127.0.0.1:8000'
-    >>> allowed_host_entry("Example.ORG")
-    'example.org'
-    >>> allowed_host_entry("https://example.org")
-    'example.org'
-    """
-    value = text.strip()
-    if "://" in value:
-        parsed = urllib.parse.urlsplit(value)
-        if parsed.scheme not in ALLOWED_SCHEMES or parsed.path not in ("", "/") or parsed.query or "@" in value:
-            raise ValueError("an origin must be http(s)://host[:port] with no path, login or query")
-        value = parsed.netloc
-    match = _HOST_PORT.match(value)
-    if not match:
-        raise ValueError("write a host name or address, optionally with its port: example.org or 127.0.0.1:8000")
-    host, port = match.group(1).lower(), match.group(2)
-    if port is None or int(port) in DEFAULT_PORTS:
-        return host.strip("[]")
-    if not 0 < int(port) <= 65535:
-        raise ValueError(f"port {port} is out of range 1-65535")
-    return f"{host}:{int(port)}"
-
-
-def allowed_host_name(entry: str) -> str:
-    """The host of a normalised `allow_hosts` entry.
-
-    >>> allowed_host_name("127.0.0.1:8000"), allowed_host_name("[::1]:81"), allowed_host_name("example.org")
-    ('127.0.0.1', '::1', 'example.org')
-    """
-    match = _HOST_PORT.match(entry)
-    return (match.group(1) if match else entry).strip("[]")
