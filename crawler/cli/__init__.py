@@ -6,11 +6,16 @@ Each command lives in a module of this package and is imported only when it runs
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
 from crawler.cli.context import Context, LazyGroup
 from rules.secrets import install_log_filter
+
+# pydantic looks for plugins in the metadata of every installed package when it builds its first model (tens of ms
+# at each start in a large environment); tidings uses none. Set PYDANTIC_DISABLE_PLUGINS="" to let it look.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 COMMANDS = {
     "crawl": "crawler.cli.crawl:crawl_command",

@@ -14,7 +14,7 @@ byte-counting TCP proxy, after one warm-up run each. Per poll:
   `total_changes()` is per connection and `PRAGMA data_version` only says "something changed", so neither can
   count another process's writes; the row diff can, and also shows which tables.)
 urlwatch 2.29 sends conditional requests too: If-None-Match with the stored ETag (else If-Modified-Since).
-`--quick` does the same work (it is already quick); it only skips the start-up baselines.
+`--quick` does the same work (it is already quick; kept for the command line of older runs).
 
 Cold idle crawl, before and after (issue #16): `--before DIR` also runs a checkout of the code to compare against
 (`git worktree add --detach DIR main`; `python -m crawler` run from DIR imports DIR's code) on the same database,
@@ -193,6 +193,22 @@ def idle_rounds(tools: Tools, contenders: list[tuple[str, Any]], rounds: int) ->
     return merged
 
 
+def start_up(tools: Tools, python: str, before: Path | None, rounds: int) -> dict[str, dict[str, str]]:
+    """CPU ms of `--help` and `sources list` (tidings after, before) and `urlwatch --help`: medians of `rounds`."""
+    trees = {"tidings": ROOT, **({"tidings before": before} if before else {})}
+    cpu: dict[str, dict[str, list[float]]] = {name: {} for name in (*trees, "urlwatch")}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            for command in (["--help"], ["sources", "list"]):
+                cmd = [python, *tidings_cmd(REPLICA_TOML, *command)[1:]]
+                measured = Child(cmd, env=tools.env, cwd=tree).finish(timeout=120)
+                cpu[name].setdefault(" ".join(command), []).append(1000 * measured.cpu)
+        urlwatch = run_measured([*tools.urlwatch_cmd, "--help"], env=tools.env)
+        cpu["urlwatch"].setdefault("--help", []).append(1000 * urlwatch.cpu)
+    return {name: {command: f"{statistics.median(values):.0f} ({', '.join(f'{v:.0f}' for v in values)})"
+                   for command, values in commands.items()} for name, commands in cpu.items()}
+
+
 def daemon_config(tmp: Path, health_port: int) -> Path:
     """replica.toml with every source on a fixed 10 s interval and the daemon's port free."""
     text = REPLICA_TOML.read_text(encoding="utf-8")
@@ -261,7 +277,7 @@ HEADERS = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.idle", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip the start-up baselines")
+    parser.add_argument("--quick", action="store_true", help="the same run (kept for older command lines)")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with (e.g. main)")
     parser.add_argument("--python", default=PYTHON, help="the interpreter tidings runs with (default: this one)")
     parser.add_argument("--rounds", type=int, default=3, help="idle polls per tool, taking turns (median)")
@@ -294,12 +310,7 @@ def main() -> None:
             tools.measure("tidings", tools.tidings_db, lambda: tools.tidings(python)),
             tools.measure("urlwatch", tools.cache, tools.urlwatch),
         ]
-        startup = []
-        if not args.quick:
-            startup = [
-                run_measured(tidings_cmd(REPLICA_TOML, "--help"), env=tools.env),
-                run_measured([*tools.urlwatch_cmd, "--help"], env=tools.env),
-            ]
+        startup = start_up(tools, python, args.before, args.rounds)
         proxy.stop()
     print("\nfirst run (filling the cache/database; for reference)\n" + table(HEADERS, rows(warm)))
     print(f"\nidle poll (nothing changed; CPU and RSS: median of {args.rounds} rounds, taking turns)\n"
@@ -334,17 +345,9 @@ def main() -> None:
         ],
     ]
     print("\nratio tidings / urlwatch\n" + table(["poll", "requests", "bytes", "CPU ms", "DB rows written"], ratios))
-    if startup:
-        print(
-            "\nstart-up alone (`--help`)\n"
-            + table(
-                ["tool", "CPU ms", "peak RSS MiB"],
-                [
-                    ["tidings", 1000 * startup[0].cpu, mib(startup[0].peak_rss)],
-                    ["urlwatch", 1000 * startup[1].cpu, mib(startup[1].peak_rss)],
-                ],
-            )
-        )
+    print(f"\nstart-up (CPU ms, median of {args.rounds} rounds, taking turns; `sources list` reads this database)\n"
+          + table(["command", *startup], [[command, *(startup[tool].get(command, "") for tool in startup)]
+                                         for command in ("--help", "sources list")]))
     alerts = [line for line in new[1]["out"].splitlines() if line.startswith(("CHANGED", "NEW", "ERROR"))]
     print(f"\nurlwatch after the new article reported: {alerts[:5]}")
     print(
