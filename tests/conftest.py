@@ -55,16 +55,3 @@ def store(database_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh_template_memory() -> Iterator[None]:
-    """Each test starts with no source's template memory: pages an earlier test's replica served (the same
-    generated text under other URLs) must not count as this test's template lines."""
-    from crawler.pipeline import page
-
-    saved = dict(page._MEMORIES)
-    page._MEMORIES.clear()
-    yield
-    page._MEMORIES.clear()
-    page._MEMORIES.update(saved)

@@ -48,6 +48,7 @@ from crawler.drivers.sending import LazyNotifier, bounded
 from crawler.drivers.serving import AppContext, AppFactory, WebServer, bind
 from crawler.drivers.turns import JITTER_FRACTION, JITTER_MAX, claim_turn
 from crawler.errors import TidingsError
+from crawler.extract.template import TemplateMemories
 from crawler.fetch.client import Fetcher
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.run import run_source
@@ -107,6 +108,7 @@ class Daemon:
         self.owner = owner_id()
         self.notifier = LazyNotifier()  # apprise is imported on the first alert
         self.metrics = Metrics()
+        self.templates = TemplateMemories()  # each source's recent page lines, for this daemon's life
         self.started_at = datetime.now(UTC)
         self.heartbeat_at = time.monotonic()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -257,7 +259,7 @@ class Daemon:
         started = time.monotonic()
         try:
             report = await run_source(source, fetcher=self.fetcher, store=self.store, rulebook=self.rulebook,
-                                      options=replace(self.options, next_due=turn))
+                                      options=replace(self.options, next_due=turn), templates=self.templates)
         except asyncio.CancelledError:
             if not self.stopping:
                 raise

@@ -8,6 +8,10 @@ the article's, and a page seen with no memory loses none of its own lines.
 ...     memory.remember(f"https://x.test/{n}", ["Follow us on Line", f"Story {n}."])
 >>> sorted(memory.lines_elsewhere("https://x.test/new"))
 ['Follow us on Line']
+
+The memory is never process-global: whoever runs the sources owns a `TemplateMemories` (the daemon one for its
+life, `run_source` a fresh one per run when none is handed in) and each run reads its own source's memory, so two
+sources, two daemons in one process or two tests never share lines.
 """
 
 from __future__ import annotations
@@ -49,3 +53,25 @@ class TemplateMemory:
             self._pages[url] = frozenset(lines)
             while len(self._pages) > self._size:
                 self._pages.popitem(last=False)
+
+
+class TemplateMemories:
+    """Each source's `TemplateMemory`, owned by the caller that runs the sources (the daemon, one crawl).
+
+    >>> memories = TemplateMemories()
+    >>> memories.for_source("a") is memories.for_source("a"), memories.for_source("a") is memories.for_source("b")
+    (True, False)
+    """
+
+    def __init__(self, pages: int = RECENT_PAGES, min_pages: int = MIN_OTHER_PAGES) -> None:
+        TemplateMemory(pages, min_pages)  # the same bounds, checked once here rather than at a source's first page
+        self._pages, self._min = pages, min_pages
+        self._sources: dict[str, TemplateMemory] = {}
+        self._lock = threading.Lock()
+
+    def for_source(self, source_id: str) -> TemplateMemory:
+        """The memory of `source_id`'s recent pages (created empty at its first run)."""
+        with self._lock:
+            if source_id not in self._sources:
+                self._sources[source_id] = TemplateMemory(self._pages, self._min)
+            return self._sources[source_id]

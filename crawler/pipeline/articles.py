@@ -114,7 +114,7 @@ async def _article_for(
         return None, fetched, ()
     if item.recheck and recheck.is_gone_redirect(run, item, fetched):
         raise GoneRedirect(item.url, 404, f"redirected to a list page ({fetched.final_url}): the page is gone")
-    extraction = await extract_within_budget(fetched, run.source)
+    extraction = await extract_within_budget(fetched, run.source, memory=run.templates)
     run.degraded = run.degraded or extraction.degraded
     return extraction.article, fetched, extraction.links
 

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from crawler.config import Source
 from crawler.discover.listings import PageRequest
+from crawler.extract.template import TemplateMemory
 from crawler.fetch.client import Fetched, Fetcher, FetchStats, Validators
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
@@ -97,6 +98,7 @@ class SourceRun:
     rulebook: RuleBook
     options: RunOptions
     memory: HttpMemory
+    templates: TemplateMemory = field(default_factory=TemplateMemory)  # the source's, owned by the caller
     stats: FetchStats = field(default_factory=FetchStats)
     outcomes: list[OutcomeKind] = field(default_factory=list)
     alerts: int = 0

@@ -19,27 +19,25 @@ from crawler.extract.template import TemplateMemory
 from crawler.fetch.values import Fetched
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
-_MEMORIES: dict[str, TemplateMemory] = {}  # per source, in process: the lines of its recent pages
 
 
-def template_memory(source: Source | None) -> TemplateMemory | None:
-    """The source's memory of its recent pages' lines (None without a source: a lone page has no template)."""
-    if source is None:
-        return None
-    return _MEMORIES.setdefault(source.id, TemplateMemory())
-
-
-async def extract_within_budget(fetched: Fetched, source: Source | None, seconds: float = PAGE_SECONDS) -> Extraction:
+async def extract_within_budget(
+    fetched: Fetched, source: Source | None, *, memory: TemplateMemory | None = None, seconds: float = PAGE_SECONDS
+) -> Extraction:
     """`extract_page` in a worker thread, cut off after `seconds`: no page can stall a source or the event loop."""
     try:
-        return await asyncio.wait_for(asyncio.to_thread(extract_page, fetched, source), seconds)
+        return await asyncio.wait_for(asyncio.to_thread(extract_page, fetched, source, memory=memory), seconds)
     except TimeoutError:
         raise ExtractError(fetched.final_url, f"reading the page took over {seconds:g} s (the per-page budget); "
                                               "skipped: a page that size or shape is not an article") from None
 
 
-def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
-    """Decode and extract one fetched page with the source's profile (or the generic path)."""
+def extract_page(fetched: Fetched, source: Source | None, *, memory: TemplateMemory | None = None) -> Extraction:
+    """Decode and extract one fetched page with the source's profile (or the generic path).
+
+    `memory` is the source's template memory (its run's, see `crawler.extract.template`); without it (`tidings
+    check`, a lone page) no line goes for being repeated on other pages.
+    """
     if fetched.content_type not in _HTML_TYPES:
         raise ExtractError(fetched.final_url, f"not an HTML page (Content-Type: {fetched.content_type})")
     html = decode_html(fetched.content, url=fetched.final_url, http_charset=fetched.charset).text
@@ -47,7 +45,7 @@ def extract_page(fetched: Fetched, source: Source | None) -> Extraction:
     if rules is not None and not rules.body:
         rules = None  # a custom source without selectors: the generic path is the plan, not a fallback
     language = source.language if source and source.language != UNDETERMINED else None
-    extraction = extract(html, fetched.final_url, rules, language=language, memory=template_memory(source))
+    extraction = extract(html, fetched.final_url, rules, language=language, memory=memory)
     if language is None:
         detected = article_language(html, extraction.article.body)
         extraction = replace(extraction, article=replace(extraction.article, language=detected))

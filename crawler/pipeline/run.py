@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from crawler.config import Source
+from crawler.extract.template import TemplateMemories
 from crawler.fetch.client import Fetcher
 from crawler.pipeline import listings
 from crawler.pipeline.context import HttpMemory, SourceRun
@@ -46,9 +47,14 @@ async def run_source(
     rulebook: RuleBook,
     options: RunOptions = DEFAULT_OPTIONS,
     now: datetime | None = None,
+    templates: TemplateMemories | None = None,
 ) -> RunReport:
     """Run one source once. Never raises for a bad page, an unreachable site or a run over its time limit:
-    see the report. (A shutdown's cancellation is recorded as a failure and propagates.)"""
+    see the report. (A shutdown's cancellation is recorded as a failure and propagates.)
+
+    `templates` holds the sources' recent page lines (their templates) across runs: the daemon passes its own;
+    without it this run starts a fresh memory of its source.
+    """
     now = now or datetime.now(UTC)
     try:
         store.ensure_source(source.id, kind=source.profile.id, settings_hash=settings_hash(source))
@@ -57,7 +63,8 @@ async def run_source(
     except StorageError as exc:  # a full disk, a database away: one line, and nothing left half-begun
         _release_quietly(store, source.id, options.owner)
         return RunReport(source_id=source.id, errors=(str(exc),), failed=True)
-    run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now))
+    memory = (templates or TemplateMemories()).for_source(source.id)
+    run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now), templates=memory)
     run.baseline = is_baseline(source, store, options)
     renewal = asyncio.create_task(_renew(store, source.id, options, now))
     try:
