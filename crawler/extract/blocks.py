@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,11 +77,17 @@ def block_paragraphs(node: LexborNode | None) -> list[str]:
     return [block.text for block in html_blocks(node)]
 
 
-def html_blocks(node: LexborNode | None, *, skipped: frozenset[str] = SKIPPED_TAGS) -> list[Block]:
-    """`block_paragraphs` with each paragraph's link text and kind; `skipped` elements are not read."""
+NodeFilter = Callable[[LexborNode], bool]
+
+
+def html_blocks(
+    node: LexborNode | None, *, skipped: frozenset[str] = SKIPPED_TAGS, skip: NodeFilter | None = None
+) -> list[Block]:
+    """`block_paragraphs` with each paragraph's link text and kind; `skipped` elements (and those `skip` says
+    True for) are not read."""
     lines = _Lines()
     if node is not None:
-        for event, item in _html_events(node, skipped):
+        for event, item in _html_events(node, skipped, skip):
             _apply(lines, event, item)
     lines.close()
     return lines.blocks
@@ -103,7 +109,7 @@ def _apply(lines: _Lines, event: str, text: str) -> None:
         lines.heading += 1 if event == "heading" else -1
 
 
-def _html_events(root: LexborNode, skipped: frozenset[str]) -> Iterator[tuple[str, str]]:
+def _html_events(root: LexborNode, skipped: frozenset[str], skip: NodeFilter | None) -> Iterator[tuple[str, str]]:
     stack: list[tuple[LexborNode, bool]] = [(root, True)]
     while stack:
         node, entering = stack.pop()
@@ -115,7 +121,7 @@ def _html_events(root: LexborNode, skipped: frozenset[str]) -> Iterator[tuple[st
         if node.is_text_node:
             yield "text", node.text_content or ""
             continue
-        if tag in skipped or not node.is_element_node:
+        if tag in skipped or not node.is_element_node or (skip is not None and skip(node)):
             continue
         if tag in LINE_BREAK_TAGS:
             yield "break", ""

@@ -17,6 +17,8 @@ from crawler.extract.blocks import SKIPPED_TAGS, Block, block_paragraphs, html_b
 from crawler.extract.budget import SLOW_PATH_MAX_CHARS
 from crawler.extract.dates import ArticleDate, parse_date, plausible
 from crawler.extract.density import article_span, reading_words
+from crawler.extract.roles import not_article
+from crawler.extract.streams import before_record_stream
 
 PUBLISHED_META = (
     'meta[property="article:published_time"]',
@@ -34,8 +36,9 @@ PUBLISHED_ELEMENTS = (
     "time[pubdate][datetime]",
 )
 JSON_LD = 'script[type="application/ld+json"]'
-MIN_READING_CHARS = 100  # trafilatura found (almost) nothing: the page's own blocks are read instead ...
-BETTER_READING = 3.0  # ... when they hold this many times more article text
+# trafilatura's reading is the one kept, unless the page's own reading holds this many times more article text:
+# then trafilatura chose a side box (or found nothing) and the page's own reading is the article.
+OWN_READING_RATIO = 10.0
 # The page's own reading includes <noscript>: on some pages the content sits inside it
 PAGE_SKIPPED = SKIPPED_TAGS - {"noscript"}
 
@@ -58,17 +61,24 @@ def extract_generic(
     if len(html) > SLOW_PATH_MAX_CHARS:  # trafilatura is superlinear on huge pages: the linear block reader
         paragraphs = block_paragraphs(page.body)
         return GenericResult(page_title(page), tuple(paragraphs), metadata_published(page, tz=tz), None)
-    blocks = _trafilatura_blocks(html, url)
-    if sum(len(block.text) for block in blocks) < MIN_READING_CHARS:
-        own = html_blocks(page.body, skipped=PAGE_SKIPPED)
-        if reading_words(own) > BETTER_READING * reading_words(blocks):
-            blocks = own
     return GenericResult(
         title=page_title(page),
-        paragraphs=tuple(block.text for block in article_span(blocks)),
+        paragraphs=tuple(block.text for block in article_blocks(html, url, page)),
         published=metadata_published(page, tz=tz),
         author=_meta(page, 'meta[name="author"]'),
     )
+
+
+def article_blocks(html: str, url: str, page: LexborHTMLParser) -> list[Block]:
+    """Two readings, one kept: trafilatura's, and the page's own blocks (comment threads, navigation and side
+    boxes skipped by their tags and class words), each cut to its article span and before any record stream.
+
+    trafilatura's is cleaner on most pages; the page's own wins only when it holds `OWN_READING_RATIO` times more
+    article text, i.e. when trafilatura settled on a side box or a footer.
+    """
+    chosen = before_record_stream(article_span(_trafilatura_blocks(html, url)))
+    own = before_record_stream(article_span(html_blocks(page.body, skipped=PAGE_SKIPPED, skip=not_article)))
+    return own if reading_words(own) > OWN_READING_RATIO * reading_words(chosen) else chosen
 
 
 def _trafilatura_blocks(html: str, url: str) -> list[Block]:
