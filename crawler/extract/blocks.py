@@ -45,7 +45,11 @@ class Block:
 
 
 class _Lines:
-    """Collects text runs and closes a paragraph at each block boundary, counting the link text in it."""
+    """Collects text runs and closes a paragraph at each block boundary, counting the link text in it.
+
+    A link that spans paragraphs (an unclosed `<a>` swallowing the rest of a page, a whole post wrapped in one
+    link) is link text only in the paragraph it opened in: past a paragraph boundary its text is the page's text.
+    """
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
@@ -53,6 +57,7 @@ class _Lines:
         self.link_chars = 0
         self.links = 0
         self.in_link = 0
+        self.link_opened_at = 0  # how many paragraphs were closed when the outermost open link began
         self.heading = 0
 
     @property
@@ -61,8 +66,14 @@ class _Lines:
 
     def add(self, text: str) -> None:
         self.current.append(text)
-        if self.in_link:
+        if self.in_link and self.link_opened_at == len(self.blocks):
             self.link_chars += len(text.strip())
+
+    def open_link(self) -> None:
+        if not self.in_link:
+            self.link_opened_at = len(self.blocks)
+        self.in_link += 1
+        self.links += 1
 
     def close(self) -> None:
         text = " ".join("".join(self.current).split())
@@ -101,8 +112,7 @@ def _apply(lines: _Lines, event: str, text: str) -> None:
     elif event == "break":
         lines.close()
     elif event == "link":
-        lines.in_link += 1
-        lines.links += 1
+        lines.open_link()
     elif event == "unlink":
         lines.in_link -= 1
     elif event in ("heading", "unheading"):
