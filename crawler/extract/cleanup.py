@@ -54,7 +54,10 @@ BYLINE = re.compile(
 AUTHOR_ROLES = ("作者", "撰文", "文", "文字", "記者", "by", "written by", "posted by", "author")
 RELATED_HEADING = re.compile(
     r"(?:相關(?:文章|閱讀|新聞|報導)|延伸閱讀|推薦閱讀|(?:你|您)(?:可能)?(?:也會|還會)?喜歡|熱門文章|最新文章|"
-    r"related (?:posts?|articles?|stories)|you may also like)\s*[:：]?",
+    r"(?:相关|相關)(?:文章|阅读|新闻|报道)|(?:网友|網友|热门|熱門|最新)(?:评论|評論)|"
+    r"related (?:posts?|articles?|stories|coverage|content)|you may also like|you might also like|"
+    r"(?:top|more|latest|popular|trending) (?:stories|news|posts|articles)|most (?:read|popular|viewed|shared)|"
+    r"partner (?:news|content)|recommended(?: for you| stories| articles)?|(?:top rated |\d+ )?comments?)\s*[:：]?",
     re.IGNORECASE,
 )
 _PLATFORMS = (r"(?:[\s,、|/]*(?:facebook|fb|twitter|x|line|plurk|噗浪|linkedin|e-?mail|電子郵件|複製連結|copy link|"

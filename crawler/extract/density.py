@@ -2,7 +2,8 @@
 
 A reading (trafilatura's, or the page's own blocks) runs from the site's header to its footer more often than it
 should, most of all on table-laid-out pages. Each block gets a value: article-like blocks (long enough, with
-sentence punctuation, few links) count for their weight, link lists against it, short neutral lines neither; the
+sentence punctuation, few links) count for their weight, link lists against it, short unlinked lines a tenth of
+theirs, short linked lines and headings nothing; the
 article is the contiguous run with the highest total (a maximum-sum span), widened over the neutral lines at its
 edges, so captions, table rows and list items stay and the menus and link lists around them go. Weights are
 CJK-aware: a Han character carries about half a word, and `。，` are sentence punctuation like `.,`.
@@ -29,6 +30,10 @@ ARTICLE_WORDS = 10.0  # a block of at least this many words (with punctuation, f
 MAX_LINK_DENSITY = 0.5  # above it, a block is a link list (a menu, related stories)
 LINKED_PARAGRAPH_WORDS = 25.0  # ... unless it is a sentence this long in at most this many links
 MAX_PARAGRAPH_LINKS = 2
+# A short unlinked line (a list item, a table row, a caption) counts a tenth of its weight: an article that is
+# all such lines (a calendar, a schedule) still outweighs a lone notice beside it, and a paragraph still
+# outweighs any run of them.
+NEUTRAL_WEIGHT = 0.1
 
 
 def words(text: str) -> float:
@@ -48,7 +53,9 @@ def value(block: Block) -> float:
         # a paragraph that is one long link (a deal, a teaser) reads as text; many short links are a menu
         linked_text = sentence and weight >= LINKED_PARAGRAPH_WORDS and block.links <= MAX_PARAGRAPH_LINKS
         return 0.0 if linked_text else -weight
-    return weight * (1.0 - block.link_density) if sentence else 0.0
+    if sentence:
+        return weight * (1.0 - block.link_density)
+    return NEUTRAL_WEIGHT * weight if block.links == 0 and not block.heading else 0.0
 
 
 def article_span(blocks: Sequence[Block]) -> list[Block]:

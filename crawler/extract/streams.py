@@ -1,7 +1,8 @@
 """Where the article ends and a stream of records begins: comments, replies, forum posts, a blog's older posts.
 
 Such a stream is a run of short header lines each carrying a date *with a time* (`2005-03-18 01:58:01`,
-`08-11 16:06`, `2004年12月27日 12:40`, `November 19, 2019 at 12:28 pm`), one per record. A page that shows two
+`08-11 16:06`, `2004年12月27日 12:40`, `November 19, 2019 at 12:28 pm`) or an age (`2 days ago`, `3小时前`),
+one per record. A page that shows two
 or more of them after its first article paragraph is the article followed by records: the article ends at the
 first such line after it. A single stamp (the article's own "posted at" line) ends nothing.
 
@@ -28,6 +29,7 @@ _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 RECORD_STAMP = re.compile(
     rf"(?:\d{{4}}[-/.年]\s*)?\d{{1,2}}[-/.月]\s*\d{{1,2}}日?\s*(?:[,，]?\s*(?:at\s+)?){_TIME}"
     rf"|(?i:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}},?\s+(?:at\s+)?{_TIME}\s*(?:[ap]\.?m\.?)?)"
+    rf"|(?i:\b(?:\d+|an?)\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b)|\d+\s*(?:分钟|小时|天)前"
 )
 
 
