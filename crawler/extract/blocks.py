@@ -38,6 +38,7 @@ class Block:
     link_chars: int = 0
     heading: bool = False
     links: int = 0
+    container: str = ""  # the page's own reading: the tags and classes of the block elements around it
 
     @property
     def link_density(self) -> float:
@@ -59,12 +60,16 @@ class _Lines:
         self.in_link = 0
         self.link_opened_at = 0  # how many paragraphs were closed when the outermost open link began
         self.heading = 0
+        self.path: list[str] = []
+        self.container = ""
 
     @property
     def done(self) -> list[str]:
         return [block.text for block in self.blocks]
 
     def add(self, text: str) -> None:
+        if not self.current:
+            self.container = "/".join(self.path)
         self.current.append(text)
         if self.in_link and self.link_opened_at == len(self.blocks):
             self.link_chars += len(text.strip())
@@ -78,7 +83,7 @@ class _Lines:
     def close(self) -> None:
         text = " ".join("".join(self.current).split())
         if text:
-            self.blocks.append(Block(text, self.link_chars, self.heading > 0, self.links))
+            self.blocks.append(Block(text, self.link_chars, self.heading > 0, self.links, self.container))
         self.current = []
         self.link_chars = self.links = 0
 
@@ -98,10 +103,60 @@ def html_blocks(
     True for) are not read."""
     lines = _Lines()
     if node is not None:
-        for event, item in _html_events(node, skipped, skip):
-            _apply(lines, event, item)
+        _read_html(lines, node, skipped, skip)
     lines.close()
     return lines.blocks
+
+
+def _read_html(lines: _Lines, root: LexborNode, skipped: frozenset[str], skip: NodeFilter | None) -> None:
+    """The page's tree into `lines`, depth first, without recursion (one loop: this is the hot path)."""
+    stack: list[tuple[LexborNode, bool]] = [(root, True)]
+    while stack:
+        node, entering = stack.pop()
+        tag = node.tag or ""
+        if not entering:
+            _leave(lines, tag)
+            continue
+        if node.is_text_node:
+            lines.add(node.text_content or "")
+            continue
+        if tag in skipped or not node.is_element_node or (skip is not None and skip(node)):
+            continue
+        if tag in LINE_BREAK_TAGS:
+            lines.close()
+            continue
+        _enter(lines, tag, node)
+        stack.append((node, False))
+        children = []
+        child = node.child
+        while child is not None:
+            children.append((child, True))
+            child = child.next
+        stack.extend(reversed(children))
+
+
+def _enter(lines: _Lines, tag: str, node: LexborNode) -> None:
+    if tag in BLOCK_TAGS:
+        lines.close()
+        lines.path.append(f"{tag}.{node.attributes.get('class') or ''}")
+    elif tag in CELL_TAGS:
+        lines.add(" ")
+    if tag in LINK_TAGS:
+        lines.open_link()
+    elif tag in HEADING_TAGS:
+        lines.heading += 1
+
+
+def _leave(lines: _Lines, tag: str) -> None:
+    if tag in BLOCK_TAGS:
+        lines.close()
+        lines.path.pop()
+    elif tag in CELL_TAGS:
+        lines.add(" ")
+    if tag in LINK_TAGS:
+        lines.in_link -= 1
+    elif tag in HEADING_TAGS:
+        lines.heading -= 1
 
 
 def _apply(lines: _Lines, event: str, text: str) -> None:
@@ -117,36 +172,6 @@ def _apply(lines: _Lines, event: str, text: str) -> None:
         lines.in_link -= 1
     elif event in ("heading", "unheading"):
         lines.heading += 1 if event == "heading" else -1
-
-
-def _html_events(root: LexborNode, skipped: frozenset[str], skip: NodeFilter | None) -> Iterator[tuple[str, str]]:
-    stack: list[tuple[LexborNode, bool]] = [(root, True)]
-    while stack:
-        node, entering = stack.pop()
-        tag = node.tag or ""
-        if not entering:
-            yield _boundary(tag, BLOCK_TAGS, CELL_TAGS)
-            yield from _marks(tag, "un")
-            continue
-        if node.is_text_node:
-            yield "text", node.text_content or ""
-            continue
-        if tag in skipped or not node.is_element_node or (skip is not None and skip(node)):
-            continue
-        if tag in LINE_BREAK_TAGS:
-            yield "break", ""
-            continue
-        yield _boundary(tag, BLOCK_TAGS, CELL_TAGS)
-        yield from _marks(tag, "")
-        stack.append((node, False))
-        stack.extend((child, True) for child in reversed(list(_children(node))))
-
-
-def _children(node: LexborNode) -> Iterator[LexborNode]:
-    child = node.child
-    while child is not None:
-        yield child
-        child = child.next
 
 
 def _marks(tag: str, prefix: str) -> Iterator[tuple[str, str]]:

@@ -17,6 +17,7 @@ from crawler.extract.profile import PageRules
 # Zero-width characters and bidi controls (U+202A-202E, U+2066-2069, marks): page text reads in logical order.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u061c\u200e\u200f"
                                    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+_ANY_INVISIBLE = re.compile("[" + "".join(map(chr, INVISIBLE)) + "]")
 MAX_TITLE_CHARS = 500  # a 1 MB <title> is stored as its first 500 characters
 MAX_BOILERPLATE_CHARS = 400
 UNIVERSAL_BOILERPLATE = tuple(
@@ -82,7 +83,9 @@ def fold(text: str) -> str:
     >>> fold(" a\\u00a0 b\\u200b\\n")
     'a b'
     """
-    return " ".join(text.translate(INVISIBLE).split())
+    if _ANY_INVISIBLE.search(text) is not None:  # str.translate is slow on long text: only when there is work
+        text = text.translate(INVISIBLE)
+    return " ".join(text.split())
 
 
 def clean_article(

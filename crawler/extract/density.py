@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from crawler.extract.blocks import Block
 
@@ -45,6 +46,7 @@ def words(text: str) -> float:
     return len(WORD.findall(text)) + HAN_WORDS * len(HAN.findall(text))
 
 
+@lru_cache(maxsize=8192)  # the same blocks are valued by the span, the stream cut and the readings' weights
 def value(block: Block) -> float:
     """What a block adds to an article span: + its weight if article-like, - its weight if a link list."""
     weight = words(block.text)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 from crawler.extract.blocks import SKIPPED_TAGS, Block, block_paragraphs, html_blocks, trafilatura_blocks
 from crawler.extract.budget import SLOW_PATH_MAX_CHARS
 from crawler.extract.dates import ArticleDate, parse_date, plausible
-from crawler.extract.density import article_span, reading_words
+from crawler.extract.density import NEUTRAL_WEIGHT, article_span, reading_words, value, words
 from crawler.extract.roles import not_article
 from crawler.extract.streams import before_record_stream
 
@@ -39,6 +39,7 @@ JSON_LD = 'script[type="application/ld+json"]'
 # trafilatura's reading is the one kept, unless the page's own reading holds this many times more article text:
 # then trafilatura chose a side box (or found nothing) and the page's own reading is the article.
 OWN_READING_RATIO = 10.0
+CONTINUED_PARAGRAPH_WORDS = 25.0  # a continuation holds at least one paragraph this long (not just a caption)
 # The page's own reading includes <noscript>: on some pages the content sits inside it
 PAGE_SKIPPED = SKIPPED_TAGS - {"noscript"}
 
@@ -70,15 +71,51 @@ def extract_generic(
 
 
 def article_blocks(html: str, url: str, page: LexborHTMLParser) -> list[Block]:
-    """Two readings, one kept: trafilatura's, and the page's own blocks (comment threads, navigation and side
+    """Two readings, one result: trafilatura's, and the page's own blocks (comment threads, navigation and side
     boxes skipped by their tags and class words), each cut to its article span and before any record stream.
 
-    trafilatura's is cleaner on most pages; the page's own wins only when it holds `OWN_READING_RATIO` times more
-    article text, i.e. when trafilatura settled on a side box or a footer.
+    trafilatura's is the cleaner one and is kept, continued by the page's own blocks that follow its last
+    paragraph in the same container (an article split into chunks around an advert, of which trafilatura read
+    the first); the page's own reading replaces it only when it holds `OWN_READING_RATIO` times more article
+    text, i.e. when trafilatura settled on a side box or a footer.
     """
     chosen = before_record_stream(article_span(_trafilatura_blocks(html, url)))
     own = before_record_stream(article_span(html_blocks(page.body, skipped=PAGE_SKIPPED, skip=not_article)))
-    return own if reading_words(own) > OWN_READING_RATIO * reading_words(chosen) else chosen
+    if reading_words(own) > OWN_READING_RATIO * reading_words(chosen):
+        return own
+    return chosen + continuation(chosen, own)
+
+
+def continuation(chosen: Sequence[Block], own: Sequence[Block]) -> list[Block]:
+    """The page's own blocks that continue `chosen` past its last paragraph, in the same container.
+
+    The container of `chosen`'s last paragraph (the element around it, e.g. an article chunk) is the evidence:
+    blocks inside an element of the same tags and classes at the same place continue the article; a neutral line
+    elsewhere (an "Advertisement" label) is stepped over; an article-like block elsewhere, a heading or a link
+    list ends the continuation, which counts only when it holds a real paragraph (a caption or a byline left
+    after the text is not a continuation).
+
+    >>> chunk, ad = "article/div.chunk/p.", "article/div.ad/p."
+    >>> first = Block("First paragraph, long enough to count, with commas, and a full stop here.", container=chunk)
+    >>> later = Block("Second chunk, long enough to count as well, with commas, and a full stop.", container=chunk)
+    >>> [b.text[:6] for b in continuation([first], [first, Block("Advertisement", container=ad), later])]
+    ['Second']
+    """
+    texts = {block.text for block in chosen}
+    last = max((index for index, block in enumerate(own) if block.text in texts), default=None)
+    if last is None or not own[last].container:
+        return []
+    section = own[last].container.rpartition("/")[0] + "/"
+    tail: list[Block] = []
+    for block in own[last + 1 :]:
+        item = value(block)
+        if block.heading or item < 0:
+            break
+        if block.container.startswith(section):
+            tail.append(block)
+        elif item > NEUTRAL_WEIGHT * words(block.text):
+            break
+    return tail if any(value(block) >= CONTINUED_PARAGRAPH_WORDS for block in tail) else []
 
 
 def _trafilatura_blocks(html: str, url: str) -> list[Block]:

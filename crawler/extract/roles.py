@@ -8,7 +8,7 @@ container that holds the article too). `<body>`, `<main>` and `<article>` are ne
 describe the page, not the element.
 
 >>> from selectolax.lexbor import LexborHTMLParser
->>> page = LexborHTMLParser('<div class="has-sidebar">a</div><div id="comments">b</div><div class="related-posts">c</div>')
+>>> page = LexborHTMLParser('<div class="has-sidebar">a</div><div id="comments">b</div><div class="related-x">c</div>')
 >>> [not_article(node) for node in page.css("div")]
 [False, True, True]
 """
