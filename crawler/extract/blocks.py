@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,7 +120,9 @@ def _read_html(lines: _Lines, root: LexborNode, skipped: frozenset[str], skip: N
         if node.is_text_node:
             lines.add(node.text_content or "")
             continue
-        if tag in skipped or not node.is_element_node or (skip is not None and skip(node)):
+        if tag in skipped or not node.is_element_node:
+            continue
+        if skip is not None and tag in BLOCK_TAGS and skip(node):  # what a template marks is a block element
             continue
         if tag in LINE_BREAK_TAGS:
             lines.close()
@@ -159,34 +161,6 @@ def _leave(lines: _Lines, tag: str) -> None:
         lines.heading -= 1
 
 
-def _apply(lines: _Lines, event: str, text: str) -> None:
-    if event == "text":
-        lines.add(text)
-    elif event == "space":
-        lines.add(" ")
-    elif event == "break":
-        lines.close()
-    elif event == "link":
-        lines.open_link()
-    elif event == "unlink":
-        lines.in_link -= 1
-    elif event in ("heading", "unheading"):
-        lines.heading += 1 if event == "heading" else -1
-
-
-def _marks(tag: str, prefix: str) -> Iterator[tuple[str, str]]:
-    if tag in LINK_TAGS:
-        yield prefix + "link", ""
-    elif tag in HEADING_TAGS:
-        yield prefix + "heading", ""
-
-
-def _boundary(tag: str, blocks: frozenset[str], cells: frozenset[str]) -> tuple[str, str]:
-    if tag in blocks:
-        return "break", ""
-    return ("space", "") if tag in cells else ("inline", "")
-
-
 def trafilatura_paragraphs(body: Any) -> list[str]:
     """Paragraphs from trafilatura's result tree (`Document.body`, an lxml element)."""
     return [block.text for block in trafilatura_blocks(body)]
@@ -195,24 +169,44 @@ def trafilatura_paragraphs(body: Any) -> list[str]:
 def trafilatura_blocks(body: Any) -> list[Block]:
     """`trafilatura_paragraphs` with each paragraph's link text (`<ref>`, with `include_links`) and kind."""
     lines = _Lines()
-    for event, text in _xml_events(body):
-        _apply(lines, event, text)
+    _read_xml(lines, body)
     lines.close()
     return lines.blocks
 
 
-def _xml_events(element: Any) -> Iterator[tuple[str, str]]:
+def _read_xml(lines: _Lines, element: Any) -> None:
+    """trafilatura's tree into `lines` (recursive: its tree is shallow, the page was flattened before)."""
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag == "lb":
-        yield "break", ""
+        lines.close()
     else:
-        yield _boundary(tag, TRAFILATURA_BLOCKS, TRAFILATURA_CELLS)
-        yield from _marks(tag, "")
+        _open_xml(lines, tag)
         if element.text:
-            yield "text", element.text
+            lines.add(element.text)
         for child in element:
-            yield from _xml_events(child)
-        yield _boundary(tag, TRAFILATURA_BLOCKS, TRAFILATURA_CELLS)
-        yield from _marks(tag, "un")
+            _read_xml(lines, child)
+        _close_xml(lines, tag)
     if element.tail:
-        yield "text", element.tail
+        lines.add(element.tail)
+
+
+def _open_xml(lines: _Lines, tag: str) -> None:
+    if tag in TRAFILATURA_BLOCKS:
+        lines.close()
+    elif tag in TRAFILATURA_CELLS:
+        lines.add(" ")
+    if tag in LINK_TAGS:
+        lines.open_link()
+    elif tag in HEADING_TAGS:
+        lines.heading += 1
+
+
+def _close_xml(lines: _Lines, tag: str) -> None:
+    if tag in TRAFILATURA_BLOCKS:
+        lines.close()
+    elif tag in TRAFILATURA_CELLS:
+        lines.add(" ")
+    if tag in LINK_TAGS:
+        lines.in_link -= 1
+    elif tag in HEADING_TAGS:
+        lines.heading -= 1

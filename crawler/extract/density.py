@@ -43,6 +43,8 @@ def words(text: str) -> float:
     >>> words("Taiwan 和美國")
     2.5
     """
+    if text.isascii():
+        return float(len(WORD.findall(text)))
     return len(WORD.findall(text)) + HAN_WORDS * len(HAN.findall(text))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -79,8 +79,9 @@ def article_blocks(html: str, url: str, page: LexborHTMLParser) -> list[Block]:
     the first); the page's own reading replaces it only when it holds `OWN_READING_RATIO` times more article
     text, i.e. when trafilatura settled on a side box or a footer.
     """
-    chosen = before_record_stream(article_span(_trafilatura_blocks(html, url)))
-    own = before_record_stream(article_span(html_blocks(page.body, skipped=PAGE_SKIPPED, skip=not_article)))
+    page_blocks = html_blocks(page.body, skipped=PAGE_SKIPPED, skip=not_article)
+    chosen = before_record_stream(article_span(_with_page_links(_trafilatura_blocks(html, url), page_blocks)))
+    own = before_record_stream(article_span(page_blocks))
     if reading_words(own) > OWN_READING_RATIO * reading_words(chosen):
         return own
     return chosen + continuation(chosen, own)
@@ -97,7 +98,8 @@ def continuation(chosen: Sequence[Block], own: Sequence[Block]) -> list[Block]:
 
     >>> chunk, ad = "article/div.chunk/p.", "article/div.ad/p."
     >>> first = Block("First paragraph, long enough to count, with commas, and a full stop here.", container=chunk)
-    >>> later = Block("Second chunk, long enough to count as well, with commas, and a full stop.", container=chunk)
+    >>> later = Block("Second chunk, " + "long enough to count as a paragraph, with commas, " * 3 + "and a stop.",
+    ...               container=chunk)
     >>> [b.text[:6] for b in continuation([first], [first, Block("Advertisement", container=ad), later])]
     ['Second']
     """
@@ -118,8 +120,21 @@ def continuation(chosen: Sequence[Block], own: Sequence[Block]) -> list[Block]:
     return tail if any(value(block) >= CONTINUED_PARAGRAPH_WORDS for block in tail) else []
 
 
+def _with_page_links(blocks: Sequence[Block], page_blocks: Sequence[Block]) -> list[Block]:
+    """trafilatura's paragraphs with the link text the page's own reading counted in the same paragraph.
+
+    (Asking trafilatura for its links costs a URL resolution per link and changes which text it chooses.)
+    """
+    links = {block.text: block for block in page_blocks if block.links}
+    out = []
+    for block in blocks:
+        same = links.get(block.text)
+        out.append(replace(block, link_chars=same.link_chars, links=same.links) if same is not None else block)
+    return out
+
+
 def _trafilatura_blocks(html: str, url: str) -> list[Block]:
-    """One trafilatura call: its fast recall reading, with links marked (the density reading needs them)."""
+    """One trafilatura call: its fast recall reading (links are counted on the page's own blocks)."""
     import trafilatura  # 0.35 s to import: only pages without a profile (or redesigned ones) need it
 
     document = trafilatura.bare_extraction(
@@ -129,7 +144,7 @@ def _trafilatura_blocks(html: str, url: str) -> list[Block]:
         favor_recall=True,
         include_comments=False,
         include_tables=True,
-        include_links=True,
+        include_links=False,
     )
     body = getattr(document, "body", None)
     return trafilatura_blocks(body) if body is not None else []
