@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract.page import extract
-from crawler.extract.template import TemplateMemory
+from crawler.extract.template import TemplateMemories, TemplateMemory
 
 SENTENCE = "Officials from Taiwan and its partners met on Tuesday to discuss chips, drones and AI, the ministry said."
 
@@ -52,3 +52,20 @@ def test_noscript_content_is_read_when_it_is_the_page() -> None:
 def test_memory_bounds_are_checked() -> None:
     with pytest.raises(ValueError, match="min_pages"):
         TemplateMemory(pages=2, min_pages=3)
+
+
+def test_each_source_and_each_owner_has_its_own_memory() -> None:
+    follow = "Follow us for more news from the region every day, on every platform we have."
+    daemon, other = TemplateMemories(), TemplateMemories()
+    for n in range(3):
+        extract(story(n, follow), f"https://x.test/{n}", None, memory=daemon.for_source("a"))
+    assert daemon.for_source("a") is daemon.for_source("a")
+    for memory in (daemon.for_source("b"), other.for_source("a")):  # another source; another daemon or test
+        assert follow in extract(story(9, follow), "https://x.test/9", None, memory=memory).article.paragraphs
+    assert follow not in extract(story(9, follow), "https://x.test/9", None,
+                                 memory=daemon.for_source("a")).article.paragraphs
+
+
+def test_memories_check_their_bounds_at_once() -> None:
+    with pytest.raises(ValueError, match="min_pages"):
+        TemplateMemories(pages=2, min_pages=3)

@@ -2,15 +2,16 @@
 
 Such a stream is a run of short header lines each carrying a date *with a time* (`2005-03-18 01:58:01`,
 `08-11 16:06`, `2004年12月27日 12:40`, `November 19, 2019 at 12:28 pm`) or an age (`2 days ago`, `3小时前`),
-one per record. A page that shows two
-or more of them after its first article paragraph is the article followed by records: the article ends at the
-first such line after it. A single stamp (the article's own "posted at" line) ends nothing.
+one per record. A page that shows two or more of them after its first article paragraph (article-like and at
+least `ANCHOR_WORDS` long: not a title or a header line) is the article followed by records: the article ends at
+the first such line after it. A single stamp (the article's own "posted at" line) ends nothing.
 
 >>> from crawler.extract.blocks import Block
->>> lines = ["Title 2005-03-21 01:20:44", "The post, long enough, with commas, and a full stop at the end of it.",
-...          "Older post 2005-03-18 01:58:01", "Its text.", "Another 2005-03-15 16:47:37", "More."]
->>> [block.text for block in before_record_stream([Block(line) for line in lines])]
-['Title 2005-03-21 01:20:44', 'The post, long enough, with commas, and a full stop at the end of it.']
+>>> post = "The post, long enough to be a paragraph, " * 4 + "with commas, and a full stop."
+>>> lines = ["Title 2005-03-21 01:20:44", post, "Older post 2005-03-18 01:58:01", "Its text.",
+...          "Another 2005-03-15 16:47:37", "More."]
+>>> [block.text[:8] for block in before_record_stream([Block(line) for line in lines])]
+['Title 20', 'The post']
 """
 
 from __future__ import annotations
