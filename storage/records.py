@@ -333,13 +333,13 @@ LINKED_BY: tuple[LinkedBy, ...] = get_args(LinkedBy)
 
 @dataclass(frozen=True)
 class StoryCandidate:
-    """A stored entry that may belong to the same story as a new one: what linking reads of it."""
+    """A stored entry that may belong to the same story as a new one: what linking reads of it (not its text,
+    which few checks need: ``StoryWrites.story_texts`` loads it for those)."""
 
     entry_id: int
     story_id: int
     language: str | None
     title: str | None
-    text: str
     published: str | None
     first_seen: datetime
     url: str

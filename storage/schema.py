@@ -262,10 +262,11 @@ entry's story anchors (JSON, computed once)."""
 story_key = Table(
     "story_key",
     metadata,
-    Column("key", Text, primary_key=True),
+    Column("key_hash", BigInteger, primary_key=True),
     Column("entry_id", Integer, ForeignKey("entry.id"), primary_key=True, index=True),
 )
-"""The blocking index: an entry under each of its candidate keys; a new entry's candidates are found here."""
+"""The blocking index: an entry under each of its candidate keys (a key is stored as its signed 64-bit hash,
+``storage.stories.key_hash``); a new entry's candidates are found here."""
 
 run = Table(
     "run",

@@ -6,15 +6,30 @@ entries indexed under some keys, and keeps ``entry.story_id`` equal to the entry
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    any_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
-from storage.engine import Database, dialect_insert
+from storage.engine import Database
 from storage.errors import UnknownRowError
 from storage.records import StoryCandidate, StoryLinkRecord, StoryMember, StoryRow
 from storage.schema import entry, story, story_key, story_link, version
@@ -22,11 +37,79 @@ from storage.schema import entry, story, story_key, story_link, version
 _CHUNK = 500  # keys per IN (...) query
 
 
-def _candidate_columns() -> list[Any]:
-    return [
-        entry.c.id.label("entry_id"), story_link.c.story_id, entry.c.language, entry.c.title, version.c.text,
-        entry.c.published, entry.c.first_seen, entry.c.url, entry.c.source_id, story_link.c.anchors,
-    ]
+def key_hash(key: str) -> int:
+    """The signed 64-bit integer a blocking key is stored under (BLAKE2b, 8 bytes, big-endian).
+
+    Two keys with one hash only put an extra candidate before the scoring, which decides links on anchors.
+    """
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+def _one_of(column: Any, name: str, dialect: str) -> Any:
+    """``column`` is one of the integers passed as parameter ``name``: one array parameter on PostgreSQL, one
+    JSON list on SQLite (an IN list of bound values costs more CPU to bind than the look-up takes)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger)))
+    values: Any = select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
+    return column.in_(values.scalar_subquery())
+
+
+@functools.cache
+def _lookups(dialect: str) -> tuple[Any, Any, Any]:
+    """The statements of a candidate look-up, built once per dialect: entry ids under the keys, the
+    candidates' rows, their texts."""
+    ids = select(story_key.c.key_hash, story_key.c.entry_id).where(_one_of(story_key.c.key_hash, "hashes", dialect))
+    candidates = (
+        select(
+            entry.c.id, story_link.c.story_id, entry.c.language, entry.c.title, entry.c.published,
+            entry.c.first_seen, entry.c.url, entry.c.source_id, story_link.c.anchors,
+        )
+        .join(story_link, story_link.c.entry_id == entry.c.id)
+        .where(_one_of(entry.c.id, "ids", dialect), story_link.c.anchors.is_not(None))
+        .order_by(entry.c.id.desc())
+    )
+    texts = (
+        select(entry.c.id, version.c.text)
+        .join(version, version.c.id == entry.c.current_version_id)
+        .where(_one_of(entry.c.id, "ids", dialect))
+    )
+    return ids, candidates, texts
+
+
+def _ints(conn: Connection, values: Sequence[int]) -> Any:
+    """The parameter value :func:`_one_of` expects on ``conn``'s dialect."""
+    return list(values) if conn.dialect.name == "postgresql" else json.dumps(list(values))
+
+
+_STORY_OF = select(entry.c.story_id).where(entry.c.id == bindparam("entry_id"))
+_LINKED_STORY = select(story_link.c.story_id).where(story_link.c.entry_id == bindparam("entry_id"))
+_INSERT_LINK = story_link.insert()
+_SET_STORY = (
+    update(entry).where(entry.c.id == bindparam("entry_id")).values(story_id=bindparam("story_id"))
+)
+_NEW_STORY = story.insert().from_select(
+    ["title", "first_entry_id", "first_seen"],
+    select(entry.c.title, entry.c.id, bindparam("now", type_=story.c.first_seen.type)).where(
+        entry.c.id == bindparam("entry_id")
+    ),
+).returning(story.c.id)
+
+
+@functools.cache
+def _insert_keys(dialect: str) -> Any:
+    """INSERT of an entry's keys from one parameter (``hashes``, see :func:`_ints`), a key already there skipped."""
+    if dialect == "postgresql":
+        rows = select(func.unnest(bindparam("hashes", type_=postgresql.ARRAY(BigInteger))), bindparam("entry_id"))
+        insert: Any = postgresql.insert(story_key)
+    else:
+        # "WHERE true": SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join's ON clause.
+        rows = select(literal_column("value"), bindparam("entry_id")).select_from(
+            func.json_each(bindparam("hashes", type_=String))
+        ).where(true())
+        insert = sqlite.insert(story_key)
+    return insert.from_select(["key_hash", "entry_id"], rows).on_conflict_do_nothing(
+        index_elements=["key_hash", "entry_id"]
+    )
 
 
 class StoryWrites:
@@ -34,50 +117,55 @@ class StoryWrites:
 
     _conn: Connection
 
-    def story_candidates(self, keys: Collection[str], *, exclude: int, limit: int) -> list[StoryCandidate]:
-        """Linked entries indexed under any of ``keys`` (newest first, at most ``limit``), ``exclude`` left out."""
-        wanted = sorted(keys)
-        ids: set[int] = set()
+    def story_postings(self, keys: Collection[str], *, exclude: int) -> dict[str, list[int]]:
+        """The linked or not entries indexed under each of ``keys`` (``exclude`` left out); keys under which
+        nothing is indexed are left out. One look-up of the keys' hashes."""
+        by_hash = {key_hash(key): key for key in keys}
+        wanted = sorted(by_hash)
+        ids_under_keys = _lookups(self._conn.dialect.name)[0]
+        postings: dict[str, list[int]] = {}
         for start in range(0, len(wanted), _CHUNK):
-            # No ORDER BY ... LIMIT here: PostgreSQL would walk the entry_id index backwards through every
-            # posting instead of looking the keys up; the newest are chosen below.
-            query = select(story_key.c.entry_id).where(
-                story_key.c.key.in_(wanted[start : start + _CHUNK]), story_key.c.entry_id != exclude
-            )
-            ids.update(self._conn.scalars(query))
-        if not ids:
+            chunk = _ints(self._conn, wanted[start : start + _CHUNK])
+            for hashed, entry_id in self._conn.execute(ids_under_keys, {"hashes": chunk}):
+                if entry_id != exclude:
+                    postings.setdefault(by_hash[hashed], []).append(entry_id)
+        return postings
+
+    def story_candidates(self, entry_ids: Collection[int]) -> list[StoryCandidate]:
+        """What linking reads of each of ``entry_ids`` that has anchors (newest first)."""
+        if not entry_ids:
             return []
-        chosen = sorted(ids, reverse=True)[:limit]
-        query = (
-            select(*_candidate_columns())
-            .join(story_link, story_link.c.entry_id == entry.c.id)
-            .join(version, version.c.id == entry.c.current_version_id)
-            .where(entry.c.id.in_(chosen), story_link.c.anchors.is_not(None))
-            .order_by(entry.c.id.desc())
-        )
-        return [StoryCandidate(**row._mapping) for row in self._conn.execute(query)]
+        rows_of = _lookups(self._conn.dialect.name)[1]
+        found = self._conn.execute(rows_of, {"ids": _ints(self._conn, sorted(entry_ids))})
+        return [StoryCandidate(*row) for row in found]
+
+    def story_texts(self, entry_ids: Collection[int]) -> dict[int, str]:
+        """The current text of each of ``entry_ids`` (the few candidates whose scoring reads it)."""
+        if not entry_ids:
+            return {}
+        texts = _lookups(self._conn.dialect.name)[2]
+        return {row.id: row.text for row in self._conn.execute(texts, {"ids": _ints(self._conn, sorted(entry_ids))})}
 
     def story_of(self, entry_id: int) -> int | None:
         """The story an entry belongs to, or None."""
-        return self._conn.execute(select(entry.c.story_id).where(entry.c.id == entry_id)).scalar()
+        return self._conn.execute(_STORY_OF, {"entry_id": entry_id}).scalar()
 
     def link_story(self, rec: StoryLinkRecord, *, now: datetime) -> int:
         """Put the entry into ``rec.story_id`` (or a new story); index its keys; returns the story id.
 
         An entry already linked (a racing writer, or a person's decision) keeps its story.
         """
-        current = self._conn.execute(select(story_link.c.story_id).where(story_link.c.entry_id == rec.entry_id))
-        existing = current.scalar()
+        existing = self._conn.execute(_LINKED_STORY, {"entry_id": rec.entry_id}).scalar()
         if existing is not None:
             self.update_story_anchors(rec.entry_id, anchors=rec.anchors, keys=rec.keys)
             return int(existing)
         story_id = rec.story_id if rec.story_id is not None else self._new_story(rec.entry_id, now)
-        self._conn.execute(story_link.insert().values(
-            entry_id=rec.entry_id, story_id=story_id, score=rec.score, reason=rec.reason, evidence=rec.evidence,
-            linked_by="auto", anchors=rec.anchors, created_at=now,
-        ))
+        self._conn.execute(_INSERT_LINK, {
+            "entry_id": rec.entry_id, "story_id": story_id, "score": rec.score, "reason": rec.reason,
+            "evidence": rec.evidence, "linked_by": "auto", "anchors": rec.anchors, "created_at": now,
+        })
         self._index(rec.entry_id, rec.keys)
-        self._conn.execute(update(entry).where(entry.c.id == rec.entry_id).values(story_id=story_id))
+        self._conn.execute(_SET_STORY, {"entry_id": rec.entry_id, "story_id": story_id})
         return story_id
 
     def update_story_anchors(self, entry_id: int, *, anchors: str | None, keys: Iterable[str]) -> None:
@@ -87,15 +175,14 @@ class StoryWrites:
         self._index(entry_id, keys)
 
     def _new_story(self, entry_id: int, now: datetime) -> int:
-        title = self._conn.execute(select(entry.c.title).where(entry.c.id == entry_id)).scalar()
-        stmt = story.insert().values(title=title, first_entry_id=entry_id, first_seen=now).returning(story.c.id)
-        return int(self._conn.execute(stmt).scalar_one())
+        """A story titled after its first entry (one INSERT ... SELECT)."""
+        return int(self._conn.execute(_NEW_STORY, {"entry_id": entry_id, "now": now}).scalar_one())
 
     def _index(self, entry_id: int, keys: Iterable[str]) -> None:
-        rows = [{"key": key, "entry_id": entry_id} for key in sorted(set(keys))]
-        if rows:
-            stmt = dialect_insert(self._conn, story_key).on_conflict_do_nothing(index_elements=["key", "entry_id"])
-            self._conn.execute(stmt, rows)
+        hashes = sorted({key_hash(key) for key in keys})
+        if hashes:
+            insert = _insert_keys(self._conn.dialect.name)
+            self._conn.execute(insert, {"hashes": _ints(self._conn, hashes), "entry_id": entry_id})
 
     def story_entries(self, story_id: int) -> list[tuple[int, str | None, str]]:
         """(entry id, language, source) of every member of a story, oldest first."""

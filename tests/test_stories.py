@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +19,9 @@ from rules.stories import (
     choose_story,
     link_score,
     lookup_keys,
+    needs_text,
+    rank_candidates,
+    time_agreement,
 )
 from rules.stories.amounts import numbers_in, zh_numeral
 from rules.stories.dates import mentioned_dates, url_day
@@ -270,6 +274,71 @@ def test_linked_entries_meet_through_blocking_keys() -> None:
         k for k in lookup_keys(anchors_of(far)) if k.startswith("nd:")}
 
 
+def test_days_meet_within_one_day_and_month_days_within_one_day_over_years() -> None:
+    base = anchors_of(doc(1, SIGNING_EN, "en"))
+    for shift, meets in ((-2, False), (-1, True), (0, True), (1, True), (2, False)):
+        day = (date(2025, 3, 12) + timedelta(days=shift)).isoformat()
+        other = anchors_of(doc(2, SIGNING_ID.replace(" pada 12 Maret 2025", ""), "id", published=day))
+        shared = {k for k in candidate_keys(base) & lookup_keys(other) if not k.startswith("nd:")}
+        assert bool(shared) == meets, shift
+    undated = anchors_of(doc(3, SIGNING_ID.replace(" 2025", ""), "id", published=None))
+    assert "--03-12" in undated.dates
+    for day, meets in (("2021-03-11", True), ("2021-03-13", True), ("2021-03-14", False)):
+        dated = anchors_of(doc(4, SIGNING_EN.replace(" on March 12, 2025", ""), "en", published=day))
+        assert bool({k for k in candidate_keys(dated) & lookup_keys(undated) if k.startswith("md:")}) == meets, day
+
+
+def test_an_undated_entry_with_a_full_date_meets_one_with_that_month_and_day_only() -> None:
+    dated_by_text = anchors_of(doc(1, SIGNING_ID, "id", published=None))
+    month_day_only = anchors_of(doc(2, SIGNING_EN.replace(", 2025", ""), "en", published=None))
+    assert not dated_by_text.published and "2025-03-12" in dated_by_text.dates
+    assert candidate_keys(dated_by_text) & lookup_keys(month_day_only)
+    assert candidate_keys(month_day_only) & lookup_keys(dated_by_text)
+
+
+def test_undated_entries_first_seen_together_need_more_evidence() -> None:
+    no_date = SIGNING_EN.replace(" on March 12, 2025", "")
+    a = anchors_of(doc(1, no_date, "en", published=None))
+    b = anchors_of(doc(2, SIGNING_ID.replace(" pada 12 Maret 2025", ""), "id", published=None))
+    assert not a.dates and not b.dates
+    window = time_agreement(a, b)
+    assert window is not None and window.startswith("event day")  # both placed on the day first seen
+    dated_by_text = anchors_of(doc(3, SIGNING_ID.replace("2025", "2021"), "id", published=None))
+    window = time_agreement(a, dated_by_text)
+    assert window is not None and window.startswith("first seen together")
+    assert candidate_keys(dated_by_text) & lookup_keys(a) and candidate_keys(a) & lookup_keys(dated_by_text)
+    assert time_agreement(anchors_of(doc(4, SIGNING_EN, "en", published=None)), dated_by_text) is None
+    two_days_later = replace(anchors_of(doc(6, SIGNING_ID.replace("2025", "2021"), "id", published=None)),
+                             day="2025-03-14")
+    assert time_agreement(a, two_days_later) is None
+
+
+def test_an_amount_stated_at_the_precision_the_other_rounds_to_is_shared() -> None:
+    a = doc(1, "Lin Chia-lung said bilateral trade was over US$14 billion.", "en")
+    b = doc(2, "Lin Chia-lung mengatakan perdagangan mencapai USD 14,42 miliar.", "id")
+    c = doc(3, "Lin Chia-lung mengatakan perdagangan mencapai USD 14,43 miliar.", "id")
+    from rules.stories.link import explain
+
+    assert "≈1.4e+10" in explain(a, anchors_of(a), b, anchors_of(b))["numbers"]
+    assert explain(b, anchors_of(b), c, anchors_of(c))["numbers"] == ["~1.4e+10"]
+
+
+def test_candidates_are_ranked_by_the_rarity_of_the_keys_they_share() -> None:
+    postings = {"crowded": list(range(100, 200)), "rare": [7, 150], "rarer": [7]}
+    ranked = rank_candidates(postings, limit=3)
+    assert ranked[:2] == [7, 150]
+    assert ranked[2] == 199  # then the newest of the crowded key
+    assert sorted(rank_candidates({"k": [3, 1, 2]})) == [1, 2, 3]
+
+
+def test_only_chinese_names_against_a_chinese_candidate_need_its_text() -> None:
+    en, zh = anchors_of(doc(1, SIGNING_EN, "en")), anchors_of(doc(2, RELEASE, "zh"))
+    assert needs_text(en, zh)
+    assert not needs_text(zh, en)
+    assert not needs_text(en, anchors_of(doc(3, SIGNING_ID, "id")))
+    assert not needs_text(en, replace(zh, day="2024-01-01"))  # no agreement in time: the text is never read
+
+
 # --- JSON --------------------------------------------------------------------------------------------
 
 
@@ -277,6 +346,8 @@ def test_anchors_json_round_trip() -> None:
     anchors = anchors_of(doc(1, SIGNING_EN, "en"))
     assert Anchors.from_json(anchors.to_json()) == anchors
     assert json.loads(anchors.to_json())["day"] == "2025-03-12"
+    stored_before = {**json.loads(anchors.to_json()), "sketch": list(anchors.sketch)}  # a JSON list then
+    assert Anchors.from_json(json.dumps(stored_before)) == anchors
 
 
 def test_evidence_json_round_trip() -> None:

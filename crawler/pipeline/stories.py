@@ -11,11 +11,17 @@ import json
 from datetime import datetime
 
 from crawler.extract.article import seed_body
-from rules.stories import Anchors, StoryDoc, anchors_of, candidate_keys, choose_story, lookup_keys
+from rules.stories import (
+    Anchors,
+    StoryDoc,
+    anchors_of,
+    candidate_keys,
+    choose_story,
+    lookup_keys,
+    needs_text,
+    rank_candidates,
+)
 from storage import ArticleRecord, SaveOutcome, StoryCandidate, StoryLinkRecord, UnitOfWork
-
-CANDIDATE_LIMIT = 200
-"""Candidates scored per new entry at most (the newest first): bounds the cost of a crowded key."""
 
 
 def link_entry(uow: UnitOfWork, rec: ArticleRecord, outcome: SaveOutcome, *, now: datetime) -> int | None:
@@ -25,7 +31,8 @@ def link_entry(uow: UnitOfWork, rec: ArticleRecord, outcome: SaveOutcome, *, now
     doc = story_doc(outcome.entry_id, rec, now)
     anchors = anchors_of(doc)
     keys = frozenset(candidate_keys(anchors))
-    current = uow.story_of(outcome.entry_id)
+    # An entry inserted by this unit of work has no story yet; any other kind may have one already.
+    current = None if outcome.kind == "new" else uow.story_of(outcome.entry_id)
     if current is not None:
         uow.update_story_anchors(outcome.entry_id, anchors=anchors.to_json(), keys=keys)
         return current
@@ -38,8 +45,11 @@ def link_entry(uow: UnitOfWork, rec: ArticleRecord, outcome: SaveOutcome, *, now
 
 
 def _choose(uow: UnitOfWork, doc: StoryDoc, anchors: Anchors, keys: frozenset[str]) -> StoryLinkRecord:
-    found = uow.story_candidates(lookup_keys(anchors), exclude=doc.entry_id, limit=CANDIDATE_LIMIT)
-    chosen = choose_story(doc, anchors, [(c.story_id, candidate_doc(c), Anchors.from_json(c.anchors)) for c in found])
+    found = uow.story_candidates(rank_candidates(uow.story_postings(lookup_keys(anchors), exclude=doc.entry_id)))
+    scored = [(c, Anchors.from_json(c.anchors)) for c in found]
+    texts = uow.story_texts([c.entry_id for c, other in scored if needs_text(anchors, other)])
+    candidates = [(c.story_id, candidate_doc(c, texts.get(c.entry_id, "")), other) for c, other in scored]
+    chosen = choose_story(doc, anchors, candidates)
     if chosen is None:
         return StoryLinkRecord(doc.entry_id, None, "new", None, None, anchors.to_json(), keys)
     story_id, evidence = chosen
@@ -53,7 +63,8 @@ def story_doc(entry_id: int, rec: ArticleRecord, first_seen: datetime) -> StoryD
                     rec.published, first_seen, rec.url, rec.source_id)
 
 
-def candidate_doc(c: StoryCandidate) -> StoryDoc:
-    return StoryDoc(c.entry_id, c.language, c.title, seed_body(c.text, c.title, c.published), c.published,
-                    c.first_seen, c.url, c.source_id)
+def candidate_doc(c: StoryCandidate, text: str = "") -> StoryDoc:
+    """A candidate as linking reads it; ``text`` only when :func:`rules.stories.needs_text` says so."""
+    body = seed_body(text, c.title, c.published) if text else ""
+    return StoryDoc(c.entry_id, c.language, c.title, body, c.published, c.first_seen, c.url, c.source_id)
 

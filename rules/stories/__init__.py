@@ -8,17 +8,21 @@ joins, or None for a new story.
 
 from rules.stories.anchors import anchors_of
 from rules.stories.link import (
+    CANDIDATE_LIMIT,
     candidate_keys,
     choose_story,
     event_days,
     explain,
     link_score,
     lookup_keys,
+    needs_text,
+    rank_candidates,
     time_agreement,
 )
 from rules.stories.model import Anchors, LinkEvidence, LinkReason, StoryDoc
 
 __all__ = [
+    "CANDIDATE_LIMIT",
     "Anchors",
     "LinkEvidence",
     "LinkReason",
@@ -30,5 +34,7 @@ __all__ = [
     "explain",
     "link_score",
     "lookup_keys",
+    "needs_text",
+    "rank_candidates",
     "time_agreement",
 ]

@@ -9,7 +9,7 @@ share much of their wording (two outlets rewriting one press release) add that o
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 from rules.stories import weights
@@ -32,8 +32,13 @@ TEXT_WEIGHT = 12.0
 MIN_TEXT = 0.25
 """Below this containment, shared wording is the common phrasing of the language, not one source."""
 NEAR_DUPLICATE_DAYS = 30
+CANDIDATE_LIMIT = 50
+"""Entries scored per new entry at most (:func:`rank_candidates`): bounds the cost of crowded keys."""
 EVENT_WINDOW = 1
 REPORTED_WITHIN = 7
+SEEN_TOGETHER = "first seen together, undated"
+SEEN_EXTRA = 3.0
+"""An agreement only on when two undated entries were first seen needs this much more shared weight."""
 NUMBER_CONFLICT = 4.0
 """Both entries give specific numbers and share none (two events of one day: "US$50 million" vs "57 years")."""
 PARTIAL_TIME = "month-day without year"
@@ -71,48 +76,95 @@ def choose_story(
 
 def candidate_keys(anchors: Anchors) -> set[str]:
     """The keys a store indexes an entry under; a new entry's candidates are the entries indexed under one of
-    its :func:`lookup_keys`. Event days (day and day+1, so that days ±1 meet) times the heavy anchors, pairs of
-    the smallest sketch hashes (near-copies, at any date), and month-day keys (see :func:`lookup_keys`)."""
-    keys = _common_keys(anchors)
-    heavy = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
-    if anchors.published:
-        keys.update(f"md:{stamp}|{anchor}" for stamp in _month_day_stamps(anchors) for anchor in heavy)
-    else:
-        keys.update(f"nodate:{stamp}|{anchor}" for stamp in _partial_stamps(anchors) for anchor in heavy)
+    its :func:`lookup_keys`. Event days times the heavy anchors, pairs of the smallest sketch hashes
+    (near-copies, at any date), and month-day keys (see :func:`lookup_keys`). Each day is indexed once; the
+    look-up asks for the day before and after too (so that days ±1 meet and each entry writes a third of the
+    keys)."""
+    keys = _sketch_keys(anchors)
+    heavy = _heavy(anchors)
+    keys.update(f"{day.isoformat()}|{anchor}" for day in _key_days(anchors) for anchor in heavy)
+    rare = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
+    keys.update(f"md:{day:%m-%d}|{anchor}" for day in _dated_days(anchors) for anchor in rare)
+    keys.update(f"nodate:{stamp}|{anchor}" for stamp in _partial_stamps(anchors) for anchor in rare)
     return keys
 
 
 def lookup_keys(anchors: Anchors) -> set[str]:
-    """The keys to look up for a new entry. They equal :func:`candidate_keys` but for month-days: a dated entry
-    looks for undated entries that write its month and day without a year (``nodate:``), an undated one for
-    dated entries on that month and day (``md:``) and for other undated ones; so dated entries, nearly all of
-    a store, never meet each other over all years of one month-day."""
-    keys = _common_keys(anchors)
-    heavy = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
-    if anchors.published:
-        keys.update(f"nodate:{stamp}|{anchor}" for stamp in _month_day_stamps(anchors) for anchor in heavy)
-    else:
-        partial = _partial_stamps(anchors)
-        keys.update(f"{kind}:{stamp}|{anchor}" for kind in ("md", "nodate") for stamp in partial for anchor in heavy)
-    return keys
-
-
-def _common_keys(anchors: Anchors) -> set[str]:
-    keys = {f"nd:{a}:{b}" for i, a in enumerate(anchors.sketch[:6]) for b in anchors.sketch[i + 1 : 6]}
+    """The keys to look up for a new entry: those of :func:`candidate_keys` on the day before, the day and the
+    day after, but for month-days: a dated entry looks for undated entries that write its month and day (±1)
+    without a year (``nodate:``), an undated one for dated entries on that month and day ±1 (``md:``) and for
+    other undated ones; so dated entries, nearly all of a store, never meet each other over all years of one
+    month-day."""
+    keys = _sketch_keys(anchors)
     heavy = _heavy(anchors)
-    days = sorted(event_days(anchors))[:4]
-    stamps = {stamp.isoformat() for day in days for stamp in (day, day + timedelta(days=1))}
+    stamps = {near.isoformat() for day in _key_days(anchors) for near in _around(day)}
     keys.update(f"{stamp}|{anchor}" for stamp in stamps for anchor in heavy)
+    rare = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
+    month_days = {f"{near:%m-%d}" for day in _dated_days(anchors) for near in _around(day)}
+    keys.update(f"nodate:{stamp}|{anchor}" for stamp in month_days for anchor in rare)
+    partial = _partial_stamps(anchors)
+    keys.update(f"nodate:{stamp}|{anchor}" for stamp in partial for anchor in rare)
+    near = {stamp for value in partial for stamp in _month_days_around(value)}
+    keys.update(f"md:{stamp}|{anchor}" for stamp in near for anchor in rare)
     return keys
+
+
+def rank_candidates(postings: Mapping[str, Collection[int]], limit: int = CANDIDATE_LIMIT) -> list[int]:
+    """The entries to score, at most ``limit``: ``postings`` maps each looked-up key to the entries indexed
+    under it. An entry gains 1/n for a key shared with n entries (a rare key says more than a crowded one: a
+    minister's name on the day of a busy visit, or on one month-day over every year), so a crowded key alone
+    does not push out an entry met under rarer ones; ties go to the newest (highest id)."""
+    score: dict[int, float] = {}
+    for found in postings.values():
+        share = 1.0 / len(found)
+        for entry_id in found:
+            score[entry_id] = score.get(entry_id, 0.0) + share
+    if len(score) <= limit:
+        return sorted(score, reverse=True)
+    return sorted(score, key=lambda entry_id: (-score[entry_id], -entry_id))[:limit]
+
+
+def _sketch_keys(anchors: Anchors) -> set[str]:
+    return {f"nd:{a}:{b}" for i, a in enumerate(anchors.sketch[:6]) for b in anchors.sketch[i + 1 : 6]}
+
+
+def _key_days(anchors: Anchors) -> list[date]:
+    """Event days (the first four), and for an entry without a publication date the day it was first seen
+    (see :data:`SEEN_TOGETHER`)."""
+    days = sorted(event_days(anchors))[:4]
+    if not anchors.published and anchors.day is not None:
+        days.append(date.fromisoformat(anchors.day))
+    return days
+
+
+def _dated_days(anchors: Anchors) -> set[date]:
+    """Event days that are dates (published, or named in the text), not the day an undated entry was seen."""
+    return event_days(anchors) if anchors.published or _full_dates(anchors) else set()
+
+
+def _full_dates(anchors: Anchors) -> bool:
+    return any(not value.startswith("--") for value in anchors.dates)
+
+
+def _around(day: date) -> tuple[date, date, date]:
+    return day - timedelta(days=1), day, day + timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_days_around(month_day: str) -> frozenset[str]:
+    """``"03-01"`` → the month-days a day before, on and after it in a leap and a common year."""
+    month, day = (int(part) for part in month_day.split("-"))
+    found = {month_day}
+    for year in (2000, 2001):
+        try:
+            found.update(f"{near:%m-%d}" for near in _around(date(year, month, day)))
+        except ValueError:  # 02-29 in a common year
+            continue
+    return frozenset(found)
 
 
 def _heavy(anchors: Anchors, least: float = weights.KEY_WEIGHT) -> list[str]:
     return sorted(anchor for anchor, weight in _weighted(anchors) if weight >= least)
-
-
-def _month_day_stamps(anchors: Anchors) -> set[str]:
-    days = event_days(anchors)
-    return {f"{stamp:%m-%d}" for day in days for stamp in (day - timedelta(days=1), day, day + timedelta(days=1))}
 
 
 def _partial_stamps(anchors: Anchors) -> set[str]:
@@ -145,7 +197,17 @@ def time_agreement(a: Anchors, b: Anchors) -> str | None:
         for y in sorted(days_b):
             if abs((x - y).days) <= EVENT_WINDOW:
                 return f"event day {x.isoformat()} / {y.isoformat()}"
-    return _month_day_agreement(a, days_b) or _month_day_agreement(b, days_a)
+    return (_month_day_agreement(a, days_b) or _month_day_agreement(b, days_a)
+            or _seen_together(a, b))
+
+
+def _seen_together(a: Anchors, b: Anchors) -> str | None:
+    """Two entries without a publication date, one of them naming no date at all, first seen within a day of
+    each other: nothing places them apart (the other's dates may be of the same event); weak evidence, so the
+    link needs :data:`SEEN_EXTRA` more shared weight."""
+    if a.published or b.published or (a.dates and b.dates) or _days_apart(a, b) > EVENT_WINDOW:
+        return None
+    return f"{SEEN_TOGETHER} {a.day} / {b.day}"
 
 
 def _month_day_agreement(undated: Anchors, other_days: set[date]) -> str | None:
@@ -213,6 +275,7 @@ def _anchor_link(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchor
             specific += 1
             shared["text"] = [f"containment {text:.2f}"]
     needed = MIN_SHARED + (PARTIAL_EXTRA if window.startswith(PARTIAL_TIME) else 0.0)
+    needed += SEEN_EXTRA if window.startswith(SEEN_TOGETHER) else 0.0
     if "numbers" not in shared and _heavy_numbers(a_anchors) and _heavy_numbers(b_anchors):
         needed += NUMBER_CONFLICT
         shared["conflict"] = ["specific numbers on both sides, none shared"]
@@ -229,7 +292,7 @@ def _shared_anchors(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anc
     shared: dict[str, list[str]] = {}
     if names:
         shared["names"] = sorted(names)
-    numbers = a_anchors.numbers & b_anchors.numbers
+    numbers = {_rounded(number, a_anchors, b_anchors) for number in a_anchors.numbers & b_anchors.numbers}
     if numbers:
         shared["numbers"] = sorted(numbers)
     dates = {value for value in a_anchors.dates & b_anchors.dates if not value.startswith("--")}
@@ -240,6 +303,15 @@ def _shared_anchors(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anc
     if concepts:
         shared["concepts"] = sorted(concepts)
     return shared
+
+
+def _rounded(number: str, a: Anchors, b: Anchors) -> str:
+    """A shared rounded amount (``~1.4e+10``) that one entry states exactly at that precision is ``≈1.4e+10``
+    (see ``weights.ROUNDED``); when both state it exactly the exact form is shared as well."""
+    if not number.startswith("~"):
+        return number
+    exact = number[1:]
+    return f"≈{exact}" if (exact in a.numbers) != (exact in b.numbers) else number
 
 
 def _month_days_met(undated: Anchors, other: Anchors) -> set[str]:
@@ -260,6 +332,17 @@ def explain(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors) ->
     if a_anchors.script == b_anchors.script:
         shared["text"] = [f"jaccard {jaccard(a_anchors.sketch, b_anchors.sketch):.2f}"]
     return shared
+
+
+def needs_text(anchors: Anchors, other_anchors: Anchors) -> bool:
+    """Whether :func:`link_score` of an entry with ``anchors`` reads the text of the other entry (the Chinese
+    names the first gives in parentheses are looked for in the second's Chinese text); a store loads texts only
+    for those candidates."""
+    return (
+        other_anchors.script == "han"
+        and any(name.startswith("zh:") for name in anchors.names)
+        and time_agreement(anchors, other_anchors) is not None
+    )
 
 
 def _chinese_names_in(names_of: Anchors, other: StoryDoc, other_anchors: Anchors) -> set[str]:

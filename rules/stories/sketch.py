@@ -12,6 +12,7 @@ shingle (cheap in pure Python), and the Jaccard similarity of two sets is estima
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import regex
@@ -21,6 +22,7 @@ from rules.text import fold, is_cjk
 K = 64
 _CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
+_LETTERS = regex.compile(r"\p{L}+")  # what str.isalpha counts
 
 
 def shingles(text: str) -> frozenset[str]:
@@ -31,15 +33,18 @@ def shingles(text: str) -> frozenset[str]:
         if len(run) < 4:
             found.add(run)
         found.update(run[i : i + 4] for i in range(len(run) - 3))
-    words = [word for word in _WORD.findall(_CJK_RUN.sub(" ", folded)) if not is_cjk(word[0])]
+    words = [word for word in _WORD.findall(_CJK_RUN.sub(" ", folded)) if not _cjk_start(word[0])]
     found.update(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
     return frozenset(found)
 
 
+_cjk_start = functools.lru_cache(maxsize=4096)(is_cjk)
+
+
 def script_of(text: str) -> str:
     """"han" when CJK characters outnumber Latin letters, else "latin"."""
-    cjk = sum(map(len, _CJK_RUN.findall(text)))  # one regex pass: per-character is_cjk costs ms on long texts
-    return "han" if cjk * 2 > sum(1 for char in text if char.isalpha()) else "latin"
+    cjk = sum(map(len, _CJK_RUN.findall(text)))  # regex passes: a per-character loop costs ms on long texts
+    return "han" if cjk * 2 > sum(map(len, _LETTERS.findall(text))) else "latin"
 
 
 def _hash(gram: str) -> int:

@@ -19,6 +19,9 @@ PLACE = 0.4
 ORGANISATION = 0.8
 CONCEPT = 0.3
 DATE = 1.2
+ROUNDED = 1.5
+"""An amount one entry states at the precision the other's rounds to ("over US$14 billion" / "US$14.42
+billion", ``≈1.4e+10``): the same figure, less exact than an equal one."""
 KEY_WEIGHT = 1.2
 """Anchors at least this heavy are blocking keys."""
 MONTH_DAY_KEY_WEIGHT = 2.5
@@ -44,6 +47,8 @@ def number_weight(number: str) -> float:
     """Percentages and exact large amounts weigh most; years and small counts little."""
     if number.endswith("%"):
         return 2.0
+    if number.startswith("≈"):
+        return ROUNDED
     if number.startswith("~"):
         return 0.6
     if "e+" in number or "." in number:

@@ -40,6 +40,7 @@ from rules.stories import (
     choose_story,
     explain,
     lookup_keys,
+    rank_candidates,
 )
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -79,10 +80,8 @@ class Linker:
         self.index: dict[str, list[int]] = defaultdict(list)
 
     def candidates(self, anchors: Anchors) -> list[tuple[int, StoryDoc, Anchors]]:
-        found: set[int] = set()
-        for key in lookup_keys(anchors):
-            found.update(self.index.get(key, ()))
-        return [(self.story[i], self.docs[i], self.anchors[i]) for i in sorted(found)]
+        postings = {key: self.index[key] for key in lookup_keys(anchors) if key in self.index}
+        return [(self.story[i], self.docs[i], self.anchors[i]) for i in sorted(rank_candidates(postings))]
 
     def link(self, doc: StoryDoc, anchors: Anchors) -> tuple[int, LinkEvidence] | None:
         return choose_story(doc, anchors, self.candidates(anchors))

@@ -152,6 +152,11 @@ def main() -> None:
           f"{len({s for s in story_of.values() if s is not None})} stories")
     print(f"pairs: TP {scores['tp']}, FP {scores['fp']}, FN {scores['fn']}; precision {scores['precision']:.3f}, "
           f"recall {scores['recall']:.3f}, F1 {scores['f1']:.3f}")
+    for a, b in itertools.combinations(rows, 2):
+        linked = story_of.get(a["id"]) is not None and story_of.get(a["id"]) == story_of.get(b["id"])
+        if linked != (a["cluster"] == b["cluster"]):
+            kind = "false merge" if linked else "miss"
+            print(f"  {kind}: {a['id']} ({a['language']}) - {b['id']} ({b['language']}), cluster {a['cluster']}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""The stories' blocking index in the database (SQLite and PostgreSQL): keys stored as 64-bit hashes, postings
+per key, candidates without their texts and the texts of the few that need them, and migration 0006 that hashes
+the keys an older database holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from storage import ArticleRecord, Store, StoryLinkRecord
+from storage.engine import make_engine
+from storage.migrate import alembic_config
+from storage.stories import key_hash
+
+NOW = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
+
+
+def _stored(store: Store, name: str, keys: frozenset[str], *, linked: bool = True) -> int:
+    rec = ArticleRecord("site", f"https://site.example/{name}", f"https://site.example/{name}", name,
+                        f"{name}\nbody of {name}\n", language="en", published="2026-03-12", fetched_at=NOW)
+    with store.unit_of_work() as uow:
+        entry_id = uow.save_article(rec, now=NOW).entry_id
+        if linked:
+            uow.link_story(StoryLinkRecord(entry_id, None, "new", anchors="{}", keys=keys), now=NOW)
+    return entry_id
+
+
+def test_postings_candidates_and_texts(database_url: str) -> None:
+    with Store.open(database_url) as store:
+        store.ensure_source("site", kind="custom", settings_hash="x")
+        first = _stored(store, "first", frozenset({"2026-03-12|p:lin", "2026-03-12|#5e+07"}))
+        second = _stored(store, "second", frozenset({"2026-03-12|p:lin"}))
+        with store.unit_of_work() as uow:
+            postings = uow.story_postings({"2026-03-12|p:lin", "2026-03-12|#5e+07", "absent"}, exclude=second)
+            assert postings == {"2026-03-12|p:lin": [first], "2026-03-12|#5e+07": [first]}
+            found = uow.story_postings({"2026-03-12|p:lin"}, exclude=0)
+            assert sorted(found["2026-03-12|p:lin"]) == [first, second]
+            candidates = uow.story_candidates([first, second])
+            assert [c.entry_id for c in candidates] == [second, first]  # newest first
+            assert candidates[1].anchors == "{}" and candidates[1].title == "first"
+            assert uow.story_candidates([]) == []
+            assert uow.story_texts([first]) == {first: "first\nbody of first\n"}
+            assert uow.story_texts([]) == {}
+            # re-linking an entry replaces its keys
+            uow.update_story_anchors(first, anchors="{}", keys=["2026-03-13|p:lin"])
+            assert uow.story_postings({"2026-03-12|#5e+07"}, exclude=0) == {}
+            assert uow.story_postings({"2026-03-13|p:lin"}, exclude=0) == {"2026-03-13|p:lin": [first]}
+
+
+def test_the_migration_hashes_the_stored_keys(database_url: str) -> None:
+    from alembic import command
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0005")
+            conn.execute(text("INSERT INTO source (id, kind, settings_hash) VALUES ('site', 'custom', 'x')"))
+            conn.execute(text(
+                "INSERT INTO entry (id, canonical_url, url, source_id, first_seen, last_seen) "
+                "VALUES (1, 'u1', 'u1', 'site', :now, :now)"), {"now": NOW.replace(tzinfo=None)})
+            for key in ("2026-03-12|p:lin", "nd:1:2", "md:03-12|林佳龍"):
+                conn.execute(text("INSERT INTO story_key (key, entry_id) VALUES (:key, 1)"), {"key": key})
+            command.upgrade(alembic_config(conn), "head")
+            rows = sorted(conn.execute(text("SELECT key_hash, entry_id FROM story_key")).all())
+    finally:
+        engine.dispose()
+    expected = sorted((key_hash(key), 1) for key in ("2026-03-12|p:lin", "nd:1:2", "md:03-12|林佳龍"))
+    assert [tuple(row) for row in rows] == expected
