@@ -41,7 +41,7 @@ def link_entry(uow: UnitOfWork, rec: ArticleRecord, outcome: SaveOutcome, *, now
         link = StoryLinkRecord(outcome.entry_id, uow.story_of(outcome.duplicate_of), "duplicate", 1.0, evidence,
                                anchors.to_json(), keys)
         return uow.link_story(link, now=now)
-    return uow.link_story(_choose(uow, doc, anchors, keys), now=now)
+    return uow.link_story(_choose(uow, doc, anchors, keys), now=now, inserted=outcome.kind == "new")
 
 
 def _choose(uow: UnitOfWork, doc: StoryDoc, anchors: Anchors, keys: frozenset[str]) -> StoryLinkRecord:

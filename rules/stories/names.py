@@ -42,7 +42,8 @@ also however meanwhile according today yesterday tomorrow
 _STOP = frozenset(_STOP_WORDS.split())
 _CONNECTORS = frozenset({"bin", "binti", "de", "da", "van", "von", "del", "la", "y", "al", "el"})
 _TOKEN = regex.compile(
-    r"\p{Lu}[\p{Latin}\p{M}'’]*(?:-[\p{Latin}\d][\p{Latin}\p{M}\d'’]*)*\.?|\p{Ll}[\p{Latin}'’-]*|[0-9][\p{Latin}\d-]*|\n|\S"
+    r"\p{Lu}[\p{Latin}\p{M}'’]*(?:-[\p{Latin}\d][\p{Latin}\p{M}\d'’]*)*\.?|\p{Ll}[\p{Latin}'’-]*|[0-9][\p{Latin}\d-]*|\n"
+    r"|[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+|\S"  # a CJK run is one token (never a name, never an end)
 )
 _ACRONYM = regex.compile(r"^(?=(?:.*\p{Lu}){2})[\p{Lu}\d][\p{Lu}\d&-]*[\p{Lu}\d]$")
 _INITIAL = regex.compile(r"^\p{Lu}\.$")
@@ -113,7 +114,9 @@ def _runs(text: str) -> Iterator[list[tuple[str, bool]]]:
 
 
 def _is_name_token(token: str) -> bool:
-    return token[:1].isupper() or bool(_ACRONYM.match(token.rstrip(".")))
+    first = token[:1]
+    # An acronym starts with a capital or a digit: other tokens skip the pattern.
+    return first.isupper() or (first.isdigit() and bool(_ACRONYM.match(token.rstrip("."))))
 
 
 def _units(run: list[tuple[str, bool]]) -> Iterator[str]:

@@ -42,6 +42,7 @@ from rules.stories import (
     lookup_keys,
     rank_candidates,
 )
+from rules.stories.link import MIN_SHARED, PARTIAL_EXTRA, PARTIAL_TIME, SEEN_EXTRA, SEEN_TOGETHER
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 CORPUS = SHARED / "corpus" / "stories-dev" / "stories.jsonl"
@@ -130,7 +131,41 @@ def evaluate(quiet: bool = False) -> dict[str, Any]:
     report = {kind: _scores(counter) for kind, counter in counts.items()}
     if not quiet:
         _print_quality(report, false_merges, misses, linker, docs, anchor_ms)
+        margins(docs, anchors)
     return {"scores": report, "false_merges": false_merges, "misses": misses, "anchor_ms": anchor_ms}
+
+
+def margins(docs: list[tuple[StoryDoc, dict[str, Any]]], anchors: dict[int, Anchors]) -> None:
+    """A guard against rules fitted to this set: for each kind of agreement in time, the heaviest pair of two
+    different events (shared weight, specific anchors) against the weight a link needs, and the lightest pair
+    of one event; wording overlap is left out (it adds to both)."""
+    heaviest: dict[str, tuple[float, int, str]] = {}
+    lightest: dict[str, tuple[float, int, str]] = {}
+    counts: Counter[str] = Counter()
+    for (a, row_a), (b, row_b) in itertools.combinations(docs, 2):
+        why = explain(a, anchors[a.entry_id], b, anchors[b.entry_id])
+        window = why["time"][0]
+        if window == "no agreement":
+            continue
+        kind = window.split(" 2")[0].split(" 0")[0].split(" 1")[0]
+        weight, specific = float(why["weight"][0]), int(why["weight"][1].split()[-1])
+        pair = f"{row_a['id']}-{row_b['id']}"
+        same = row_a["cluster"] == row_b["cluster"]
+        counts[f"{kind}|{same}"] += 1
+        table = lightest if same else heaviest
+        best = table.get(kind)
+        if best is None or (weight > best[0]) != same:
+            table[kind] = (weight, specific, pair)
+    print("\nmargins (per agreement in time: pairs of one event / of two; heaviest pair of two events; lightest of "
+          "one; the weight a link needs):")
+    for kind in sorted({key.split("|")[0] for key in counts}):
+        need = MIN_SHARED + (PARTIAL_EXTRA if kind.startswith(PARTIAL_TIME) else 0.0) + (
+            SEEN_EXTRA if kind.startswith(SEEN_TOGETHER) else 0.0)
+        high, low = heaviest.get(kind), lightest.get(kind)
+        print(f"  {kind}: {counts[kind + '|True']} / {counts[kind + '|False']}; "
+              f"heaviest of two events {high[0]:.1f} (specific {high[1]}, {high[2]})" if high else "", end="")
+        print(f"; lightest of one {low[0]:.1f} ({low[2]})" if low else "", end="")
+        print(f"; needs {need:.1f} and 2 specific")
 
 
 def _scores(counter: Counter[str]) -> dict[str, float]:
