@@ -32,7 +32,7 @@ TEXT_WEIGHT = 12.0
 MIN_TEXT = 0.25
 """Below this containment, shared wording is the common phrasing of the language, not one source."""
 NEAR_DUPLICATE_DAYS = 30
-CANDIDATE_LIMIT = 50
+CANDIDATE_LIMIT = 40
 """Entries scored per new entry at most (:func:`rank_candidates`): bounds the cost of crowded keys."""
 EVENT_WINDOW = 1
 REPORTED_WITHIN = 7
