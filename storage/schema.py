@@ -263,10 +263,12 @@ story_key = Table(
     "story_key",
     metadata,
     Column("key_hash", BigInteger, primary_key=True),
-    Column("entry_id", Integer, ForeignKey("entry.id"), primary_key=True, index=True),
+    Column("entry_id", Integer, primary_key=True, index=True),
 )
 """The blocking index: an entry under each of its candidate keys (a key is stored as its signed 64-bit hash,
-``storage.stories.key_hash``); a new entry's candidates are found here."""
+``storage.stories.key_hash``); a new entry's candidates are found here. No foreign key on entry_id: its check
+per key row was a quarter of writing the keys, the rows are written by ``link_story`` for the entry it links, and
+entries are never deleted."""
 
 run = Table(
     "run",
