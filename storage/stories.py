@@ -26,7 +26,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from storage.engine import Database
@@ -48,7 +47,9 @@ def key_hash(key: str) -> int:
 def _one_of(column: Any, name: str, dialect: str) -> Any:
     """``column`` is one of the integers passed as parameter ``name``: one array parameter on PostgreSQL, one
     JSON list on SQLite (an IN list of bound values costs more CPU to bind than the look-up takes)."""
-    if dialect == "postgresql":
+    if dialect == "postgresql":  # the other dialect's module is not imported (see storage.engine.dialect_insert)
+        from sqlalchemy.dialects import postgresql
+
         return column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger)))
     values: Any = select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
     return column.in_(values.scalar_subquery())
@@ -99,6 +100,8 @@ _NEW_STORY = story.insert().from_select(
 def _insert_keys(dialect: str) -> Any:
     """INSERT of an entry's keys from one parameter (``hashes``, see :func:`_ints`), a key already there skipped."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         rows = select(func.unnest(bindparam("hashes", type_=postgresql.ARRAY(BigInteger))), bindparam("entry_id"))
         insert: Any = postgresql.insert(story_key)
     else:
@@ -106,6 +109,8 @@ def _insert_keys(dialect: str) -> Any:
         rows = select(literal_column("value"), bindparam("entry_id")).select_from(
             func.json_each(bindparam("hashes", type_=String))
         ).where(true())
+        from sqlalchemy.dialects import sqlite
+
         insert = sqlite.insert(story_key)
     return insert.from_select(["key_hash", "entry_id"], rows).on_conflict_do_nothing(
         index_elements=["key_hash", "entry_id"]
