@@ -116,6 +116,7 @@ entry = Table(
     Column("gone_checks", Integer, nullable=False, server_default="0"),
     Index("ix_entry_first_seen", "first_seen"),
     Index("ix_entry_source_id_next_check_at", "source_id", "next_check_at"),
+    Index("ix_entry_source_id_first_seen", "source_id", "first_seen"),  # a source's timeline, newest first
 )
 
 version = Table(

@@ -75,12 +75,13 @@ def test_dense_terms_scanned_instead_of_looked_up_give_the_same_results(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus(store)
-    looked_up = {query: found(store, query) for query in QUERIES}
     import storage.search
 
-    monkeypatch.setattr(storage.search, "MIN_DENSE", 1)  # every term counts as dense: the LIKE path everywhere
-    monkeypatch.setattr(storage.search, "DENSE", 10_000)
+    monkeypatch.setattr(storage.search, "DENSE", 0)  # no query counts as dense: the FTS5 query drives every plan
+    looked_up = {query: found(store, query) for query in QUERIES}
+    monkeypatch.setattr(storage.search, "DENSE", 1_000_000)  # every query found at all is dense: LIKE everywhere
     assert {query: found(store, query) for query in QUERIES} == looked_up
+    assert looked_up == {query: brute_force(store, query) for query in QUERIES}
 
 
 def test_pages_follow_each_other_without_gaps(store: Store) -> None:

@@ -2,7 +2,8 @@
 
 A query is translated into a search plan that is *looser* than the query (``storage.search``): every term becomes
 "one of its spellings occurs" (as written, NFKC, Simplified and Traditional Chinese, full-width Latin), phrases
-become their words, NOT / regex / source: / lang: constrain nothing. The matcher (``rules.match``) then confirms
+become their words, ``NOT`` of a CJK term leaves out the rows where it occurs as written (when that is sure to be a
+match, see ``exclusion_forms``), other NOTs / regex / source: / lang: constrain nothing. The matcher (``rules.match``) then confirms
 each candidate, newest first, until the page is full or ``scan_limit`` candidates were read.
 
 >>> plan_of(parse_query('title:日本 -x', groups={}))
@@ -20,14 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import opencc
+import regex
 
 from crawler.extract.article import seed_body
 from crawler.web.textview import Segment, highlight
 from rules.match import Document, Evidence, Matcher, RuleSpec
 from rules.query import And, GroupRef, Node, Not, Or, Regex, Term, parse_query
-from rules.text import to_simplified
+from rules.text import fold, fold_term, to_simplified
 from storage import Store
-from storage.search import AllOf, AnyOf, Candidate, Contains, Plan
+from storage.search import AllOf, AnyOf, Candidate, Contains, Excludes, Plan
 from storage.view_records import DayCount, TimelineFilter
 
 BATCH = 200
@@ -62,8 +64,48 @@ def _contains(text: str, fields: tuple[str, ...]) -> Plan | None:
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
+_HAN = regex.compile(r"\p{Han}+")
+_HAN_BMP = "".join(chr(code) for code in range(0x4E00, 0xA000))  # the URO: every neighbour a probe tries
+
+
+@functools.lru_cache(maxsize=4096)
+def exclusion_forms(term: str) -> tuple[str, ...]:
+    """The spellings of ``term`` whose every occurrence in a text the matcher finds too (see ``Excludes``).
+
+    Only Han terms (substring matches, no word boundaries, nothing NFKC composes with them), only spellings
+    that fold to the term's own key, and only when that key survives folding next to any other Han character on
+    either side (Traditional→Simplified conversion works on phrases: "乾" folds to "干" alone, not in "蕭乾", so only its form "干" is used).
+
+    >>> exclusion_forms("臺灣"), exclusion_forms("乾"), exclusion_forms("AI")
+    (('臺灣', '台湾', '台灣'), ('干',), ())
+    """
+    key = fold_term(term)
+    forms = [form for form in spellings(term) if _HAN.fullmatch(form) and fold_term(form) == key]
+    return tuple(form for form in forms if _context_free(form, key))
+
+
+def _context_free(form: str, key: str) -> bool:
+    for context in ("\n".join(form + char for char in _HAN_BMP), "\n".join(char + form for char in _HAN_BMP)):
+        if any(key not in line for line in fold(context).text.split(" ")):
+            return False
+    return True
+
+
+def _excluded(node: Node) -> Plan | None:
+    """A plan part that leaves out entries where ``node`` certainly holds (so ``NOT node`` certainly fails)."""
+    if isinstance(node, Term | GroupRef) and node.field in (None, "title", "body"):
+        fields = (node.field,) if node.field else ("title", "body")
+        terms = [node.text] if isinstance(node, Term) else [term.rstrip("*") for term in node.terms]
+        forms = tuple(dict.fromkeys(form for term in terms for form in exclusion_forms(term)))
+        return Excludes(forms, fields) if forms else None
+    if isinstance(node, Or):
+        parts = [part for part in map(_excluded, node.children) if part is not None]
+        return None if not parts else parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+    return None
+
+
 def plan_of(node: Node) -> Plan | None:
-    """The search plan of a parsed query (None: the index cannot narrow it)."""
+    """The search plan of a parsed query (None: the index cannot narrow it); ``NOT`` of CJK terms leaves rows out."""
     if isinstance(node, Term):
         if node.field not in (None, "title", "body"):
             return None
@@ -77,7 +119,9 @@ def plan_of(node: Node) -> Plan | None:
         return None if not parts else parts[0] if len(parts) == 1 else AllOf(tuple(parts))
     if isinstance(node, Or):
         return _any([plan_of(child) for child in node.children])
-    assert isinstance(node, Not | Regex)
+    if isinstance(node, Not):
+        return _excluded(node.child)
+    assert isinstance(node, Regex)
     return None
 
 
@@ -151,7 +195,8 @@ class Searcher:
         hits: list[Hit] = []
         scanned, complete = 0, False
         while len(hits) <= limit and scanned < self.scan_limit:
-            batch = self.store.search_candidates(plan, flt, before=before, limit=min(BATCH, self.scan_limit - scanned))
+            wanted = BATCH if scanned else limit + 1  # a tight plan's first candidates are mostly hits: ask no more
+            batch = self.store.search_candidates(plan, flt, before=before, limit=min(wanted, BATCH, self.scan_limit - scanned))
             if not batch:
                 complete = True
                 break
