@@ -72,6 +72,14 @@ def _before(key: PageKey | None) -> list[ColumnElement[bool]]:
     return [or_(entry.c.first_seen < seen, and_(entry.c.first_seen == seen, entry.c.id < entry_id))]
 
 
+def _edited_flag() -> ColumnElement[Any]:
+    """Whether the entry has a version other than its first, probed per row (an EXISTS in the select list lets
+    PostgreSQL hash every edited version of the table, 180 ms per page at 100,000 entries)."""
+    other = version.alias("edited_version")
+    first = select(other.c.id).where(other.c.entry_id == entry.c.id, other.c.change_class != "initial").limit(1)
+    return first.scalar_subquery().is_not(None)
+
+
 def _timeline_select() -> Any:
     count = select(func.count()).where(version.c.entry_id == entry.c.id).scalar_subquery()
     current = version.alias("current_version")
@@ -80,7 +88,7 @@ def _timeline_select() -> Any:
         select(
             entry.c.id, entry.c.title, entry.c.url, entry.c.source_id, entry.c.language, entry.c.published,
             entry.c.first_seen, current.c.fetched_at.label("updated_at"), count.label("version_count"),
-            _edited().label("edited"), entry.c.story_id,
+            _edited_flag().label("edited"), entry.c.story_id,
             (removed if removed is not None else null()).label("removed_at"),
         )
         .join(current, current.c.id == entry.c.current_version_id)

@@ -15,7 +15,7 @@ language) confirms each candidate. Both databases therefore give the same final 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from storage.schema import entry, version
 FTS_TABLE = "entry_fts"
 PG_INDEXES = ("ix_entry_title_trgm", "ix_version_text_trgm")
 DENSE, SAMPLE = 20, 2000  # a query matching over 1 in 20 of the newest 2,000 entries is scanned for, not looked up
+PG_SAMPLE = 1000  # PostgreSQL checks the sample row by row (no count from an FTS5 index): a smaller one
 TRIGRAM = 3  # shorter terms cannot use a trigram index: they are matched by a scan (LIKE)
 SEARCH_OBJECTS = frozenset({FTS_TABLE, *PG_INDEXES})
 
@@ -194,15 +195,15 @@ class _Rows:
             return or_(false(), *(self.clause(part) for part in plan.parts))
         if isinstance(plan, Excludes):
             return and_(true(), *(~self._occurs(term, plan.fields) for term in plan.variants))
-        return or_(false(), *(self._like(term, field) for term in plan.variants for field in plan.fields))
+        return or_(false(), *(self.like(term, field) for term in plan.variants for field in plan.fields))
 
-    def _like(self, term: str, field: str) -> ColumnElement[bool]:
+    def like(self, term: str, field: str) -> ColumnElement[bool]:
         target = entry.c.title if field == "title" else version.c.text
         pattern = like_pattern(term)
-        if self.dialect == "postgresql":
-            return target.ilike(pattern, escape="\\")  # the pg_trgm indexes serve ILIKE
         if not any("A" <= char <= "Z" or "a" <= char <= "z" for char in term):
-            return func.instr(target, term) > 0  # what LIKE does without ASCII letters to fold, several times faster
+            return self._has(target, term)  # what LIKE does without ASCII letters to fold, several times faster
+        if self.dialect == "postgresql":
+            return target.ilike(pattern, escape="\\")
         return target.like(pattern, escape="\\")
 
     def _has(self, column: ColumnElement[Any], term: str) -> ColumnElement[bool]:
@@ -239,16 +240,47 @@ def _sqlite_where(conn: Connection, plan: Plan | None) -> ColumnElement[bool]:
     return and_(looked_up.bindparams(fts=query), rows.clause(plan, residual=True))
 
 
+def _indexed(plan: Plan, leaf: Callable[[str, str], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The part of ``plan`` that ``fts_query`` covers, each term in each field as ``leaf(term, field)``."""
+    if isinstance(plan, AllOf):
+        return and_(true(), *(_indexed(part, leaf) for part in plan.parts if fts_query(part) is not None))
+    if isinstance(plan, AnyOf):
+        return or_(false(), *(_indexed(part, leaf) for part in plan.parts))
+    assert isinstance(plan, Contains)
+    return or_(false(), *(leaf(term, field) for term in plan.variants for field in plan.fields))
+
+
+def _trigram_lookup(term: str, field: str) -> ColumnElement[bool]:
+    """The rows whose field contains ``term``, from the pg_trgm index of ``entry.title`` or ``version.text``."""
+    if field == "title":
+        found = select(entry.c.id).where(entry.c.title.ilike(like_pattern(term), escape="\\"))
+        return entry.c.id.in_(found.scalar_subquery())
+    texts = select(version.c.id).where(version.c.text.ilike(like_pattern(term), escape="\\"))
+    return entry.c.current_version_id.in_(texts.scalar_subquery())
+
+
+def _postgres_dense(conn: Connection, plan: Plan, rows: _Rows) -> bool:
+    """Like ``_dense``: the plan's indexable part on the newest ``PG_SAMPLE`` entries, checked row by row."""
+    newest = select(func.max(entry.c.id)).scalar_subquery()
+    query = (select(func.count()).select_from(entry).join(version, version.c.id == entry.c.current_version_id)
+             .where(entry.c.id > newest - PG_SAMPLE, _indexed(plan, rows.like)))
+    total = conn.execute(select(func.count()).select_from(entry).where(entry.c.id > newest - PG_SAMPLE)).scalar()
+    return int(conn.execute(query).scalar() or 0) * DENSE > int(total or 0)
+
+
 def _postgres_where(conn: Connection, plan: Plan | None) -> ColumnElement[bool]:
-    return _Rows("postgresql").clause(plan)
+    rows = _Rows("postgresql")
+    if plan is None or fts_query(plan) is None or _postgres_dense(conn, plan, rows):
+        return rows.clause(plan)
+    return and_(_indexed(plan, _trigram_lookup), rows.clause(plan, residual=True))
 
 
 def where_clause(conn: Connection, plan: Plan | None) -> ColumnElement[bool]:
     """The plan's WHERE clause over ``entry`` joined to its current ``version``: one statement per plan.
 
     SQLite: the plan's FTS5 query (one, whatever the number of terms) drives the statement unless it is dense
-    (one sampled count decides), the rest is checked per row; PostgreSQL: ILIKE per row, which its planner
-    serves from the pg_trgm indexes or from a newest-first scan.
+    (one sampled count decides), the rest is checked per row; PostgreSQL: the same decision (the sample checked
+    row by row), then lookups in the pg_trgm indexes or ILIKE / strpos per row in a newest-first scan.
     """
     return (_postgres_where if conn.dialect.name == "postgresql" else _sqlite_where)(conn, plan)
 

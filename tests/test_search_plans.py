@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.web.searching import SearchPage, Searcher, exclusion_forms, plan_of
+from crawler.web.searching import Searcher, SearchPage, exclusion_forms, plan_of
 from rules.defaults import DEFAULT_GROUPS
 from rules.query import parse_query
 from storage import Store
@@ -23,15 +23,16 @@ from tests.bench.web import generate
 from tests.test_search import brute_force
 from tests.webdata import NOW, save
 
-WORDS = ("臺灣", "台湾", "台灣", "日本", "日本人", "合作", "夥伴", "伙伴", "蕭乾", "乾燥", "干", "於單", "于", "人工智慧",
-         "人工智能", "半導體", "半导体", "新南向", "外交部", "協議", "Taiwan", "Taiwanese", "Japan", "AI", "said",
-         "ＡＩ", "cooperation", "cooperative", "partnership", "green", "energy", "semiconductor", "Vietnam",
+WORDS = ("臺灣", "台湾", "台灣", "日本", "日本人", "合作", "夥伴", "伙伴", "蕭乾", "乾燥", "干", "於單", "于",
+         "人工智慧", "人工智能", "半導體", "半导体", "新南向", "外交部", "協議", "Taiwan", "Taiwanese", "Japan", "AI",
+         "said", "ＡＩ", "cooperation", "cooperative", "partnership", "green", "energy", "semiconductor", "Vietnam",
          "kerja sama", "kemitraan", "éCOLE", "Café", "100%", "a_b")
 QUERIES = ("臺灣 -日本", "台湾 -日本", "-日本", "合作 -夥伴", "@partnership -日本", "@ai AND 日本", "@ai -@partnership",
            "日本 -title:合作", "日本 -body:合作", "干 -乾", "乾 -干", "-(日本 OR 臺灣)", "title:日本 -body:臺灣",
            '"kerja sama" -日本', "cooperat* -Japan", "Japan OR -日本", "semiconductor*", "title:半導體",
            "body:半導體*", '"green energy"', "新南向 OR Vietnam", "lang:zh -日本", "source:cna -台灣", "@partnership",
-           "Taiwan -Taiwanese", "café", "100%", "-(日本 AND 合作)", "NOT NOT 日本", "/日本.?人/ -協議", "日本人 -於", "蕭乾 -乾")
+           "Taiwan -Taiwanese", "café", "100%", "-(日本 AND 合作)", "NOT NOT 日本", "/日本.?人/ -協議", "日本人 -於",
+           "蕭乾 -乾")
 SOURCES = {"cna": "zh", "focustaiwan": "en", "nspp-id": "id"}
 
 

@@ -3,8 +3,9 @@
 A query is translated into a search plan that is *looser* than the query (``storage.search``): every term becomes
 "one of its spellings occurs" (as written, NFKC, Simplified and Traditional Chinese, full-width Latin), phrases
 become their words, ``NOT`` of a CJK term leaves out the rows where it occurs as written (when that is sure to be a
-match, see ``exclusion_forms``), other NOTs / regex / source: / lang: constrain nothing. The matcher (``rules.match``) then confirms
-each candidate, newest first, until the page is full or ``scan_limit`` candidates were read.
+match, see ``exclusion_forms``), other NOTs / regex / source: / lang: constrain nothing. The matcher
+(``rules.match``) then confirms each candidate, newest first, until the page is full or ``scan_limit``
+candidates were read.
 
 >>> plan_of(parse_query('title:日本 -x', groups={}))
 Contains(variants=('日本',), fields=('title',))
@@ -74,7 +75,8 @@ def exclusion_forms(term: str) -> tuple[str, ...]:
 
     Only Han terms (substring matches, no word boundaries, nothing NFKC composes with them), only spellings
     that fold to the term's own key, and only when that key survives folding next to any other Han character on
-    either side (Traditional→Simplified conversion works on phrases: "乾" folds to "干" alone, not in "蕭乾", so only its form "干" is used).
+    either side (Traditional→Simplified conversion works on phrases: "乾" folds to "干" alone, not in "蕭乾", so
+    only its form "干" is used).
 
     >>> exclusion_forms("臺灣"), exclusion_forms("乾"), exclusion_forms("AI")
     (('臺灣', '台湾', '台灣'), ('干',), ())
@@ -196,7 +198,8 @@ class Searcher:
         scanned, complete = 0, False
         while len(hits) <= limit and scanned < self.scan_limit:
             wanted = BATCH if scanned else limit + 1  # a tight plan's first candidates are mostly hits: ask no more
-            batch = self.store.search_candidates(plan, flt, before=before, limit=min(wanted, BATCH, self.scan_limit - scanned))
+            wanted = min(wanted, self.scan_limit - scanned)
+            batch = self.store.search_candidates(plan, flt, before=before, limit=wanted)
             if not batch:
                 complete = True
                 break

@@ -1,14 +1,16 @@
 """Web app benchmark: `tidings serve` over a database of 100,000 entries (SQLite; PostgreSQL with --database-url).
 
-    python -m tests.bench.web [--quick] [--entries N] [--database-url URL]
+    python -m tests.bench.web [--quick] [--entries N] [--database-url URL [--no-fill]]
 
-The entries are generated and stored through the store's unit of work (so the search index is filled by its
-triggers, as in production): Chinese and English texts of about 600 characters from a fixed vocabulary, some
-edited once, a quarter matched by a rule. Then `tidings serve` runs as a subprocess and is asked, over HTTP with
-keep-alive, for: search pages (common, rare, CJK, English, concept-group and boolean queries), timeline pages
-(first page, a filter, the next page by cursor) and article pages (random entries). Reported per kind: p50, p95,
-max (ms) of the whole HTTP round trip. Aims: search p95 < 100 ms, pages < 150 ms. Nothing is asserted.
---quick: 10,000 entries, fewer requests.
+The entries are generated and stored in one transaction with the rows the unit of work would write (the search
+index filled by its triggers, as in production; tests/test_search_plans.py checks the two fills agree): Chinese
+and English texts of about 600 characters from a fixed vocabulary, some edited once, a quarter matched by a rule.
+First main's search path (tests/bench/search_before.py) and today's run side by side in this process (CPU ms,
+same hits). Then `tidings serve` runs as a subprocess and is asked, over HTTP with keep-alive, for: search pages
+(common, rare, CJK, English, concept-group, negation and boolean queries), timeline pages (first page, filters,
+the next page by cursor) and article pages (random entries). Reported per kind: p50, p95, max (ms) of the whole
+HTTP round trip and the server process's CPU per request. Aims: search p95 < 100 ms, pages < 150 ms. Nothing is
+asserted. --quick: 10,000 entries, fewer requests.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import psutil
 from sqlalchemy import bindparam, func, select, update
 
 from storage import ArticleRecord, MatchRecord, Store, dedup
@@ -41,7 +44,8 @@ EN = ("Taiwan", "Japan", "ministry", "artificial", "intelligence", "cooperation"
       "partnership", "agreement", "talks", "Indonesia", "Vietnam", "technology", "investment", "chips", "green",
       "energy", "health", "farming", "signed", "memorandum", "exchange", "forum", "said", "AI")
 SEARCHES = ("日本", "人工智慧 合作", "@ai AND 日本", "Japan", "semiconductor", "@partnership", "臺灣 -日本",
-            "title:總統", '"green energy"', "zyxwvut", "新南向 OR Vietnam", "cooperat*")
+            "title:總統", '"green energy"', "zyxwvut", "新南向 OR Vietnam", "cooperat*", "@partnership -日本",
+            "日本 -title:合作")
 
 
 def _text(rng: random.Random, zh: bool) -> tuple[str, list[str]]:
@@ -182,15 +186,47 @@ def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"tidings serve did not answer: {proc.stderr.read().decode() if proc.stderr else ''}")
 
 
-def measure(client: httpx.Client, paths: list[str]) -> list[float]:
-    times = []
+def measure(client: httpx.Client, paths: list[str], server: psutil.Process) -> tuple[list[float], list[float]]:
+    """Per request: the HTTP round trip (wall ms) and the server process's CPU (user + system ms)."""
+    walls, cpus = [], []
     for path in paths:
+        before = server.cpu_times()
         started = time.perf_counter()
         answer = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
+        walls.append((time.perf_counter() - started) * 1000)
+        after = server.cpu_times()
+        cpus.append((after.user + after.system - before.user - before.system) * 1000)
         if answer.status_code != 200:
             raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:200]}")
-    return times
+    return walls, cpus
+
+
+def side_by_side(url: str, rounds: int, main_rounds: int) -> None:
+    """main's search path and today's in this process, on the same database: CPU ms (median), same hits."""
+    from crawler.web.searching import Searcher
+    from rules.defaults import DEFAULT_GROUPS
+    from storage.view_records import TimelineFilter
+    from tests.bench.search_before import BeforeSearcher
+
+    def cpu(searcher: Searcher, query: str, rounds: int) -> tuple[float, list[int]]:
+        times, ids = [], []
+        for _ in range(rounds):
+            started = time.process_time()
+            page = searcher.search(query, TimelineFilter(), before=None, limit=50)
+            times.append((time.process_time() - started) * 1000)
+            ids = [hit.candidate.entry_id for hit in page.hits]
+        return percentile(times, 0.5), ids
+
+    print("\n| search query (in-process CPU ms of this process, median) | main | today | ratio | hits main / today |")
+    print("|---|---|---|---|---|")
+    with Store.open(url) as store:
+        old = BeforeSearcher(store, DEFAULT_GROUPS, {}, 5000)
+        new = Searcher(store, DEFAULT_GROUPS, {}, 5000)
+        for query in SEARCHES:
+            (before, old_ids), (after, new_ids) = cpu(old, query, main_rounds), cpu(new, query, rounds)
+            same = "same" if old_ids == new_ids else "today's a superset" if set(old_ids) <= set(new_ids) else "DIFFER"
+            print(f"| `{query}` | {before:.1f} | {after:.1f} | {before / max(after, 0.01):.1f}x | "
+                  f"{len(old_ids)} / {len(new_ids)} ({same}) |")
 
 
 def main() -> None:
@@ -198,6 +234,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--entries", type=int)
     parser.add_argument("--database-url")
+    parser.add_argument("--no-fill", action="store_true", help="use --database-url as it is (filled by a former run)")
+    parser.add_argument("--main-rounds", type=int, help="rounds of main's search path (default: as today's)")
     args = parser.parse_args()
     count = args.entries or (10_000 if args.quick else 100_000)
     rounds = 3 if args.quick else 10
@@ -205,29 +243,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tidings-bench-web-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/web.db"
         started = time.monotonic()
-        ids = generate(url, count)
-        print(f"stored {count} entries in {time.monotonic() - started:.0f}s ({url.split(':')[0]})")
+        if args.no_fill:
+            with Store.open(url) as store:
+                ids = [row.id for row in store.list_entries(limit=2000)]
+        else:
+            ids = generate(url, count)
+            print(f"stored {count} entries in {time.monotonic() - started:.0f}s ({url.split(':')[0]}, one transaction)")
+        side_by_side(url, rounds, args.main_rounds or rounds)
         proc, base = serve(url, Path(tmp))
+        server = psutil.Process(proc.pid)
         rng = random.Random(5)
         try:
-            with httpx.Client(base_url=base, timeout=30) as client:
-                measure(client, ["/", "/search?q=AI"])  # warm-up
+            with httpx.Client(base_url=base, timeout=60) as client:
+                measure(client, ["/", "/search?q=AI"], server)  # warm-up
                 cursor = client.get("/api/entries?limit=50").json()["next_cursor"]
+                timeline = ["/", "/?source=cna", f"/?cursor={cursor}", "/?rule=ai", "/?edited=1"]
                 kinds = {
                     "search (HTML page)": [f"/search?q={quote(q)}" for q in SEARCHES] * rounds,
                     "search (API)": [f"/api/search?q={quote(q)}" for q in SEARCHES] * rounds,
-                    "timeline": ["/", "/?source=cna", f"/?cursor={cursor}", "/?rule=ai", "/?edited=1"] * rounds * 2,
+                    "timeline": timeline * rounds * 2,
                     "article": [f"/entries/{rng.choice(ids)}" for _ in range(20 * rounds)],
                 }
-                print("\n| request | n | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|")
+                print("\n| request (HTTP) | n | p50 ms | p95 ms | max ms | server CPU p50 / p95 ms |")
+                print("|---|---|---|---|---|---|")
                 for kind, paths in kinds.items():
-                    times = measure(client, paths)
-                    print(f"| {kind} | {len(times)} | {percentile(times, 0.5):.1f} | {percentile(times, 0.95):.1f} "
-                          f"| {max(times):.1f} |")
-                print("\n| search query | ms (median of rounds) |\n|---|---|")
-                for query in SEARCHES:
-                    times = measure(client, [f"/api/search?q={quote(query)}"] * rounds)
-                    print(f"| `{query}` | {percentile(times, 0.5):.1f} |")
+                    walls, cpus = measure(client, paths, server)
+                    print(f"| {kind} | {len(walls)} | {percentile(walls, 0.5):.1f} | {percentile(walls, 0.95):.1f} "
+                          f"| {max(walls):.1f} | {percentile(cpus, 0.5):.1f} / {percentile(cpus, 0.95):.1f} |")
+                print("\n| URL (HTTP) | ms (median of rounds) | server CPU ms |\n|---|---|---|")
+                for path in [*(f"/api/search?q={quote(q)}" for q in SEARCHES), *timeline]:
+                    walls, cpus = measure(client, [path] * rounds, server)
+                    print(f"| `{path}` | {percentile(walls, 0.5):.1f} | {percentile(cpus, 0.5):.1f} |")
         finally:
             proc.terminate()
             proc.wait(10)
