@@ -5,9 +5,10 @@ Chinese included, case-insensitive), kept in step with ``entry`` by triggers, so
 an import, a person with the sqlite3 shell) keeps it current. PostgreSQL: pg_trgm GIN indexes on ``entry.title``
 and ``version.text`` serving ``ILIKE '%term%'``.
 
-A search plan is a small tree of :class:`Contains`, :class:`AllOf` and :class:`AnyOf` (``None`` = no constraint).
-The index only narrows: it returns a *superset* of the entries a query matches; the caller (which knows the rule
-language) confirms each candidate. Both databases therefore give the same final results on the same data.
+A search plan is a small tree of :class:`Contains`, :class:`Excludes`, :class:`AllOf` and :class:`AnyOf` (``None``
+= no constraint), compiled into one statement (``where_clause``). The index only narrows: it returns a *superset*
+of the entries a query matches; the caller (which knows the rule language) confirms each candidate. Both databases
+therefore give the same final results on the same data.
 
 >>> AllOf((Contains(("AI",)), Contains(("日本",), ("body",)))).parts[1].fields
 ('body',)
