@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0006"  # the head of storage/migrations/versions; a test keeps the two equal
+SCHEMA_REVISION = "0007"  # the head of storage/migrations/versions; a test keeps the two equal
 _UPGRADE_LOCK = 7361626  # a PostgreSQL advisory lock: concurrent daemons starting migrate one at a time
 
 
