@@ -161,23 +161,37 @@ class Builder:
             by_key.setdefault(literal.key, []).append(literal)
         automaton = ahocorasick_rs.AhoCorasick(list(by_key))
         meanings = tuple(tuple(meanings) for meanings in by_key.values())
-        return Keys(automaton, meanings, tuple(_unchecked(literals) for literals in meanings))
+        return Keys(automaton, meanings, tuple(_unchecked(literals) for literals in meanings),
+                    tuple(_bounded(literals) for literals in meanings))
 
 
 @dataclass(frozen=True)
 class Keys:
-    """The automaton and, per key index, its literals, and their ids if no hit of the key needs a check."""
+    """The automaton and, per key index, its literals, and the one literal id of a key whose every hit is
+    accepted as it is (no boundary, prefix or case check), else -1."""
 
     automaton: ahocorasick_rs.AhoCorasick
     meanings: tuple[tuple[Literal, ...], ...]
-    unchecked: tuple[tuple[int, ...] | None, ...]
+    unchecked: tuple[int, ...]
+    bounded: tuple[tuple[int, bool, bool] | None, ...]  # (id, left, right) of a key's one boundary-only literal
 
 
-def _unchecked(literals: tuple[Literal, ...]) -> tuple[int, ...] | None:
-    """The literal ids when every hit is accepted as it is (no boundary, prefix or case check), else None."""
-    if any(x.left_boundary or x.right_boundary or x.prefix or x.exact is not None for x in literals):
+def _unchecked(literals: tuple[Literal, ...]) -> int:
+    """The literal id when every hit is accepted as it is, else -1.
+
+    Such a literal is ``(key, no prefix, no exact form)``: no other literal shares its key and flags.
+    """
+    if len(literals) != 1 or any(x.left_boundary or x.right_boundary or x.prefix or x.exact is not None
+                                 for x in literals):
+        return -1
+    return literals[0].id
+
+
+def _bounded(literals: tuple[Literal, ...]) -> tuple[int, bool, bool] | None:
+    """``(id, left_boundary, right_boundary)`` when a key's one literal is checked only for word boundaries."""
+    if len(literals) != 1 or literals[0].prefix or literals[0].exact is not None:
         return None
-    return tuple(literal.id for literal in literals)
+    return literals[0].id, literals[0].left_boundary, literals[0].right_boundary
 
 
 def fields_of(name: str | None) -> tuple[str, ...]:

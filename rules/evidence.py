@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from rules.attachments import AttachmentText, context, locate
 from rules.compiled import MetaLeaf
@@ -48,12 +49,68 @@ class Evidence:
     context: str | None = None
 
 
-@dataclass(frozen=True)
-class RuleMatch:
-    """A rule that matched, with the positive term hits that made it true."""
+class EvidenceSource(Protocol):
+    """What builds a match's evidence when it is first asked for (the matcher's per-document scan)."""
 
-    rule: str
-    evidence: tuple[Evidence, ...]
+    def evidence_of(self, key: object) -> tuple[Evidence, ...]: ...
+
+
+class RuleMatch:
+    """A rule that matched, with the positive term hits that made it true.
+
+    The matcher decides which rules match without building evidence and hands each match its document's scan
+    (``deferred``): ``evidence`` is built on first access, once, and is the same tuple of the same values it
+    would have been if built at once. Equality, hashing, ``repr`` and pickling see the evidence, so a match
+    behaves as the immutable value ``RuleMatch(rule, evidence)``; both attributes are read-only.
+
+    >>> RuleMatch("r", ()) == RuleMatch("r", ()), RuleMatch("r", ())
+    (True, RuleMatch(rule='r', evidence=()))
+    """
+
+    __slots__ = ("_rule", "_evidence", "_source", "_key")
+    __match_args__ = ("rule", "evidence")
+
+    def __init__(self, rule: str, evidence: tuple[Evidence, ...]) -> None:
+        self._rule = rule
+        self._evidence: tuple[Evidence, ...] | None = tuple(evidence)
+        self._source: EvidenceSource | None = None
+        self._key: object = None
+
+    @classmethod
+    def deferred(cls, rule: str, source: EvidenceSource, key: object) -> RuleMatch:
+        """A match whose evidence ``source.evidence_of(key)`` builds when it is first read."""
+        match = cls.__new__(cls)
+        match._rule, match._evidence, match._source, match._key = rule, None, source, key
+        return match
+
+    @property
+    def rule(self) -> str:
+        """The rule's name."""
+        return self._rule
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        """The matched terms, by field and offsets (see ``ordered``)."""
+        found = self._evidence
+        if found is None:
+            assert self._source is not None  # a deferred match keeps its source until it is built
+            found = self._evidence = self._source.evidence_of(self._key)
+            self._source = self._key = None
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleMatch):
+            return NotImplemented
+        return self._rule == other._rule and self.evidence == other.evidence
+
+    def __hash__(self) -> int:
+        return hash((self._rule, self.evidence))
+
+    def __repr__(self) -> str:
+        return f"RuleMatch(rule={self._rule!r}, evidence={self.evidence!r})"
+
+    def __reduce__(self) -> tuple[type[RuleMatch], tuple[str, tuple[Evidence, ...]]]:
+        return RuleMatch, (self._rule, self.evidence)
 
 
 def in_attachment(found: Evidence, files: Sequence[AttachmentText]) -> Evidence:

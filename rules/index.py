@@ -11,10 +11,10 @@ evaluate their tree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
-from rules.evidence import RuleMatch, allowed, ordered
+from rules.evidence import Evidence, RuleMatch, allowed, ordered
 from rules.query import TEXT_FIELDS
 from rules.scan import Scan, collect
 
@@ -28,6 +28,12 @@ class Plan:
     clauses: tuple[tuple[int, ...], ...] | None
     clause_sets: tuple[frozenset[int], ...] = ()
     negatives: tuple[Test, ...] = ()
+    others: tuple[frozenset[int], ...] = ()  # the clauses but the one the rule is indexed under
+
+    @property
+    def indexed(self) -> int:
+        """The position of the clause whose leaves index the rule (the first smallest)."""
+        return min(range(len(self.clause_sets)), key=lambda position: len(self.clause_sets[position]))
 
 
 Clauses = tuple[list[list[TextLeaf]], list[Compiled]]
@@ -83,6 +89,7 @@ class Index:
         self.by_literal: dict[int, list[int]] = {}
         always: list[int] = []
         self.plans = tuple(self._plan(rule) for rule in rules)
+        self.steps = tuple(_step(plan) for plan in self.plans)
         for index, plan in enumerate(self.plans):
             if plan.clauses is None:
                 for literal in plan.rule.triggers or ():
@@ -90,7 +97,7 @@ class Index:
                 if plan.rule.triggers is None:
                     always.append(index)
             elif plan.clauses:
-                for number in min(plan.clauses, key=len):
+                for number in plan.clauses[plan.indexed]:
                     self.by_leaf.setdefault(number, []).append(index)
             else:
                 always.append(index)
@@ -108,8 +115,12 @@ class Index:
         if found is None:
             return Plan(rule, filter_number, None)
         clauses = tuple(tuple(dict.fromkeys(self._number(leaf) for leaf in clause)) for clause in found[0])
-        return Plan(rule, filter_number, clauses, tuple(frozenset(clause) for clause in clauses),
+        plan = Plan(rule, filter_number, clauses, tuple(frozenset(clause) for clause in clauses),
                     tuple(truth(child) for child in found[1]))
+        if not clauses:
+            return plan
+        indexed = plan.indexed
+        return replace(plan, others=tuple(c for n, c in enumerate(plan.clause_sets) if n != indexed))
 
     def _number(self, leaf: TextLeaf) -> int:
         number = self._numbers.get(leaf)
@@ -124,32 +135,46 @@ class Index:
         return number
 
     def match(self, scan: Scan) -> list[RuleMatch]:
-        """The rules that match the scanned document, in rule order, each with its evidence."""
+        """The rules that match the scanned document, in rule order, each with its evidence.
+
+        A rule's clauses and NOT clauses are tested on the hit leaves; its evidence is built only when read
+        (``RuleMatch.deferred``), from the leaves' evidence that the document's scan builds once each.
+        """
         hit_leaves = self._hit_leaves(scan)
         candidates = set(self.always)
         by_leaf, by_literal = self.by_leaf, self.by_literal
         for number in hit_leaves:
-            candidates.update(by_leaf.get(number, ()))
+            rules = by_leaf.get(number)
+            if rules is not None:
+                candidates.update(rules)
         if by_literal:
             for literal in scan.hit_set:
-                candidates.update(by_literal.get(literal, ()))
+                rules = by_literal.get(literal)
+                if rules is not None:
+                    candidates.update(rules)
         allowed_by: dict[int, bool] = {}
         matches: list[RuleMatch] = []
-        plans, leaves, chunk = self.plans, self.leaves, scan.chunk
+        append = matches.append
+        found = _Found(scan, hit_leaves, self.leaves)
+        deferred = RuleMatch.deferred
+        steps = self.steps
         for index in sorted(candidates):
-            plan = plans[index]
-            if plan.filter >= 0 and not self._allowed(plan.filter, scan, allowed_by):
+            name, kind, filter_number, clauses, others, negatives = steps[index]
+            if filter_number >= 0 and not self._allowed(filter_number, scan, allowed_by):
                 continue
-            if plan.clauses is None:
-                if plan.rule.test(scan):
-                    matches.append(RuleMatch(plan.rule.spec.name, ordered(collect(plan.rule.tree, scan))))
+            if kind == _SURE:
+                append(deferred(name, found, clauses))
                 continue
-            if any(clause.isdisjoint(hit_leaves) for clause in plan.clause_sets) or any(
-                    test(scan) for test in plan.negatives):
+            if kind == _TREE:
+                rule = self.plans[index].rule
+                if rule.test(scan):
+                    append(RuleMatch(name, ordered(collect(rule.tree, scan))))
                 continue
-            chunks = [chunk(n, leaves[n]) for clause in plan.clauses for n in clause if n in hit_leaves]
-            evidence = chunks[0] if len(chunks) == 1 else ordered([e for found in chunks for e in found])
-            matches.append(RuleMatch(plan.rule.spec.name, evidence))
+            if others and not _every_clause_hit(others, hit_leaves):
+                continue
+            if negatives and _any_true(negatives, scan):
+                continue
+            append(deferred(name, found, clauses))
         return matches
 
     def _hit_leaves(self, scan: Scan) -> set[int]:
@@ -167,3 +192,47 @@ class Index:
         if found is None:
             found = cache[number] = allowed(*self.filters[number], scan.doc)
         return found
+
+
+_SURE, _CLAUSES, _TREE = 0, 1, 2
+Step = tuple[str, int, int, tuple[tuple[int, ...], ...], tuple[frozenset[int], ...], tuple[Test, ...]]
+
+
+def _step(plan: Plan) -> Step:
+    """A plan as the flat tuple ``match`` reads: name, kind, filter, clauses, the other clauses, NOT tests.
+
+    A rule of one clause and no NOT clause (``_SURE``) matches whenever it is a candidate: its only clause
+    has a hit leaf, or it would not have been looked up.
+    """
+    if plan.clauses is None:
+        return plan.rule.spec.name, _TREE, plan.filter, (), (), ()
+    kind = _SURE if plan.clauses and not plan.others and not plan.negatives else _CLAUSES
+    return plan.rule.spec.name, kind, plan.filter, plan.clauses, plan.others, plan.negatives
+
+
+def _every_clause_hit(clauses: tuple[frozenset[int], ...], hit_leaves: set[int]) -> bool:
+    for clause in clauses:
+        if clause.isdisjoint(hit_leaves):
+            return False
+    return True
+
+
+def _any_true(tests: tuple[Test, ...], scan: Scan) -> bool:
+    for test in tests:
+        if test(scan):
+            return True
+    return False
+
+
+class _Found:
+    """A document's hit leaves: builds the evidence of a matched rule's clauses when it is first read."""
+
+    def __init__(self, scan: Scan, hit_leaves: set[int], leaves: list[TextLeaf]) -> None:
+        self.scan, self.hit_leaves, self.leaves = scan, hit_leaves, leaves
+
+    def evidence_of(self, key: object) -> tuple[Evidence, ...]:
+        """The evidence of the hit leaves of ``key``, a plan's clauses (leaf numbers)."""
+        clauses: tuple[tuple[int, ...], ...] = key  # type: ignore[assignment]
+        hit_leaves, leaves, chunk = self.hit_leaves, self.leaves, self.scan.chunk
+        chunks = [chunk(n, leaves[n]) for clause in clauses for n in clause if n in hit_leaves]
+        return chunks[0] if len(chunks) == 1 else ordered([e for found in chunks for e in found])

@@ -14,7 +14,7 @@ import regex
 from rules.compiled import AllOf, AnyOf, Compiled, Keys, Literal, MetaLeaf, NoneOf, RegexLeaf, TextLeaf
 from rules.evidence import ATTACHMENT_GAP, Document, Evidence, in_attachment, meta_evidence, ordered
 from rules.query import TEXT_FIELDS
-from rules.text import Folded, fold, is_word_char
+from rules.text import WORD_CHARS, Folded, fold, is_word_char
 
 REGEX_TIMEOUT_SECONDS = 0.1
 MAX_REGEX_MATCHES = 100
@@ -44,19 +44,44 @@ class Scan:
                 self._scan(name, folded, keys)
 
     def _scan(self, name: str, folded: Folded, keys: Keys) -> None:
-        text, original, hits, hit_set = folded.text, self.originals[name], self.hits, self.hit_set
-        meanings, unchecked = keys.meanings, keys.unchecked
-        for index, start, end in keys.automaton.find_matches_as_indexes(text, overlapping=True):
-            ids = unchecked[index]
-            if ids is not None:
-                for literal_id in ids:
-                    hits.setdefault((literal_id, name), []).append((start, end))
+        """Group the automaton's hits by key, then accept each key's hits at once (most keys need no check)."""
+        grouped: dict[int, list[Span]] = {}
+        get = grouped.get
+        for index, start, end in keys.automaton.find_matches_as_indexes(folded.text, overlapping=True):
+            spans = get(index)
+            if spans is None:
+                grouped[index] = [(start, end)]
+            else:
+                spans.append((start, end))
+        hits, hit_set, meanings, unchecked, bounded = self.hits, self.hit_set, keys.meanings, keys.unchecked, keys.bounded
+        original, text, words = self.originals[name], folded.text, WORD_CHARS
+        length = len(text)
+        for index, spans in grouped.items():
+            literal_id = unchecked[index]
+            if literal_id >= 0:
+                hits[(literal_id, name)] = spans
+                hit_set.add(literal_id)
+                continue
+            check = bounded[index]
+            if check is not None:  # ``accept_all`` of a term checked only for word boundaries, inlined
+                literal_id, left, right = check
+                accepted: list[Span] = []
+                for start, end in spans:
+                    if left and start and words[text[start - 1]]:
+                        continue
+                    if right and end < length and words[text[end]]:
+                        if not _clitic_at(text, end):
+                            continue
+                        end += 3
+                    accepted.append((start, end))
+                if accepted:
+                    hits[(literal_id, name)] = accepted
                     hit_set.add(literal_id)
                 continue
             for literal in meanings[index]:
-                span = accept(literal, folded, original, start, end)
-                if span is not None:
-                    hits.setdefault((literal.id, name), []).append(span)
+                accepted = accept_all(literal, folded, original, spans)
+                if accepted:
+                    hits[(literal.id, name)] = accepted
                     hit_set.add(literal.id)
 
     def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
@@ -95,6 +120,26 @@ class Scan:
         if key not in self.regex_results:
             self.regex_results[key] = run_regex(leaf.compiled, self.originals[name])
         return self.regex_results[key]
+
+
+def accept_all(literal: Literal, folded: Folded, original: str, spans: list[Span]) -> list[Span]:
+    """``accept`` over the hits of one key, in order; a term checked only for word boundaries (most Latin
+    terms) is checked here without a call per hit."""
+    if literal.prefix or literal.exact is not None:
+        return [span for start, end in spans if (span := accept(literal, folded, original, start, end))]
+    text, words = folded.text, WORD_CHARS
+    length = len(text)
+    left, right = literal.left_boundary, literal.right_boundary
+    accepted: list[Span] = []
+    for start, end in spans:
+        if left and start and words[text[start - 1]]:
+            continue
+        if right and end < length and words[text[end]]:
+            if not _clitic_at(text, end):
+                continue
+            end += 3
+        accepted.append((start, end))
+    return accepted
 
 
 def accept(literal: Literal, folded: Folded, original: str, start: int, end: int) -> Span | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -96,6 +97,18 @@ def is_word_char(char: str) -> bool:
     (True, True, False, False)
     """
     return char.isalnum() and not is_cjk(char)
+
+
+class _WordChars(dict[str, bool]):
+    """``is_word_char`` as a dict that fills itself: one C-level lookup per character checked."""
+
+    def __missing__(self, char: str) -> bool:
+        found = self[char] = is_word_char(char)
+        return found
+
+
+WORD_CHARS: dict[str, bool] = _WordChars()
+"""``WORD_CHARS[char]`` is ``is_word_char(char)`` (for the matcher's per-hit boundary checks)."""
 
 
 @functools.cache
@@ -206,31 +219,54 @@ def _changing() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _special(present: frozenset[str]) -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+def _special(present: frozenset[str]) -> tuple[regex.Pattern[str], re.Pattern[str]]:
     """Where folding is not one-to-one (clusters with marks, the ``present`` changing characters, whitespace
     runs), and a guide that finds their neighbourhood without trying every position.
 
-    A class of only the changing characters a text holds is much faster than one of all 1,252.
+    A class of only the changing characters a text holds is much faster than one of all 1,252. The guide is a
+    standard-library class of marks, jamo, the present characters and every character outside the BMP
+    (several times faster to scan than ``regex``'s alternation); ``_hints`` adds whitespace runs.
     """
     members = "".join(regex.escape(char) for char in sorted(present))
     changing = f"|[{members}]" if members else ""
     full = regex.compile(rf"(?s:.[\p{{M}}\u1160-\u11FF\uD7B0-\uD7FF]+){changing}|\s{{2,}}")
-    guide = regex.compile(rf"[\p{{M}}\u1160-\u11FF\uD7B0-\uD7FF{members}]|\s{{2,}}")
+    guide = re.compile(f"[{_composing_class()}\U00010000-\U0010FFFF{_class_of(ord(char) for char in sorted(present))}]")
     return full, guide
+
+
+@functools.cache
+def _composing_class() -> str:
+    """Every BMP character of ``_COMPOSING``, for a standard-library class (the guide adds all other planes)."""
+    return _class_of(code for code in _bmp() if _COMPOSING.match(chr(code)))
+
+
+@functools.cache
+def _two_spaces() -> re.Pattern[str]:
+    """A character of ``regex``'s ``\\s`` followed by another: the start of every whitespace run."""
+    everything = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    spaces = _class_of(ord(found.group()) for found in regex.finditer(r"\s", everything))
+    return re.compile(f"[{spaces}](?=[{spaces}])")
+
+
+def _hints(guide: re.Pattern[str], text: str) -> Iterator[int]:
+    """The starts of the guide's hits and of whitespace runs, in order (two standard-library scans, merged)."""
+    return heapq.merge((found.start() for found in guide.finditer(text)),
+                       (found.start() for found in _two_spaces().finditer(text)))
 
 
 def _specials(text: str) -> Iterator[regex.Match[str]]:
     """The matches of the full pattern, as ``finditer`` would give them.
 
-    Every match has a guide hit at its start or the character after it (a cluster's first mark), so
-    searching from just before the next guide hit that ends past the last match finds the same matches.
+    Every match has a hint at its start or the character after it (a cluster's first mark), so searching
+    from just before the next hint that ends past the last match finds the same matches; hints in order of
+    position may be more than needed (any character outside the BMP), never fewer.
     """
-    full, guide = _special(frozenset(_changing().intersection(text)))
+    full, guide = _special(frozenset(_changes().findall(text)))
     done = 0
-    for hint in guide.finditer(text):
-        if hint.end() <= done:
+    for hint in _hints(guide, text):
+        if hint < done:  # every hint is one character long (a run's is its first character)
             continue
-        found = full.search(text, max(done, hint.start() - 1))
+        found = full.search(text, max(done, hint - 1))
         if found is None:
             return
         yield found
