@@ -152,7 +152,7 @@ def _fold_sparse(text: str, whole: str, changing: bool) -> Folded | None:
     """The sparse map of the character-local fold ``whole`` of ``text``; None if it may not be local."""
     if not text.isascii() and _hard().search(text) is not None:
         return None
-    places = [(found.start(), found.end(), True) for found in _runs().finditer(text)]
+    places = [(found.start(), found.end(), True) for found in _runs().finditer(text)] if _may_run(text, whole) else []
     if changing:
         places = sorted(places + [(found.start(), found.end(), False) for found in _changes().finditer(text)])
     pieces = _Pieces()
@@ -172,6 +172,12 @@ def _fold_sparse(text: str, whole: str, changing: bool) -> Folded | None:
     if done < len(text):
         pieces.add(whole[position:], done, len(text), plain=True)
     return pieces.folded()
+
+
+def _may_run(text: str, whole: str) -> bool:
+    """Whether ``text`` may hold a run of whitespace: every whitespace character but U+1680 folds to a space
+    on its own, so a run in ``text`` leaves two spaces in its character-local fold ``whole``."""
+    return "  " in whole or "\u1680" in text
 
 
 def fold_term(term: str) -> str:
