@@ -67,7 +67,7 @@ class RuleMatch:
     (True, RuleMatch(rule='r', evidence=()))
     """
 
-    __slots__ = ("_rule", "_evidence", "_source", "_key")
+    __slots__ = ("_evidence", "_key", "_rule", "_source")
     __match_args__ = ("rule", "evidence")
 
     def __init__(self, rule: str, evidence: tuple[Evidence, ...]) -> None:

@@ -211,14 +211,16 @@ def _step(plan: Plan) -> Step:
 
 
 def _every_clause_hit(clauses: tuple[frozenset[int], ...], hit_leaves: set[int]) -> bool:
-    for clause in clauses:
+    """Whether each clause has a hit leaf (a loop, not ``all()``: no generator per candidate rule)."""
+    for clause in clauses:  # noqa: SIM110
         if clause.isdisjoint(hit_leaves):
             return False
     return True
 
 
 def _any_true(tests: tuple[Test, ...], scan: Scan) -> bool:
-    for test in tests:
+    """Whether a NOT clause holds (a loop, not ``any()``: no generator per candidate rule)."""
+    for test in tests:  # noqa: SIM110
         if test(scan):
             return True
     return False

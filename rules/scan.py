@@ -53,7 +53,8 @@ class Scan:
                 grouped[index] = [(start, end)]
             else:
                 spans.append((start, end))
-        hits, hit_set, meanings, unchecked, bounded = self.hits, self.hit_set, keys.meanings, keys.unchecked, keys.bounded
+        hits, hit_set, meanings = self.hits, self.hit_set, keys.meanings
+        unchecked, bounded = keys.unchecked, keys.bounded
         original, text, words = self.originals[name], folded.text, WORD_CHARS
         length = len(text)
         for index, spans in grouped.items():

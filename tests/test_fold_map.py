@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.match import Document, Matcher, RuleSpec
-from rules.text import fold
+from rules.text import _changes, _special, _specials, fold
 
 # Letters, CJK (Traditional and Simplified), ligatures, combining marks, Hangul jamo, "…", odd whitespace.
-_ALPHABET = st.sampled_from([*"aAbZ臺台灣湾夥伙 \t\n\u3000\u00a0ﬁßİ…\u0301\u0308\u1161\u11a8ＡＩé", "  "])
+_ALPHABET = st.sampled_from([*"aAbZ臺台灣湾夥伙 \t\n\u3000\u00a0ﬁßİ…\u0301\u0308\u1161\u11a8ＡＩé", "  ",
+                             *"\u1680\u2000\x85\x1c\u064e\ufe0f\U0001f642ﾞ"])
 TEXTS = st.lists(_ALPHABET, max_size=60).map("".join)
 
 
@@ -27,6 +28,13 @@ def test_every_folded_character_maps_into_the_original_in_order(text: str) -> No
         previous = (start, end)
         piece = fold(text[start:end]).text
         assert folded.text[index] in piece or folded.text[index] == " "
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_the_guided_search_finds_what_the_full_pattern_finds(text: str) -> None:
+    full, _ = _special(frozenset(_changes().findall(text)))
+    assert [found.span() for found in _specials(text)] == [found.span() for found in full.finditer(text)]
 
 
 @settings(max_examples=200, deadline=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from pathlib import Path
 
@@ -184,6 +185,18 @@ def test_evidence_excludes_the_not_side() -> None:
     matcher = Matcher.compile([RuleSpec("r", "AI -Japan")], {})
     [match] = matcher.match(Document("AI", "Korea"))
     assert match == RuleMatch("r", (Evidence("AI", None, "title", 0, 2, "AI"),))
+
+
+def test_evidence_built_on_first_read_is_the_value_of_an_eager_match() -> None:
+    matcher = Matcher.compile([RuleSpec("r", "AI OR Taiwan"), RuleSpec("s", "AI Taiwan -Japan")], {})
+    found = matcher.match(Document("AI", "Taiwan AI"))
+    eager = [RuleMatch(m.rule, m.evidence) for m in matcher.match(Document("AI", "Taiwan AI"))]
+    assert found == eager and [hash(m) for m in found] == [hash(m) for m in eager]
+    assert found[0].evidence is found[0].evidence  # built once
+    assert repr(found[1]).startswith("RuleMatch(rule='s', evidence=(Evidence(term='AI'")
+    assert pickle.loads(pickle.dumps(matcher.match(Document("AI", "Taiwan AI")))) == eager
+    with pytest.raises(AttributeError):
+        found[0].rule = "other"  # type: ignore[misc]
 
 
 def test_prefix_evidence_covers_the_whole_word() -> None:
