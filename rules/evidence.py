@@ -61,7 +61,8 @@ class RuleMatch:
     The matcher decides which rules match without building evidence and hands each match its document's scan
     (``deferred``): ``evidence`` is built on first access, once, and is the same tuple of the same values it
     would have been if built at once. Equality, hashing, ``repr`` and pickling see the evidence, so a match
-    behaves as the immutable value ``RuleMatch(rule, evidence)``; both attributes are read-only.
+    behaves as the immutable value ``RuleMatch(rule, evidence)``; both attributes are read-only. Until its
+    evidence is read, a match keeps its document's scan (folded fields and hits) alive.
 
     >>> RuleMatch("r", ()) == RuleMatch("r", ()), RuleMatch("r", ())
     (True, RuleMatch(rule='r', evidence=()))
