@@ -55,7 +55,7 @@ class Scan:
                 spans.append((start, end))
         hits, hit_set, meanings = self.hits, self.hit_set, keys.meanings
         unchecked, bounded = keys.unchecked, keys.bounded
-        original, text, words = self.originals[name], folded.text, WORD_CHARS
+        original, text = self.originals[name], folded.text
         length = len(text)
         for index, spans in grouped.items():
             literal_id = unchecked[index]
@@ -64,17 +64,9 @@ class Scan:
                 hit_set.add(literal_id)
                 continue
             check = bounded[index]
-            if check is not None:  # ``accept_all`` of a term checked only for word boundaries, inlined
+            if check is not None:  # a term checked only for word boundaries: one call per term, not per hit
                 literal_id, left, right = check
-                accepted: list[Span] = []
-                for start, end in spans:
-                    if left and start and words[text[start - 1]]:
-                        continue
-                    if right and end < length and words[text[end]]:
-                        if not _clitic_at(text, end):
-                            continue
-                        end += 3
-                    accepted.append((start, end))
+                accepted = _bounded(text, length, left, right, spans)
                 if accepted:
                     hits[(literal_id, name)] = accepted
                     hit_set.add(literal_id)
@@ -128,9 +120,14 @@ def accept_all(literal: Literal, folded: Folded, original: str, spans: list[Span
     terms) is checked here without a call per hit."""
     if literal.prefix or literal.exact is not None:
         return [span for start, end in spans if (span := accept(literal, folded, original, start, end))]
-    text, words = folded.text, WORD_CHARS
-    length = len(text)
-    left, right = literal.left_boundary, literal.right_boundary
+    text = folded.text
+    return _bounded(text, len(text), literal.left_boundary, literal.right_boundary, spans)
+
+
+def _bounded(text: str, length: int, left: bool, right: bool, spans: list[Span]) -> list[Span]:
+    """The hits of ``spans`` with a word boundary where the term asks for one (a clitic such as -nya after the
+    term is taken into the hit)."""
+    words = WORD_CHARS
     accepted: list[Span] = []
     for start, end in spans:
         if left and start and words[text[start - 1]]:

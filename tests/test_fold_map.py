@@ -51,5 +51,7 @@ def test_evidence_offsets_point_at_the_matched_original_text(before: str, after:
 
 
 def _base(text: str) -> str:
-    kept = (char for char in text if not unicodedata.combining(char) and not "\u1160" <= char <= "\u11ff")
+    # A variation selector (U+FE0F) is a nonspacing mark of combining class 0: it belongs to the character before.
+    kept = (char for char in text if not unicodedata.combining(char) and unicodedata.category(char) != "Mn"
+            and not "\u1160" <= char <= "\u11ff")
     return "".join(kept).strip()
