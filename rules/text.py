@@ -23,9 +23,8 @@ from dataclasses import dataclass
 import opencc
 import regex
 
-# Combining marks and conjoining Hangul jamo are the only characters NFKC composes with their neighbour;
-# without them, NFKC is character-by-character and equal lengths mean a one-to-one map.
-_COMPOSING = regex.compile(r"[\p{M}\u1160-\u11FF\uD7B0-\uD7FF]")
+from rules.charclasses import COMPOSING, class_of, clustered, composing_class, hard, runs, two_spaces
+
 _HAN = regex.compile(r"\p{Han}")
 _OTHER_WHITESPACE = "\n\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 _CJK_RANGES = (
@@ -139,7 +138,7 @@ def fold(text: str) -> Folded:
         if "  " not in whole:
             return Folded(whole)
         return _fold_sparse(text, whole, changing=False) or _fold_in_pieces(text)
-    if _clustered().search(text) is not None:
+    if clustered().search(text) is not None:
         fast = _fold_one_to_one(text)
         return Folded(fast) if fast is not None and "  " not in fast else _fold_in_pieces(text)
     whole = _spaces(to_simplified(unicodedata.normalize("NFKC", text).casefold()))
@@ -150,9 +149,9 @@ def fold(text: str) -> Folded:
 
 def _fold_sparse(text: str, whole: str, changing: bool) -> Folded | None:
     """The sparse map of the character-local fold ``whole`` of ``text``; None if it may not be local."""
-    if not text.isascii() and _hard().search(text) is not None:
+    if not text.isascii() and hard().search(text) is not None:
         return None
-    places = [(found.start(), found.end(), True) for found in _runs().finditer(text)] if _may_run(text, whole) else []
+    places = [(found.start(), found.end(), True) for found in runs().finditer(text)] if _may_run(text, whole) else []
     if changing:
         places = sorted(places + [(found.start(), found.end(), False) for found in _changes().finditer(text)])
     pieces = _Pieces()
@@ -200,7 +199,7 @@ def _spaces(text: str) -> str:
 def _fold_one_to_one(text: str) -> str | None:
     if text.isascii():
         return _spaces(text.lower())
-    if _COMPOSING.search(text) is not None:
+    if COMPOSING.search(text) is not None:
         return None
     normal = unicodedata.normalize("NFKC", text)
     if len(normal) != len(text):
@@ -236,28 +235,14 @@ def _special(present: frozenset[str]) -> tuple[regex.Pattern[str], re.Pattern[st
     members = "".join(regex.escape(char) for char in sorted(present))
     changing = f"|[{members}]" if members else ""
     full = regex.compile(rf"(?s:.[\p{{M}}\u1160-\u11FF\uD7B0-\uD7FF]+){changing}|\s{{2,}}")
-    guide = re.compile(f"[{_composing_class()}\U00010000-\U0010FFFF{_class_of(ord(char) for char in sorted(present))}]")
+    guide = re.compile(f"[{composing_class()}\U00010000-\U0010FFFF{class_of(ord(char) for char in sorted(present))}]")
     return full, guide
-
-
-@functools.cache
-def _composing_class() -> str:
-    """Every BMP character of ``_COMPOSING``, for a standard-library class (the guide adds all other planes)."""
-    return _class_of(code for code in _bmp() if _COMPOSING.match(chr(code)))
-
-
-@functools.cache
-def _two_spaces() -> re.Pattern[str]:
-    """A character of ``regex``'s ``\\s`` followed by another: the start of every whitespace run."""
-    everything = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
-    spaces = _class_of(ord(found.group()) for found in regex.finditer(r"\s", everything))
-    return re.compile(f"[{spaces}](?=[{spaces}])")
 
 
 def _hints(guide: re.Pattern[str], text: str) -> Iterator[int]:
     """The starts of the guide's hits and of whitespace runs, in order (two standard-library scans, merged)."""
     return heapq.merge((found.start() for found in guide.finditer(text)),
-                       (found.start() for found in _two_spaces().finditer(text)))
+                       (found.start() for found in two_spaces().finditer(text)))
 
 
 def _specials(text: str) -> Iterator[regex.Match[str]]:
@@ -279,64 +264,9 @@ def _specials(text: str) -> Iterator[regex.Match[str]]:
         done = found.end()
 
 
-# Regex's \s: the whitespace a run of which folds to one space (not \x1c-\x1f, which str.isspace() counts).
-_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-
-
-def _class_of(codes: Iterator[int]) -> str:
-    return "".join(re.escape(chr(code)) for code in codes)
-
-
-def _bmp() -> Iterator[int]:
-    return (code for code in range(0x80, 0x10000) if not 0xD800 <= code <= 0xDFFF)
-
-
-@functools.cache
-def _han_bmp() -> re.Pattern[str]:
-    """``\\p{Han}`` of the BMP as a stdlib class (several times faster to search than ``regex``'s)."""
-    return re.compile(f"[{_class_of(code for code in _bmp() if _HAN.match(chr(code)))}]")
-
-
-def _composes(char: str) -> bool:
-    """Whether NFKC may join ``char`` to the character before it (marks, jamo, ``ﾞ``, compatibility jamo)."""
-    if _COMPOSING.match(char) is not None:
-        return True
-    lead = unicodedata.normalize("NFKD", char)[:1]
-    return bool(lead) and (unicodedata.combining(lead) != 0 or _COMPOSING.match(lead) is not None
-                           or lead in _secondaries())
-
-
-@functools.cache
-def _secondaries() -> frozenset[str]:
-    """Starters that canonical composition joins to a preceding character (Hangul vowels and tails, ...)."""
-    found = set()
-    for code in _bmp():
-        parts = unicodedata.decomposition(chr(code)).split()
-        if len(parts) == 2 and not parts[0].startswith("<") and unicodedata.combining(chr(int(parts[1], 16))) == 0:
-            found.add(chr(int(parts[1], 16)))
-    return frozenset(found)
-
-
-@functools.cache
-def _clustered() -> re.Pattern[str]:
-    """Text that ``_fold_in_pieces`` folds cluster by cluster: marks, jamo, or characters outside the BMP."""
-    marks = _class_of(code for code in _bmp() if _COMPOSING.match(chr(code)))
-    return re.compile(f"[{marks}\U00010000-\U0010FFFF]")
-
-
-@functools.cache
-def _hard() -> re.Pattern[str]:
-    return re.compile(f"[{_class_of(code for code in _bmp() if _composes(chr(code)))}]")
-
-
 @functools.cache
 def _changes() -> re.Pattern[str]:
-    return re.compile(f"[{_class_of(ord(char) for char in sorted(_changing()))}]")
-
-
-@functools.cache
-def _runs() -> re.Pattern[str]:
-    return re.compile(f"[{_WHITE_SPACE}]{{2,}}")
+    return re.compile(f"[{class_of(ord(char) for char in sorted(_changing()))}]")
 
 
 class _Pieces:
@@ -392,7 +322,7 @@ def _clusters(text: str) -> list[tuple[int, int]]:
 
 
 def _continues_cluster(char: str) -> bool:
-    return unicodedata.combining(char) != 0 or _COMPOSING.match(char) is not None
+    return unicodedata.combining(char) != 0 or COMPOSING.match(char) is not None
 
 
 def _fold_by_cluster(text: str) -> list[tuple[str, int, int]]:
