@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.engine import RowMapping
 
-from storage.engine import Database, dialect_insert
+from storage.engine import Database
 from storage.errors import UnknownRowError
 from storage.evidence_records import AttachmentOutcome, AttachmentRecord, AttachmentRow, AttachmentVersionRow
+from storage.prepared import dialect_insert
 from storage.schema import attachment, attachment_version, entry
 
 REMOVAL_AFTER = 2  # 404/410 answers in a row before a file counts as removed (one can be a hiccup)
@@ -78,7 +79,7 @@ class AttachmentWrites:
 
     def _insert_file(self, rec: AttachmentRecord, now: datetime) -> AttachmentOutcome:
         values = {**_file_values(rec, now), "entry_id": rec.entry_id, "url": rec.url, "first_seen": now}
-        stmt = dialect_insert(self._conn, attachment).values(**values)
+        stmt = dialect_insert(self._conn.dialect.name, attachment).values(**values)
         attachment_id = self._conn.execute(
             stmt.on_conflict_do_nothing(index_elements=["entry_id", "url"]).returning(attachment.c.id)
         ).scalar()
@@ -99,7 +100,7 @@ class AttachmentWrites:
             "content_type": rec.content_type, "has_text": rec.has_text, "fetched_at": rec.fetched_at,
             "change_class": change_class, "raw_response_id": rec.raw_response_id,
         }
-        stmt = dialect_insert(self._conn, attachment_version).values(**values)
+        stmt = dialect_insert(self._conn.dialect.name, attachment_version).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["attachment_id", "content_hash"],
             set_={"raw_response_id": rec.raw_response_id, "fetched_at": rec.fetched_at},

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
@@ -78,17 +78,6 @@ class Database:
         except (OperationalError, InterfaceError) as exc:
             reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
             raise DatabaseUnavailableError(self.safe_url, reason[0] if reason else type(exc).__name__) from exc
-
-
-def dialect_insert(conn: Connection, table: Table) -> Any:
-    """A dialect insert() that offers on_conflict_do_nothing/do_update on both SQLite and PostgreSQL."""
-    if conn.dialect.name == "postgresql":  # the other dialect's module is not imported (SQLite never loads psycopg's)
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(table)
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(table)
 
 
 def to_json(value: Any) -> str:

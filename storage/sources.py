@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.engine import RowMapping
 
-from storage.engine import Database, dialect_insert
+from storage.engine import Database
 from storage.errors import UnknownRowError
+from storage.prepared import dialect_insert
 from storage.records import SourceState
 from storage.schema import source
 
@@ -45,7 +46,8 @@ class SourceRepository(Database):
         """Create the source row, or update its kind and settings hash (no write when they are unchanged)."""
         changed = or_(source.c.kind != kind, source.c.settings_hash != settings_hash)
         with self._write() as conn:
-            stmt = dialect_insert(conn, source).values(id=source_id, kind=kind, settings_hash=settings_hash)
+            insert = dialect_insert(conn.dialect.name, source)
+            stmt = insert.values(id=source_id, kind=kind, settings_hash=settings_hash)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["id"], set_={"kind": kind, "settings_hash": settings_hash}, where=changed))
 

@@ -47,7 +47,7 @@ def key_hash(key: str) -> int:
 def _one_of(column: Any, name: str, dialect: str) -> Any:
     """``column`` is one of the integers passed as parameter ``name``: one array parameter on PostgreSQL, one
     JSON list on SQLite (an IN list of bound values costs more CPU to bind than the look-up takes)."""
-    if dialect == "postgresql":  # the other dialect's module is not imported (see storage.engine.dialect_insert)
+    if dialect == "postgresql":  # the other dialect's module is not imported (see storage.prepared.dialect_insert)
         from sqlalchemy.dialects import postgresql
 
         return column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger)))

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import RowMapping
 
-from storage.engine import dialect_insert
+from storage.prepared import dialect_insert
 from storage.schema import alert, alert_match, entry, new_alert_uid
 
 
@@ -36,7 +36,8 @@ class ThreadWrites:
             "next_attempt_at": due_at, "created_at": now, "uid": new_alert_uid(), **extra,
         }
         conflict = ["thread_key"] if extra.get("thread_key") else ["match_id", "channel"]
-        stmt = dialect_insert(self._conn, alert).values(**values).on_conflict_do_nothing(index_elements=conflict)
+        insert = dialect_insert(self._conn.dialect.name, alert)
+        stmt = insert.values(**values).on_conflict_do_nothing(index_elements=conflict)
         alert_id: int | None = self._conn.execute(stmt.returning(alert.c.id)).scalar()
         return alert_id
 

@@ -267,3 +267,12 @@ async def test_mqtt_through_the_local_broker(store: Store, tmp_path: Path) -> No
         client.loop_stop()
         client.disconnect()
     assert len(received) == 2 and all(b"AI story" in payload for payload in received)
+
+
+def test_the_lazy_notifier_keeps_the_notifiers_default_time_limit() -> None:
+    """`crawler.drivers.sending.SEND_TIMEOUT` stands in for `Notifier`'s default (which it cannot import lazily)."""
+    import inspect
+
+    from crawler.drivers.sending import LazyNotifier
+
+    assert LazyNotifier().timeout == inspect.signature(Notifier).parameters["timeout"].default
