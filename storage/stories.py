@@ -190,10 +190,6 @@ class StoryWrites:
             insert = _insert_keys(self._conn.dialect.name)
             self._conn.execute(insert, {"hashes": _ints(self._conn, hashes), "entry_id": entry_id})
 
-    def story_entries(self, story_id: int) -> list[tuple[int, str | None, str]]:
-        """(entry id, language, source) of every member of a story, oldest first."""
-        query = select(entry.c.id, entry.c.language, entry.c.source_id).where(entry.c.story_id == story_id)
-        return [(row.id, row.language, row.source_id) for row in self._conn.execute(query.order_by(entry.c.id))]
 
 
 def _member(row: RowMapping) -> StoryMember:
@@ -256,11 +252,6 @@ class StoryRepository(Database):
                 raise UnknownRowError("story", story_id)
             old = self._linked_story(conn, entry_id)
             self._relink(conn, entry_id, story_id, {"moved_from": old}, now)
-
-    def count_stories(self) -> int:
-        """Stories with at least one member."""
-        with self._read() as conn:
-            return int(conn.execute(select(func.count(func.distinct(story_link.c.story_id)))).scalar_one())
 
     @staticmethod
     def _linked_story(conn: Connection, entry_id: int) -> int | None:

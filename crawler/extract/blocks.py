@@ -161,13 +161,9 @@ def _leave(lines: _Lines, tag: str) -> None:
         lines.heading -= 1
 
 
-def trafilatura_paragraphs(body: Any) -> list[str]:
-    """Paragraphs from trafilatura's result tree (`Document.body`, an lxml element)."""
-    return [block.text for block in trafilatura_blocks(body)]
-
-
 def trafilatura_blocks(body: Any) -> list[Block]:
-    """`trafilatura_paragraphs` with each paragraph's link text (`<ref>`, with `include_links`) and kind."""
+    """The paragraphs of trafilatura's result tree (`Document.body`, an lxml element), each with its link text
+    (`<ref>`, with `include_links`) and kind."""
     lines = _Lines()
     _read_xml(lines, body)
     lines.close()

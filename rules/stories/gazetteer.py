@@ -154,11 +154,6 @@ class GazetteerHits:
     latin_spans: tuple[tuple[int, int], ...]
 
 
-def gazetteer_ids() -> frozenset[str]:
-    """Every id of the built-in gazetteer."""
-    return frozenset(_aliases())
-
-
 @functools.cache
 def _aliases() -> dict[str, tuple[str, ...]]:
     return {f"{kind}:{key}": tuple(forms.split("|")) for kind, table in _TABLES for key, forms in table}
