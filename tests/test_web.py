@@ -231,3 +231,20 @@ def test_timeline_pages_with_cursor_links(web: tuple[TestClient, Web]) -> None:
     assert link, first
     second = client.get("/?" + link.group(1).replace("&amp;", "&")).text
     assert "Taiwan and Japan deepen" in second and "Minister meets" not in second
+
+
+def test_sources_page_and_api_show_the_next_due_time_status_shows(web: tuple[TestClient, Web], store: Any) -> None:
+    """The web app's "Next run" is `crawler.drivers.planner.next_due`, as in `tidings status` and `sources list`:
+    a failing source's backoff, not a blank "on schedule"."""
+    from datetime import UTC, datetime, timedelta
+
+    client, _ = web
+    now = datetime.now(UTC)
+    store.record_source_result("cna", ok=False, error="down", degraded=False, now=now,
+                               next_due_at=now + timedelta(hours=2))
+    items = {item["id"]: item for item in client.get("/api/sources").json()["items"]}
+    due = datetime.fromisoformat(items["cna"]["next_due"])
+    assert abs((due - now - timedelta(hours=2)).total_seconds()) < 1
+    assert items["cna"]["next_due_reason"] == "backing off after 1 failure"
+    page = client.get("/sources").text
+    assert 'title="backing off after 1 failure"' in page

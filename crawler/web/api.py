@@ -151,7 +151,9 @@ def sources(request: Request) -> Response:
             state.pop("lease_owner", None)
         runs = [{**asdict(run), "error": clean(run.error)} for run in health.runs]
         items.append({"id": health.source.id, "interval": health.source.interval, "language": health.source.language,
-                      "tags": list(health.source.tags), "state": state, "runs": runs})
+                      "tags": list(health.source.tags), "state": state, "runs": runs,
+                      "next_due": health.due.at.isoformat() if health.due.at else None,
+                      "next_due_reason": health.due.reason})
     return json_response({"items": items})
 
 

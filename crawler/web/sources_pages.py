@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from crawler.config import Config, Source
 from crawler.discover.subscribe import SubscribeError, subscribe
+from crawler.drivers.planner import Due, Planner, next_due
 from crawler.errors import ConfigError
 from crawler.web.common import checked_form, config, deps, form_text, identifier, int_param, redactor, store
 from crawler.web.render import page
@@ -31,11 +32,15 @@ class SourceHealth:
     source: Source
     state: SourceState | None
     runs: tuple[RunRow, ...]
+    due: Due  # when it runs next and why: the same `next_due` as `tidings status` and `sources list`
 
 
 def source_health(cfg: Config, db: Store) -> list[SourceHealth]:
+    now = datetime.now(UTC)
     states = {state.source_id: state for state in db.source_states()}
-    return [SourceHealth(source, states.get(source_id), tuple(db.runs_of(source_id, limit=RUNS_SHOWN)))
+    planner = Planner(cfg.settings, lambda since: db.publication_times(since=since))
+    return [SourceHealth(source, states.get(source_id), tuple(db.runs_of(source_id, limit=RUNS_SHOWN)),
+                         next_due(source, states.get(source_id), planner, now))
             for source_id, source in sorted(cfg.sources.items())]
 
 
