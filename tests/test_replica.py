@@ -199,6 +199,7 @@ def test_open_data_xml_is_utf16(server: ReplicaServer, client: httpx.Client, sn:
     assert root[0][5].get("name") == "Text" and "<p>" in (root[0][5].text or "")
 
 
+@needs_seeds  # the seed pages and the corpus texts the replica serves
 def test_misc_routes(server: ReplicaServer, client: httpx.Client) -> None:
     robots = client.get(server.url("robots.txt"))
     assert robots.status_code == 200 and "Disallow: /_admin/" in robots.text
@@ -273,6 +274,7 @@ def test_publish_shows_in_mofa_exports(fresh: ReplicaServer, client: httpx.Clien
     assert "MOFA welcomes AI pact" in xml
 
 
+@needs_seeds  # the seed pages and the corpus texts the replica serves
 def test_edit_changes_article_validators(fresh: ReplicaServer, client: httpx.Client) -> None:
     for site in ("cna", "nspp-id"):
         url = fresh.articles(site)[3]["url"]
@@ -325,6 +327,7 @@ def test_seeds_endpoint(server: ReplicaServer, client: httpx.Client) -> None:
     assert "/print.php?" in seeds["000"] and "/news.php?" in seeds["001"]
 
 
+@needs_seeds  # the seed pages and the corpus texts the replica serves
 def test_log_records_arrival(fresh: ReplicaServer, client: httpx.Client) -> None:
     client.delete(fresh.url("_admin/log"))
     t0 = time.time()
@@ -366,6 +369,7 @@ def test_concurrent_clients(server: ReplicaServer) -> None:
         assert set(pool.map(lambda u: c.get(u).status_code, urls * 3)) == {200}
 
 
+@needs_seeds  # the seed pages and the corpus texts the replica serves
 def test_ten_thousand_articles_per_site(client: httpx.Client) -> None:
     with ReplicaServer(articles=10_000) as big:
         t = time.time()
