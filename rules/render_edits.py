@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from rules.edits import Change, EditAnalysis
+from rules.edits import Change, EditAnalysis, FileChange
 from rules.edits.inline import Segment
 from rules.safetext import neutralise_mentions, visible_controls
 
@@ -119,18 +119,30 @@ def change_line(change: Change, fmt: Format) -> str:
     return f"{escape(change.cls.replace('_', ' '), fmt)}: {segments_text(change_segments(change), fmt)}"
 
 
+def file_line(change: FileChange, fmt: Format) -> str:
+    """``attachment taken down: Annex (PDF) <https://…/annex.pdf>`` (or ``changed``), escaped for the format."""
+    verb = "taken down" if change.kind == "removed" else "changed"
+    return escape(f"attachment {verb}: {_clip_span(_flat(change.name or change.url))} <{change.url}>", fmt)
+
+
 def edit_diff(analysis: EditAnalysis, fmt: Format, limit: int = DIFF_CHARS) -> str:
-    """The substantive changes of an edit (else all of them), one per line, within ``limit`` characters."""
+    """The files an edit changed or took down, then its substantive changes (else all of them), one per line,
+    within ``limit`` characters.
+
+    >>> from rules.edits import FileChange
+    >>> print(edit_diff(EditAnalysis.of([], files=[FileChange("https://x.tw/a.pdf", "Annex", "removed")]), "text"))
+    attachment taken down: Annex <https://x.tw/a.pdf>
+    """
     changes = [change for change in analysis.changes if change.substantive] or list(analysis.changes)
-    lines: list[str] = []
-    used = 0
+    lines = [file_line(item, fmt) for item in analysis.files[:MAX_CHANGES]]
+    used, shown = sum(map(len, lines)), 0
     for change in changes[:MAX_CHANGES]:
         line = change_line(change, fmt)
         if lines and used + len(line) > limit:
             break
         lines.append(line)
-        used += len(line)
-    if left := len(changes) - len(lines):
+        used, shown = used + len(line), shown + 1
+    if left := len(changes) - shown:
         lines.append(escape(f"… and {left} more change{'s' if left > 1 else ''}", fmt))
     return ("<br>\n" if fmt == "html" else "\n").join(lines)
 

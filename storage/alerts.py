@@ -16,6 +16,7 @@ from storage.prepared import dialect_insert, once_per_dialect
 from storage.records import (
     ALERT_MODES,
     ALERT_STATUSES,
+    MARKER_CLASSES,
     MATCH_KINDS,
     AlertItem,
     AlertMode,
@@ -46,13 +47,14 @@ def _alert_select() -> Select[Any]:
 
 def _item_select(alert_ids: Sequence[int]) -> Select[Any]:
     """Every match the given alerts carry, with its entry, matched text and edit analysis, in the order they were
-    attached; the entry's current text too, for a removal (whose matched version is a marker without text)."""
+    attached; the entry's current text too, for a removal or a files edit (matched on a marker without text)."""
     current = version.alias("current_version")
     return (
         select(
             alert_match.c.alert_id, match.c.id.label("match_id"), match.c.rule, match.c.kind, match.c.evidence,
             match.c.entry_id, entry.c.title, entry.c.url, entry.c.source_id, entry.c.language, entry.c.published,
-            entry.c.first_seen, version.c.text, version.c.analysis, current.c.text.label("current_text"),
+            entry.c.first_seen, version.c.text, version.c.analysis, version.c.change_class,
+            current.c.text.label("current_text"),
         )
         .join(match, match.c.id == alert_match.c.match_id)
         .join(entry, entry.c.id == match.c.entry_id)
@@ -73,7 +75,7 @@ def _item(row: RowMapping) -> AlertItem:
     fields = {name: row[name] for name in AlertItem.__dataclass_fields__}
     fields["evidence"] = from_json(row["evidence"])
     fields["analysis"] = from_json(row["analysis"])
-    if row["kind"] == "removed":  # the marker has no text: the message quotes the last text
+    if row["kind"] == "removed" or row["change_class"] in MARKER_CLASSES:  # a marker has no text: quote the last
         fields["text"] = row["current_text"] or ""
     return AlertItem(**fields)
 

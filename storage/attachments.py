@@ -6,7 +6,7 @@ A changed file is a new attachment version (an edit of its entry); a file that a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from storage.engine import Database
 from storage.errors import UnknownRowError
 from storage.evidence_records import AttachmentOutcome, AttachmentRecord, AttachmentRow, AttachmentVersionRow
 from storage.prepared import dialect_insert
+from storage.rechecks import add_marker
 from storage.schema import attachment, attachment_version, entry
 
 REMOVAL_AFTER = 2  # 404/410 answers in a row before a file counts as removed (one can be a hiccup)
@@ -69,6 +70,11 @@ class AttachmentWrites:
             values["removed_at"] = now
         self._conn.execute(update(attachment).where(attachment.c.id == attachment_id).values(**values))
         return AttachmentOutcome("removed" if removed else "missing", attachment_id, existing["current_version_id"])
+
+    def record_file_edit(self, entry_id: int, analysis: Mapping[str, Any], *, now: datetime) -> int:
+        """The entry's files changed (or were taken down) while its page's text did not: a "files" marker version
+        that carries ``analysis`` (the edit of the files) and takes the edit's matches; its id."""
+        return add_marker(self._conn, entry_id, "files", now, analysis)
 
     def _touch_file(self, attachment_id: int, now: datetime) -> None:
         self._conn.execute(

@@ -195,9 +195,11 @@ class ReadModelRepository(Database):
 
     def _versions(self, conn: Connection, entry_id: int) -> Iterator[VersionView]:
         query = select(version.c.id, version.c.content_hash, version.c.text, version.c.fetched_at,
-                       version.c.change_class).where(version.c.entry_id == entry_id).order_by(version.c.id)
+                       version.c.change_class, version.c.analysis).where(version.c.entry_id == entry_id).order_by(
+                           version.c.id)
         for row in conn.execute(query).all():
-            yield VersionView(*row)
+            files = json.loads(row.analysis).get("files", ()) if row.change_class == "files" and row.analysis else ()
+            yield VersionView(row.id, row.content_hash, row.text, row.fetched_at, row.change_class, tuple(files))
 
     def _matches(self, conn: Connection, entry_id: int) -> Iterator[MatchView]:
         query = select(match.c.id, match.c.version_id, match.c.rule, match.c.kind, match.c.evidence,

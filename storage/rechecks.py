@@ -7,11 +7,13 @@ due entries of a source in due order within a budget, and records what the look 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from storage.engine import Database
+from storage.engine import Database, to_json
 from storage.errors import UnknownRowError
 from storage.records import ChangeClass, GoneOutcome, RecheckRow
 from storage.schema import entry, version
@@ -20,10 +22,13 @@ GONE_CHECKS_TO_REMOVE = 2
 """A page must be gone on this many re-checks in a row before its entry is marked removed."""
 
 
-def add_marker(conn: Connection, entry_id: int, cls: ChangeClass, now: datetime) -> int:
-    """A version without text that records an event ("removed" or "restored"); its hash is unique per event."""
+def add_marker(conn: Connection, entry_id: int, cls: ChangeClass, now: datetime,
+               analysis: Mapping[str, Any] | None = None) -> int:
+    """A version without text that records an event ("removed", "restored", or "files": the entry's files changed,
+    ``analysis`` says how); its hash is unique per event."""
     digest = hashlib.sha256(f"{cls} {entry_id} {now.isoformat()}".encode()).hexdigest()
-    values = {"entry_id": entry_id, "content_hash": digest, "text": "", "fetched_at": now, "change_class": cls}
+    values = {"entry_id": entry_id, "content_hash": digest, "text": "", "fetched_at": now, "change_class": cls,
+              "analysis": None if analysis is None else to_json(analysis)}
     version_id = conn.execute(version.insert().values(**values).returning(version.c.id)).scalar_one()
     return int(version_id)
 

@@ -9,8 +9,9 @@ from typing import Any, Literal, TypeAlias, get_args
 # The vocabularies, defined once; the store checks every value it is given against them (typing.get_args).
 OutcomeKind = Literal["new", "edited", "unchanged", "duplicate", "restored"]
 EditClass = Literal["cosmetic", "substantive"]
-# A version's class: the first text ("initial"), an edit's class, or a marker of a removal or a restoration.
-ChangeClass = Literal["initial", "cosmetic", "substantive", "removed", "restored"]
+# A version's class: the first text ("initial"), an edit's class, or a marker of a removal, a restoration, or of
+# an edit of the entry's attached files alone ("files": the page's text did not change).
+ChangeClass = Literal["initial", "cosmetic", "substantive", "removed", "restored", "files"]
 MatchKind = Literal["new", "edited", "removed"]
 GoneKind = Literal["suspect", "removed", "already_removed"]
 AlertStatus = Literal["pending", "sending", "sent", "dead"]
@@ -19,7 +20,7 @@ HealthState = Literal["failing", "recovered"]
 
 MATCH_KINDS: tuple[MatchKind, ...] = get_args(MatchKind)
 CHANGE_CLASSES: tuple[ChangeClass, ...] = get_args(ChangeClass)
-MARKER_CLASSES: frozenset[ChangeClass] = frozenset({"removed", "restored"})  # versions without text
+MARKER_CLASSES: frozenset[ChangeClass] = frozenset({"removed", "restored", "files"})  # versions without text
 ALERT_STATUSES: tuple[AlertStatus, ...] = get_args(AlertStatus)
 ALERT_MODES: tuple[AlertMode, ...] = get_args(AlertMode)
 HEALTH_STATES: tuple[HealthState, ...] = get_args(HealthState)
@@ -240,7 +241,7 @@ class VersionRow:
 
     @property
     def is_marker(self) -> bool:
-        """A removal or restoration marker (no text of its own)."""
+        """A removal, restoration or files marker (no text of its own)."""
         return self.change_class in MARKER_CLASSES
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from storage.records import MARKER_CLASSES
+
 Row = TypeVar("Row")
 
 
@@ -91,6 +93,12 @@ class VersionView:
     text: str
     fetched_at: datetime
     change_class: str
+    files: tuple[dict[str, str], ...] = ()  # a "files" marker: each file changed or taken down (url, name, kind)
+
+    @property
+    def is_marker(self) -> bool:
+        """A removal, restoration or files marker: no text of its own."""
+        return self.change_class in MARKER_CLASSES
 
 
 @dataclass(frozen=True)

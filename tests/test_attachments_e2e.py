@@ -10,6 +10,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,7 @@ database_url = "{database_url}"
 per_host_delay = 0.0
 retries = 0
 max_attachment_bytes = 1048576
+story_hold = 0  # each later change of the story is its own follow-up at once (the default gathers 10 minutes)
 
 [sources.mofa-zh]
 base_url = "{replica.base_url}/www.mofa.gov.tw/"
@@ -85,6 +87,21 @@ def publish(h: Harness, pdf: bytes) -> str:
         attachments=[f"聯合聲明 (PDF)|{PDF_PATH}", f"備忘錄附件 (DOCX)|{DOCX_PATH}"],
     )
     return str(article["url"])
+
+
+def article_page(store: Store, entry_id: int, folder: Path) -> str:
+    """The web app's page of the entry, as a reader sees it."""
+    from tests.webdata import build_app
+
+    with warnings.catch_warnings():  # starlette's note on its httpx test client
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    app, _ = build_app(store, folder / "web.toml")
+    with TestClient(app) as client:  # type: ignore[arg-type]
+        answer = client.get(f"/entries/{entry_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.text
 
 
 def entry_for(store: Store, url: str) -> int:
@@ -137,16 +154,34 @@ def test_a_changed_pdf_is_a_substantive_edit_and_a_gone_one_a_removal(harness: H
         versions = store.attachment_versions(pdf.id)
     assert [v.change_class for v in versions] == ["initial", "substantive"]
     assert "500 million" in pdf.text and pdf.version_count == 2
-    assert [m["kind"] for m in matches(harness) if m["rule"] == "quantum"] == ["new"]  # see the report: one per version
+    # The page's text is the same: the edit is the file's, recorded on a "files" marker version of the entry.
+    assert [m["kind"] for m in matches(harness) if m["rule"] == "quantum"] == ["new", "edited"]
+    assert "attachment changed: 聯合聲明 (PDF) <" + pdf.url + ">" in result.output
+    assert "0 new entries, 1 edited (0 cosmetic)" in result.output
+    assert "number:" in result.output and "300" in result.output and "500" in result.output
+    assert "In attachment 聯合聲明 (PDF):" in result.output
     harness.replica.remove_file(PDF_PATH)
-    harness.crawl()
+    assert "attachment taken down" not in harness.crawl().output  # one 404 can be a hiccup
     with harness.store() as store:
         assert next(row for row in store.entry_attachments(entry_id) if row.kind == "pdf").removed_at is None
-    harness.crawl()  # the second 404 in a row
+    result = harness.crawl()  # the second 404 in a row
     with harness.store() as store:
         pdf = next(row for row in store.entry_attachments(entry_id) if row.kind == "pdf")
         docx = next(row for row in store.entry_attachments(entry_id) if row.kind == "docx")
+        detail = store.entry_detail(entry_id)
     assert pdf.removed_at is not None and docx.removed_at is None
+    assert [m["kind"] for m in matches(harness) if m["rule"] == "quantum"] == ["new", "edited", "edited"]
+    assert "attachment taken down: 聯合聲明 (PDF) <" + pdf.url + ">" in result.output
+    last = [m for m in matches(harness) if m["rule"] == "quantum"][-1]["evidence"]
+    assert isinstance(last, list)  # the rule matched the file's last text
+    assert [(e["field"], e["attachment"], e["text"]) for e in last] == [("attachment", pdf.url, "quantumwidget")]
+    assert detail is not None
+    markers = [v for v in detail.versions if v.change_class == "files"]
+    assert [[f["kind"] for f in v.files] for v in markers] == [["edited"], ["removed"]]
+    assert "taken down" not in harness.crawl().output  # told once
+    with harness.store() as store:
+        page = article_page(store, entry_id, harness.config.parent)
+    assert "Attachment taken down: <a href=\"" + pdf.url + "\"" in page and "Attachment changed: " in page
 
 
 @pytest.mark.parametrize("make", [make_huge_pdf, make_pdf_bomb], ids=["50MB", "bomb"])

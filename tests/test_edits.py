@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.edits import COSMETIC_CLASSES, SUBSTANTIVE_CLASSES, Change, EditAnalysis, analyse_edit
+from rules.edits import (
+    COSMETIC_CLASSES,
+    SUBSTANTIVE_CLASSES,
+    Change,
+    EditAnalysis,
+    FileChange,
+    analyse_edit,
+    analyse_file_edit,
+    files_edit,
+)
 
 
 def _split(text: str) -> list[str]:
@@ -167,7 +176,26 @@ def test_table(name: str, old: str, new: str, substantive: bool, classes: set[st
 
 def test_every_class_is_covered_by_the_table() -> None:
     covered = set().union(*(case[4] for case in CASES))
-    assert covered == SUBSTANTIVE_CLASSES | COSMETIC_CLASSES
+    assert covered == (SUBSTANTIVE_CLASSES | COSMETIC_CLASSES) - {"attachment"}  # files only: see below
+
+
+def test_a_file_edit_names_its_files_and_keeps_their_changes_through_json() -> None:
+    edited = FileChange("https://example.org/mou.pdf", "MOU (PDF)", "edited")
+    removed = FileChange("https://example.org/annex.pdf", "Annex", "removed")
+    analysis = files_edit([(edited, analyse_file_edit("Worth NT$1.25 bn.", "Worth NT$1.5 bn."))],
+                          [removed])
+    assert analysis.substantive and analysis.classes == ("attachment", "number")
+    assert [(change.old, change.new) for change in analysis.changes] == [("1.25", "1.5")]
+    assert analysis.files == (edited, removed)
+    assert EditAnalysis.from_json(analysis.to_json()) == analysis
+    assert "files" not in analyse_edit(EN + EN_BODY, EN + EN_BODY.replace("3", "4")).to_json()  # pages: as before
+    with pytest.raises(ValueError, match="unknown file change 'moved'"):
+        FileChange.from_json({"url": "u", "name": "n", "kind": "moved"})
+
+
+def test_a_file_s_first_line_is_text_not_a_title() -> None:
+    analysis = analyse_file_edit("Taiwan will sign the pact.\nMore.", "Taiwan may sign the pact.\nMore.")
+    assert analysis.classes == ("modality",)
 
 
 def test_identical_texts() -> None:

@@ -22,7 +22,7 @@ from crawler.pipeline.page import extract_within_budget
 from crawler.pipeline.rulebook import Document, Edit
 from crawler.pipeline.stories import link_entry
 from rules.attachments import AttachmentText
-from storage import ArticleRecord, SaveOutcome, StorageError
+from storage import ArticleRecord, SaveOutcome, StorageError, UnitOfWork
 from storage.dedup import canonical_url
 from storage.records import MatchKind
 
@@ -153,18 +153,20 @@ def _save(
         stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
         if fetched is not None:
             run.memory.remember(key, fetched, uow)
-        files_edited = any(f.substantive_edit for f in stored)
-        kind = _alert_kind(outcome) or ("edited" if files_edited else None)
-        alerts = 0
-        if kind is not None and outcome.version_id is not None:
+        kind = _alert_kind(outcome)
+        alerts, files_edited = 0, False
+        if kind is None:  # the page's text is the same: its files may still have changed
+            files_edited, alerts = _queue_file_edit(run, uow, outcome.entry_id, stored, story_id)
+        elif outcome.version_id is not None:
             document = _document(run, article.title or "", article.body, article.language,
-                                 attachments.rule_texts(stored, only_edited=outcome.kind in ("unchanged", "restored")))
+                                 attachments.rule_texts(stored))
+            files_edited = any(f.substantive_edit or f.removed for f in stored)
             edit = Edit(outcome.substantive or files_edited, outcome.classes) if kind == "edited" else None
             news_date = record.published if kind == "new" else None  # a change is news, however old the article
             alerts = changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
                                            story_id=story_id, published=news_date)
     run.alerts += alerts  # counted once committed
-    run.outcomes.append(outcome.kind)
+    run.outcomes.append("edited" if files_edited and outcome.kind == "unchanged" else outcome.kind)
     run.cosmetic += outcome.kind == "edited" and not outcome.substantive
     run.restored += outcome.restored
     if published is None and outcome.kind in ("new", "edited"):
@@ -177,11 +179,26 @@ def _save_files_only(run: SourceRun, known: attachments.KnownFiles, files: list[
     assert known.entry_id is not None
     with run.store.unit_of_work() as uow:
         stored = attachments.store_files(run, uow, known.entry_id, files, known)
-        edited = attachments.rule_texts(stored, only_edited=True)
-        if edited and known.version_id is not None:
-            document = _document(run, "", "", None, edited)
-            run.alerts += changes.queue_matches(run, uow, document, known.entry_id, known.version_id, "edited",
-                                                Edit(True), story_id=uow.story_of(known.entry_id))
+        edited, alerts = _queue_file_edit(run, uow, known.entry_id, stored, None)
+    run.alerts += alerts  # counted once committed
+    if edited:
+        run.outcomes.append("edited")
+
+
+def _queue_file_edit(
+    run: SourceRun, uow: UnitOfWork, entry_id: int, stored: list[attachments.StoredFile], story_id: int | None
+) -> tuple[bool, int]:
+    """Files changed substantively or taken down while the page's text stayed the same: a "files" marker version
+    records the edit (which files, what changed in them), and the rules see those files' text as an edit of the
+    entry. Whether there was such an edit, and the alerts queued."""
+    analysis = attachments.file_edit(stored)
+    if analysis is None:
+        return False, 0
+    marker = uow.record_file_edit(entry_id, analysis.to_json(), now=run.now)
+    document = _document(run, "", "", None, attachments.edit_texts(stored))
+    story = story_id if story_id is not None else uow.story_of(entry_id)
+    return True, changes.queue_matches(run, uow, document, entry_id, marker, "edited",
+                                       Edit(True, analysis.classes), story_id=story)
 
 
 def _record(run: SourceRun, article: Article, published: ArticleDate | None) -> ArticleRecord:

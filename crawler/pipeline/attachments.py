@@ -4,6 +4,8 @@ Each linked file is fetched through the run's fetcher (politeness, robots.txt, U
 its own size cap (`max_attachment_bytes`), read to text (crawler.extract.documents), and stored with its raw
 response: a new file, a new version of it (an edit of the entry, classified like a page edit), or nothing. A file
 that answers 404/410 twice in a row is removed. A file that fails otherwise is one error line; the article stands.
+When the page's text stayed the same, the files that changed substantively or were taken down are one edit of the
+entry (:func:`file_edit`): a "files" marker version the edit's matches and alerts belong to.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from crawler.fetch.errors import HTTPStatusError
 from crawler.fetch.values import Fetched
 from crawler.pipeline.context import SourceRun
 from rules.attachments import AttachmentText
-from rules.edits import analyse_edit
+from rules.edits import EditAnalysis, FileChange, analyse_file_edit, files_edit
 from storage import UnitOfWork
 from storage.dedup import canonical_url
 from storage.evidence_records import AttachmentOutcome, AttachmentRecord, AttachmentRow, RawResponseRecord
@@ -52,6 +54,11 @@ class StoredFile:
     def substantive_edit(self) -> bool:
         return self.outcome is not None and self.outcome.kind == "edited" and self.outcome.change_class == "substantive"
 
+    @property
+    def removed(self) -> bool:
+        """Taken down by this run (the second 404/410 in a row); ``text`` is then its last stored text."""
+        return self.outcome is not None and self.outcome.kind == "removed"
+
 
 @dataclass(frozen=True)
 class KnownFiles:
@@ -76,7 +83,27 @@ def known_files(run: SourceRun, page_url: str) -> KnownFiles:
 def classify(old: str, new: str) -> str:
     """How an attachment's text changed: "substantive" or "minor", by the edit analysis (rules.edits): a changed
     number, date, name, negation or modal verb counts however small; whitespace or punctuation never does."""
-    return "substantive" if analyse_edit(old, new).substantive else "minor"
+    return "substantive" if analyse_file_edit(old, new).substantive else "minor"
+
+
+def file_edit(stored: Sequence[StoredFile]) -> EditAnalysis | None:
+    """The edit of the entry's files alone: each substantively edited file with its changes, each file taken down;
+    None when no file changed that way."""
+    edited = [
+        (FileChange(item.link.url, item.link.name, "edited"),
+         analyse_file_edit(item.outcome.previous_text or "", item.text))
+        for item in stored if item.substantive_edit and item.outcome is not None
+    ]
+    removed = [FileChange(item.link.url, item.link.name, "removed") for item in stored if item.removed]
+    return files_edit(edited, removed) if edited or removed else None
+
+
+def edit_texts(stored: Sequence[StoredFile]) -> tuple[AttachmentText, ...]:
+    """The `attachment:` field rules see of a files-only edit: the edited files' new text, the removed files' last."""
+    return tuple(
+        AttachmentText(item.link.url, item.link.name, item.text)
+        for item in stored if item.text and (item.substantive_edit or item.removed)
+    )
 
 
 async def fetch_files(run: SourceRun, links: Sequence[AttachmentLink]) -> list[FetchedFile]:
@@ -128,7 +155,9 @@ def store_files(
     stored = []
     for item in files:
         if item.gone:
-            stored.append(StoredFile(item.link, uow.attachment_missing(entry_id, item.link.url, now=run.now), ""))
+            missing = uow.attachment_missing(entry_id, item.link.url, now=run.now)
+            last = known.text_of(item.link.url) if missing is not None and missing.kind == "removed" else ""
+            stored.append(StoredFile(item.link, missing, last))
         elif item.document is None:
             stored.append(StoredFile(item.link, None, known.text_of(item.link.url)))
         else:
@@ -175,13 +204,12 @@ def raw_record(fetched: Fetched, now: datetime) -> RawResponseRecord:
     )
 
 
-def rule_texts(stored: Sequence[StoredFile], *, only_edited: bool = False) -> tuple[AttachmentText, ...]:
-    """The `attachment:` field of the document rules see: every live file, or only the substantively edited."""
+def rule_texts(stored: Sequence[StoredFile]) -> tuple[AttachmentText, ...]:
+    """The `attachment:` field of the document rules see of a new or edited page: every live file."""
     return tuple(
         AttachmentText(item.link.url, item.link.name, item.text)
         for item in stored
-        if item.text and (item.substantive_edit or not only_edited)
-        and not (item.outcome is not None and item.outcome.kind in ("removed", "missing"))
+        if item.text and not (item.outcome is not None and item.outcome.kind in ("removed", "missing"))
     )
 
 

@@ -49,8 +49,10 @@ def detail_json(detail: EntryDetail, request: Request) -> dict[str, Any]:
     for version in detail.versions:
         versions.append({"id": version.id, "fetched_at": version.fetched_at, "change_class": version.change_class,
                          "content_hash": version.content_hash, "text": version.text,
-                         "diff": unified(previous, version.text) if previous is not None else None})
-        previous = version.text
+                         "files": list(version.files),
+                         "diff": unified(previous, version.text) if previous is not None and not version.is_marker
+                         else None})
+        previous = previous if version.is_marker else version.text
     return {
         **entry_json(detail.entry), "author": detail.author, "canonical_url": detail.canonical_url,
         "duplicate_of": detail.duplicate_of, "text": detail.text,

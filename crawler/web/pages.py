@@ -51,11 +51,10 @@ class VersionShown:
 def _versions(detail: EntryDetail) -> list[VersionShown]:
     shown, previous = [], None
     for number, version in enumerate(detail.versions, start=1):
-        marker = version.change_class in ("removed", "restored")  # a removal or restoration: no text of its own
-        diff = tuple(diff_lines(previous.text, version.text)) if previous is not None and not marker else ()
+        diff = tuple(diff_lines(previous.text, version.text)) if previous is not None and not version.is_marker else ()
         matches = tuple(m for m in detail.matches if m.version_id == version.id)
         shown.append(VersionShown(version, number, diff, diff_summary(diff), matches))
-        previous = previous if marker else version
+        previous = previous if version.is_marker else version
     return shown[::-1]
 
 

@@ -8,6 +8,7 @@ and every change with its old and new spans and the sentence around each.
 """
 
 from rules.edits.analyse import analyse_edit
+from rules.edits.files import analyse_file_edit, files_edit
 from rules.edits.model import (
     COSMETIC_CLASSES,
     EDIT_CLASSES,
@@ -15,6 +16,7 @@ from rules.edits.model import (
     Change,
     EditAnalysis,
     EditClass,
+    FileChange,
     edit_class,
 )
 
@@ -25,6 +27,9 @@ __all__ = [
     "Change",
     "EditAnalysis",
     "EditClass",
+    "FileChange",
     "analyse_edit",
+    "analyse_file_edit",
     "edit_class",
+    "files_edit",
 ]
