@@ -98,7 +98,7 @@ class ArticleWrites:
 
     def save_article(
         self, rec: ArticleRecord, *, now: datetime, analyse: Analyse | None = None,
-        next_check_at: datetime | None = None, raw: RawResponseRecord | None = None,
+        next_check_at: datetime | None = None, raw: RawResponseRecord | int | None = None,
     ) -> SaveOutcome:
         """Store ``rec`` as a new entry, a new version of its entry, a duplicate, or nothing (unchanged).
 
@@ -107,7 +107,8 @@ class ArticleWrites:
         date with the same text updates the entry but is no edit ("unchanged"). A removed entry whose page is
         back gets a "restored" marker version (and, if its text changed, the edit too). ``next_check_at`` is the
         first re-check of a new entry. ``raw``, the response the text was read from, is stored (compressed)
-        behind the new version of a "new", "duplicate" or "edited" outcome, and not at all otherwise.
+        behind the new version of a "new", "duplicate" or "edited" outcome, and not at all otherwise; an ``int``
+        is the id of a response already stored (an open-data export that carried many articles' texts).
 
         A text equal to an *older* version of the entry (an A→B→A edit) makes that version current again and
         reports "edited" with the older version's id (pointed at ``raw``). Racing writers on one canonical URL
@@ -130,7 +131,7 @@ class ArticleWrites:
 
     def _insert_entry(
         self, rec: ArticleRecord, digest: str, now: datetime, next_check_at: datetime | None,
-        raw: RawResponseRecord | None,
+        raw: RawResponseRecord | int | None,
     ) -> SaveOutcome | None:
         known_source, original = self._conn.execute(
             _BEFORE_INSERT, {"source_id": rec.source_id, "digest": digest}
@@ -152,9 +153,9 @@ class ArticleWrites:
 
     def _add_version(
         self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,
-        analysis: dict[str, Any] | None, raw: RawResponseRecord | None,
+        analysis: dict[str, Any] | None, raw: RawResponseRecord | int | None,
     ) -> int:
-        raw_id = None if raw is None else insert_raw_response(self._conn, raw)
+        raw_id = raw if raw is None or isinstance(raw, int) else insert_raw_response(self._conn, raw)
         values = {
             "entry_id": entry_id,
             "content_hash": digest,
@@ -180,7 +181,7 @@ class ArticleWrites:
 
     def _update_entry(
         self, existing: RowMapping, rec: ArticleRecord, digest: str, now: datetime, analyse: Analyse | None,
-        raw: RawResponseRecord | None,
+        raw: RawResponseRecord | int | None,
     ) -> SaveOutcome:
         entry_id: int = existing["id"]
         restored = existing["removed_at"] is not None and mark_back(self._conn, entry_id, now) is not None

@@ -96,6 +96,11 @@ class EvidenceWrites:
         """The version's text came from this response (a revert to an older text points at the newest one)."""
         link_version_raw(self._conn, version_id, raw_response_id)
 
+    def raw_of_version(self, version_id: int) -> int | None:
+        """The id of the raw response behind a version (None: none kept)."""
+        found = self._conn.execute(select(version.c.raw_response_id).where(version.c.id == version_id)).scalar()
+        return None if found is None else int(found)
+
     def link_attachment_raw(self, attachment_version_id: int, raw_response_id: int) -> None:
         """The attachment version's file came from this response."""
         self._conn.execute(_LINK_ATTACHMENT_RAW, {"version_id": attachment_version_id, "raw_id": raw_response_id})

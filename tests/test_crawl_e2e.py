@@ -4,6 +4,7 @@ database (SQLite, and PostgreSQL when TIDINGS_TEST_DATABASE_URL is set), console
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -283,3 +285,28 @@ def test_an_article_listed_by_two_discovery_entries_is_read_once_and_never_a_fal
     assert entries and all(entry.version_count == 1 for entry in entries)
     fetched = [e["path"] for e in many.replica.log() if "News_Content.aspx" in e["path"]]
     assert len(fetched) == len(set(fetched))
+
+
+def test_articles_taken_whole_from_an_open_data_export_keep_the_export_as_their_evidence(
+    harness: Harness, tmp_path: Path
+) -> None:
+    assert harness.tidings("crawl", "mofa-en").exit_code == 0
+    with harness.store() as store:
+        current = {e.id: store.entry_versions(e.id)[-1] for e in store.list_entries(source_id="mofa-en", limit=None)}
+        raws = {entry_id: store.raw_response(v.raw_response_id) for entry_id, v in current.items()
+                if v.raw_response_id is not None}
+        assert set(raws) == set(current)  # every article has the response its text came in
+        from_exports = {entry_id: raw for entry_id, raw in raws.items() if "OpenData.aspx" in raw.record.url}
+        stored_raws = store.raw_stats()[0]
+    assert from_exports  # the replica's exports carry most of the site's articles
+    exports = {raw.record.url for raw in from_exports.values()}
+    shared = {raw.id for raw in from_exports.values()}
+    assert len(shared) == len(exports)  # one stored copy of each export, shared by its articles
+    assert stored_raws == len(shared) + len(raws) - len(from_exports)
+    for raw in from_exports.values():
+        assert raw.sha256 == hashlib.sha256(httpx.get(raw.record.url).content).hexdigest()
+    entry_id = next(iter(from_exports))
+    result = harness.tidings("entries", "evidence", str(entry_id), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / f"entry-{entry_id}.warc.gz.manifest.json").read_text(encoding="utf-8"))
+    assert any(r["type"] == "response" and "OpenData.aspx" in r["uri"] for r in manifest["records"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 from xml.etree import ElementTree
@@ -24,13 +24,16 @@ from crawler.extract.profile import DiscoveryKind, DiscoveryModel
 if TYPE_CHECKING:  # feedparser and selectolax load when a listing is parsed, not on a 304
     from selectolax.lexbor import LexborNode
 
+    from crawler.fetch.values import Fetched
+
 
 @dataclass(frozen=True)
 class DiscoveredItem:
     """A candidate article: its URL, what the listing says of it, and its full HTML text when the listing has it.
 
     ``recheck`` marks a stored article fetched again on its re-check schedule (not found in a listing), so that
-    a 404 is news about a stored entry, not a broken link.
+    a 404 is news about a stored entry, not a broken link. ``listing`` is the response an item's ``content_html``
+    came in (an open-data export): the evidence behind its text, as a page's own response is behind a page's.
     """
 
     url: str
@@ -38,6 +41,7 @@ class DiscoveredItem:
     published: ArticleDate | None = None
     content_html: str | None = None
     recheck: bool = False
+    listing: Fetched | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
             known = attachments.known_files(run, item.url)
         if article is not None:
             published = entry_date(article, item, run.source.profile.model.timezone)
-            remembered = _save(run, article, published, fetched, files, known, item.url)
+            remembered = _save(run, article, published, fetched, files, known, item.url, item.listing)
         elif files and known.entry_id is not None:
             _save_files_only(run, known, files)
         if article is None and fetched is not None and fetched.not_modified and item.recheck:
@@ -138,17 +138,19 @@ def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
 
 def _save(
     run: SourceRun, article: Article, published: ArticleDate | None, fetched: Fetched | None,
-    files: list[attachments.FetchedFile], known: attachments.KnownFiles, key: str,
+    files: list[attachments.FetchedFile], known: attachments.KnownFiles, key: str, listing: Fetched | None = None,
 ) -> bool:
-    """Store the article, its raw response, files, matches, outbox rows and page validators in one transaction;
-    False if there was nothing to store."""
+    """Store the article, its raw response (or the open-data export's, ``listing``), files, matches, outbox rows
+    and page validators in one transaction; False if there was nothing to store."""
     if not article.paragraphs:
         run.fail_article(f"{article.url}: no article text found on the page")
         return False
     record = _record(run, article, published)
     with run.store.unit_of_work() as uow:
+        raw = attachments.evidence_to_keep(run, fetched, listing)
         outcome = uow.save_article(record, now=run.now, analyse=changes.analyse,
-                                   next_check_at=recheck.first_check(run), raw=attachments.raw_to_keep(run, fetched))
+                                   next_check_at=recheck.first_check(run), raw=raw)
+        shared = attachments.stored_listing_raw(run, uow, listing, outcome) if raw is not None else None
         story_id = link_entry(uow, record, outcome, now=run.now)
         stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
         if fetched is not None:
@@ -165,6 +167,7 @@ def _save(
             news_date = record.published if kind == "new" else None  # a change is news, however old the article
             alerts = changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
                                            story_id=story_id, published=news_date)
+    attachments.share_listing_raw(run, listing, shared)
     run.alerts += alerts  # counted once committed
     run.outcomes.append("edited" if files_edited and outcome.kind == "unchanged" else outcome.kind)
     run.cosmetic += outcome.kind == "edited" and not outcome.substantive

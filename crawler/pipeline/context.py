@@ -117,6 +117,9 @@ class SourceRun:
     removed: int = 0
     restored: int = 0
     database_failure: str | None = None  # the first write the database refused (disk full, server gone)
+    # Open-data exports whose raw response is stored: id(listing) -> (the listing, its raw_response id), so that
+    # every article taken from one export shares one stored copy of it.
+    listing_raw: dict[int, tuple[Fetched, int]] = field(default_factory=dict)
 
     async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
         """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""

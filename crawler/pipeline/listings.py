@@ -71,7 +71,7 @@ async def _listing_page(
         run.fail_source(str(exc))
         return None
     run.memory.defer(key, fetched)
-    return items
+    return [replace(item, listing=fetched) if item.content_html is not None else item for item in items]
 
 
 def _new_items(items: Iterable[DiscoveredItem], run: SourceRun) -> list[DiscoveredItem]:
