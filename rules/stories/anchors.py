@@ -23,8 +23,14 @@ def _concept_matcher() -> Matcher:
 
 def full_text(doc: StoryDoc) -> str:
     """Title and body, NFKC-normalised (full-width digits and brackets become ASCII)."""
-    text = f"{doc.title}\n{doc.text}" if doc.title and not doc.text.startswith(doc.title) else doc.text
-    return unicodedata.normalize("NFKC", text)
+    return _normalised(doc.title, doc.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(title: str | None, text: str) -> str:
+    """Cached: linking reads a Chinese candidate's title (or text) again for every entry scored against it."""
+    joined = f"{title}\n{text}" if title and not text.startswith(title) else text
+    return unicodedata.normalize("NFKC", joined)
 
 
 @functools.lru_cache(maxsize=4096)

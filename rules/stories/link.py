@@ -15,8 +15,24 @@ from datetime import date, timedelta
 from rules.stories import weights
 from rules.stories.anchors import full_text, simplified_text
 from rules.stories.model import Anchors, LinkEvidence, StoryDoc
-from rules.stories.sketch import containment, jaccard
+from rules.stories.sketch import containment_of, jaccard, jaccard_of
+from rules.stories.timing import (
+    EVENT_WINDOW,
+    PARTIAL_TIME,
+    REPORTED_WITHIN,
+    SEEN_TOGETHER,
+    Facts,
+    agreement,
+    days_apart,
+    event_days,
+    facts_of,
+    time_agreement,
+)
 from rules.stories.urls import canonical, parallel_key
+
+__all__ = [  # the time rules live in rules.stories.timing; linking's callers find them here too
+    "EVENT_WINDOW", "PARTIAL_TIME", "REPORTED_WITHIN", "SEEN_TOGETHER", "event_days", "time_agreement",
+]
 
 NEAR_DUPLICATE = 0.6
 """Estimated Jaccard of the shingle sets from which two same-language texts are copies."""
@@ -34,14 +50,10 @@ MIN_TEXT = 0.25
 NEAR_DUPLICATE_DAYS = 30
 CANDIDATE_LIMIT = 40
 """Entries scored per new entry at most (:func:`rank_candidates`): bounds the cost of crowded keys."""
-EVENT_WINDOW = 1
-REPORTED_WITHIN = 7
-SEEN_TOGETHER = "first seen together, undated"
 SEEN_EXTRA = 3.0
 """An agreement only on when two undated entries were first seen needs this much more shared weight."""
 NUMBER_CONFLICT = 4.0
 """Both entries give specific numbers and share none (two events of one day: "US$50 million" vs "57 years")."""
-PARTIAL_TIME = "month-day without year"
 PARTIAL_EXTRA = 3.0
 """An agreement on month and day alone (an undated entry) needs this much more shared weight."""
 
@@ -51,13 +63,36 @@ def link_score(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors)
     direct = _direct_link(a, b, a_anchors, b_anchors)
     if direct is not None:
         return direct
-    near = _near_duplicate(a_anchors, b_anchors)
+    fa, fb = facts_of(a_anchors), facts_of(b_anchors)
+    overlap = _Overlap(a_anchors, b_anchors, fa, fb)
+    near = _near_duplicate(a_anchors, b_anchors, fa, fb, overlap)
     if near is not None:
         return near
-    window = time_agreement(a_anchors, b_anchors)
+    window = agreement(a_anchors, b_anchors, fa, fb)
     if window is None:
         return None
-    return _anchor_link(a, a_anchors, b, b_anchors, window)
+    return _anchor_link(a, a_anchors, fa, b, b_anchors, fb, window, overlap)
+
+
+class _Overlap:
+    """The two sketches' shared hashes (same script only), and their Jaccard estimate computed at most once."""
+
+    __slots__ = ("_a", "_b", "_fa", "_fb", "_jaccard", "both")
+
+    def __init__(self, a: Anchors, b: Anchors, fa: Facts, fb: Facts) -> None:
+        same = a.script == b.script and bool(a.sketch) and bool(b.sketch)
+        self.both = fa.sketch & fb.sketch if same else frozenset()
+        self._a, self._b, self._fa, self._fb = a, b, fa, fb
+        self._jaccard: float | None = None
+
+    def at_most(self) -> float:
+        """An upper bound of :meth:`jaccard` (the estimate counts shared hashes among the k smallest)."""
+        return len(self.both) / min(len(self._a.sketch), len(self._b.sketch))
+
+    def jaccard(self) -> float:
+        if self._jaccard is None:
+            self._jaccard = jaccard_of(self._a.sketch, self._b.sketch, self._fa.sketch, self._fb.sketch)
+        return self._jaccard
 
 
 def choose_story(
@@ -172,61 +207,6 @@ def _partial_stamps(anchors: Anchors) -> set[str]:
     return {value[2:] for value in anchors.dates if value.startswith("--")}
 
 
-def event_days(anchors: Anchors) -> set[date]:
-    """The days the entry may report: its publication day and the days its text names in the week before;
-    for an entry without a publication day, the days its text names, else the day it was first seen."""
-    if anchors.day is None:
-        return set()
-    day = date.fromisoformat(anchors.day)
-    mentioned = {date.fromisoformat(value) for value in anchors.dates if not value.startswith("--")}
-    if anchors.published:
-        return {day} | {d for d in mentioned if day - timedelta(days=REPORTED_WITHIN) <= d < day}
-    return mentioned or {day}
-
-
-def time_agreement(a: Anchors, b: Anchors) -> str | None:
-    """How the two entries agree in time ("published ±1", "event day ...", "month-day ... (no year)"), or None."""
-    if a.day is None or b.day is None:
-        return None
-    if a.published and b.published:
-        if _days_apart(a, b) <= EVENT_WINDOW:
-            return f"published {a.day} / {b.day}"
-        return _shared_recent_date(a, b)
-    days_a, days_b = event_days(a), event_days(b)
-    for x in sorted(days_a):
-        for y in sorted(days_b):
-            if abs((x - y).days) <= EVENT_WINDOW:
-                return f"event day {x.isoformat()} / {y.isoformat()}"
-    return (_month_day_agreement(a, days_b) or _month_day_agreement(b, days_a)
-            or _seen_together(a, b))
-
-
-def _seen_together(a: Anchors, b: Anchors) -> str | None:
-    """Two entries without a publication date, one of them naming no date at all, first seen within a day of
-    each other: nothing places them apart (the other's dates may be of the same event); weak evidence, so the
-    link needs :data:`SEEN_EXTRA` more shared weight."""
-    if a.published or b.published or (a.dates and b.dates) or _days_apart(a, b) > EVENT_WINDOW:
-        return None
-    return f"{SEEN_TOGETHER} {a.day} / {b.day}"
-
-
-def _month_day_agreement(undated: Anchors, other_days: set[date]) -> str | None:
-    partial = {value[2:] for value in undated.dates if value.startswith("--")}
-    if undated.published or not partial:
-        return None
-    for day in sorted(other_days):
-        for near in (day - timedelta(days=1), day, day + timedelta(days=1)):
-            if f"{near:%m-%d}" in partial:
-                return f"{PARTIAL_TIME} {near:%m-%d} / {day.isoformat()}"
-    return None
-
-
-def _shared_recent_date(a: Anchors, b: Anchors) -> str | None:
-    own = {date.fromisoformat(a.day or ""), date.fromisoformat(b.day or "")}
-    shared = sorted((event_days(a) & event_days(b)) - own)
-    return f"both name {shared[-1].isoformat()}" if shared else None
-
-
 def _direct_link(a: StoryDoc, b: StoryDoc, a_anchors: Anchors, b_anchors: Anchors) -> LinkEvidence | None:
     url_a, url_b = canonical(a.url), canonical(b.url)
     if (a.alternates or b.alternates) and (
@@ -235,22 +215,21 @@ def _direct_link(a: StoryDoc, b: StoryDoc, a_anchors: Anchors, b_anchors: Anchor
         return LinkEvidence(1.0, "alternate_link", {"url": [a.url, b.url]})
     key_a, key_b = parallel_key(a.url), parallel_key(b.url)
     same_page = key_a is not None and key_a == key_b and url_a != url_b and a.language != b.language
-    if same_page and a_anchors.day and b_anchors.day and _days_apart(a_anchors, b_anchors) <= NEAR_DUPLICATE_DAYS:
+    if same_page and a_anchors.day and b_anchors.day and (
+        days_apart(facts_of(a_anchors), facts_of(b_anchors)) <= NEAR_DUPLICATE_DAYS
+    ):
         return LinkEvidence(0.95, "parallel_url", {"url": [a.url, b.url]})
     return None
 
 
-def _days_apart(a: Anchors, b: Anchors) -> int:
-    return abs((date.fromisoformat(a.day or "") - date.fromisoformat(b.day or "")).days)
-
-
-def _near_duplicate(a: Anchors, b: Anchors) -> LinkEvidence | None:
-    if a.script != b.script or not a.sketch or not b.sketch or _disjoint(a.sketch, b.sketch):
+def _near_duplicate(a: Anchors, b: Anchors, fa: Facts, fb: Facts, overlap: _Overlap) -> LinkEvidence | None:
+    # The cheap conditions first (they are a conjunction): the Jaccard estimate only where it can reach the bar.
+    if not overlap.both or min(a.size, b.size) < 8 or overlap.at_most() < NEAR_DUPLICATE:
         return None
-    similarity = jaccard(a.sketch, b.sketch)
-    if similarity < NEAR_DUPLICATE or min(a.size, b.size) < 8:
+    if a.day and b.day and days_apart(fa, fb) > NEAR_DUPLICATE_DAYS:
         return None
-    if a.day and b.day and _days_apart(a, b) > NEAR_DUPLICATE_DAYS:
+    similarity = overlap.jaccard()
+    if similarity < NEAR_DUPLICATE:
         return None
     return LinkEvidence(similarity, "near_duplicate", {"jaccard": [f"{similarity:.2f}"]})
 
@@ -262,13 +241,16 @@ def _weighted(anchors: Anchors) -> Iterable[tuple[str, float]]:
         yield f"#{number}", weights.number_weight(number)
 
 
-def _anchor_link(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors, window: str) -> LinkEvidence | None:
-    shared = _shared_anchors(a, a_anchors, b, b_anchors)
+def _anchor_link(
+    a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts, window: str,
+    overlap: _Overlap,
+) -> LinkEvidence | None:
+    shared = _shared_anchors(a, a_anchors, fa, b, b_anchors, fb)
     total, specific = _sum(shared)
-    cover = total / max(1e-9, min(_own_weight(a_anchors), _own_weight(b_anchors)))
+    cover = total / max(1e-9, min(fa.own_weight, fb.own_weight))
     text = 0.0
-    if a_anchors.script == b_anchors.script and not _disjoint(a_anchors.sketch, b_anchors.sketch):
-        text = containment(a_anchors.sketch, a_anchors.size, b_anchors.sketch, b_anchors.size)
+    if overlap.both:
+        text = containment_of(overlap.jaccard(), a_anchors.size, b_anchors.size)
         if text >= MIN_TEXT:
             total += TEXT_WEIGHT * text
             cover += text
@@ -276,7 +258,7 @@ def _anchor_link(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchor
             shared["text"] = [f"containment {text:.2f}"]
     needed = MIN_SHARED + (PARTIAL_EXTRA if window.startswith(PARTIAL_TIME) else 0.0)
     needed += SEEN_EXTRA if window.startswith(SEEN_TOGETHER) else 0.0
-    if "numbers" not in shared and _heavy_numbers(a_anchors) and _heavy_numbers(b_anchors):
+    if "numbers" not in shared and fa.heavy_numbers and fb.heavy_numbers:
         needed += NUMBER_CONFLICT
         shared["conflict"] = ["specific numbers on both sides, none shared"]
     if total < needed or cover < MIN_COVER or specific < MIN_SPECIFIC:
@@ -285,9 +267,11 @@ def _anchor_link(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchor
     return LinkEvidence(total / (total + MIN_SHARED), "anchors", {k: sorted(v) for k, v in shared.items()})
 
 
-def _shared_anchors(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors) -> dict[str, list[str]]:
+def _shared_anchors(
+    a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts
+) -> dict[str, list[str]]:
     names = set(a_anchors.names & b_anchors.names)
-    names.update(_chinese_names_in(a_anchors, b, b_anchors) | _chinese_names_in(b_anchors, a, a_anchors))
+    names.update(_chinese_names_in(fa, b, b_anchors) | _chinese_names_in(fb, a, a_anchors))
     names = {name for name in names if not any(name != other and name in other for other in names if " " in other)}
     shared: dict[str, list[str]] = {}
     if names:
@@ -295,8 +279,8 @@ def _shared_anchors(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anc
     numbers = {_rounded(number, a_anchors, b_anchors) for number in a_anchors.numbers & b_anchors.numbers}
     if numbers:
         shared["numbers"] = sorted(numbers)
-    dates = {value for value in a_anchors.dates & b_anchors.dates if not value.startswith("--")}
-    dates.update(_month_days_met(a_anchors, b_anchors) | _month_days_met(b_anchors, a_anchors))
+    dates = set(fa.full_dates & fb.full_dates)
+    dates.update((fa.partial & fb.full_month_days) | (fb.partial & fa.full_month_days))
     if dates:
         shared["dates"] = sorted(dates)
     concepts = a_anchors.concepts & b_anchors.concepts
@@ -314,17 +298,9 @@ def _rounded(number: str, a: Anchors, b: Anchors) -> str:
     return f"≈{exact}" if (exact in a.numbers) != (exact in b.numbers) else number
 
 
-def _month_days_met(undated: Anchors, other: Anchors) -> set[str]:
-    """Month-days an undated entry writes without a year that the other entry names with one."""
-    partial = {value for value in undated.dates if value.startswith("--")}
-    if not partial:
-        return set()
-    return {f"--{value[5:]}" for value in other.dates if not value.startswith("--") and f"--{value[5:]}" in partial}
-
-
 def explain(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors) -> dict[str, list[str]]:
     """What two entries share and how they agree in time, whether or not that makes a link (for reports)."""
-    shared = _shared_anchors(a, a_anchors, b, b_anchors)
+    shared = _shared_anchors(a, a_anchors, facts_of(a_anchors), b, b_anchors, facts_of(b_anchors))
     total, specific = _sum(shared)
     window = time_agreement(a_anchors, b_anchors)
     shared["time"] = [window or "no agreement"]
@@ -345,13 +321,12 @@ def needs_text(anchors: Anchors, other_anchors: Anchors) -> bool:
     )
 
 
-def _chinese_names_in(names_of: Anchors, other: StoryDoc, other_anchors: Anchors) -> set[str]:
+def _chinese_names_in(names_of: Facts, other: StoryDoc, other_anchors: Anchors) -> set[str]:
     """Chinese names one entry gives in parentheses that the other (Chinese) entry writes."""
-    wanted = [name for name in names_of.names if name.startswith("zh:")]
-    if not wanted or other_anchors.script != "han":
+    if not names_of.zh_names or other_anchors.script != "han":
         return set()
     text = simplified_text(full_text(other))
-    return {name for name in wanted if name[3:] in text}
+    return {name for name in names_of.zh_names if name[3:] in text}
 
 
 def _sum(shared: dict[str, list[str]]) -> tuple[float, int]:
@@ -370,20 +345,3 @@ def _sum(shared: dict[str, list[str]]) -> tuple[float, int]:
     return total, specific
 
 
-def _heavy_numbers(anchors: Anchors) -> bool:
-    return any(weights.number_weight(number) >= weights.KEY_WEIGHT for number in anchors.numbers)
-
-
-def _disjoint(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    return set(a).isdisjoint(b)
-
-
-def _own_weight(anchors: Anchors) -> float:
-    return _own_weight_of(anchors.names, anchors.numbers, anchors.dates)
-
-
-@functools.lru_cache(maxsize=65536)
-def _own_weight_of(names: frozenset[str], numbers: frozenset[str], dates: frozenset[str]) -> float:
-    full_dates = sum(1 for value in dates if not value.startswith("--"))
-    return (sum(map(weights.name_weight, names)) + sum(map(weights.number_weight, numbers))
-            + weights.DATE * full_dates)

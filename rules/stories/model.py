@@ -4,6 +4,7 @@ JSON) and what it says about a pair (``LinkEvidence``)."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import struct
 from dataclasses import dataclass, field
@@ -61,13 +62,24 @@ class Anchors:
 
     @classmethod
     def from_json(cls, text: str) -> Anchors:
-        data = json.loads(text)
-        return cls(
-            numbers=frozenset(data["numbers"]), dates=frozenset(data["dates"]), names=frozenset(data["names"]),
-            concepts=frozenset(data["concepts"]), day=data["day"], published=bool(data["published"]),
-            sketch=_unpack(data["sketch"]), size=int(data["size"]), script=str(data["script"]),
-            language=data["language"],
-        )
+        """The anchors :meth:`to_json` wrote; one value per text while it is among the last
+        :data:`DECODED_KEPT` decoded (a candidate is decoded for every new entry near it in time, and the
+        scoring's per-anchors facts are then found by identity)."""
+        return _decoded(text)
+
+
+DECODED_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=DECODED_KEPT)
+def _decoded(text: str) -> Anchors:
+    data = json.loads(text)
+    return Anchors(
+        numbers=frozenset(data["numbers"]), dates=frozenset(data["dates"]), names=frozenset(data["names"]),
+        concepts=frozenset(data["concepts"]), day=data["day"], published=bool(data["published"]),
+        sketch=_unpack(data["sketch"]), size=int(data["size"]), script=str(data["script"]),
+        language=data["language"],
+    )
 
 
 def _pack(sketch: tuple[int, ...]) -> str:

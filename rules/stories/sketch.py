@@ -58,18 +58,29 @@ def sketch_of(grams: frozenset[str], k: int = K) -> tuple[int, ...]:
 
 def jaccard(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard similarity of the two sets behind bottom-k sketches ``a`` and ``b``."""
+    return jaccard_of(a, b, frozenset(a), frozenset(b))
+
+
+def jaccard_of(a: tuple[int, ...], b: tuple[int, ...], set_a: frozenset[int], set_b: frozenset[int]) -> float:
+    """:func:`jaccard` given the sketches' sets (scoring keeps them): of the ``k`` smallest hashes of the
+    union, the share both sketches hold."""
     if not a or not b:
         return 0.0
+    both = set_a & set_b
+    if not both:
+        return 0.0
     k = min(len(a), len(b))
-    union = sorted(set(a) | set(b))[:k]
-    both = set(a) & set(b)
-    return sum(1 for value in union if value in both) / k
+    return len(both.intersection(sorted(set_a | set_b)[:k])) / k
 
 
 def containment(a: tuple[int, ...], size_a: int, b: tuple[int, ...], size_b: int) -> float:
     """Estimated share of the smaller set that the other one contains."""
+    return containment_of(jaccard(a, b), size_a, size_b)
+
+
+def containment_of(j: float, size_a: int, size_b: int) -> float:
+    """:func:`containment` given the sketches' :func:`jaccard` ``j``."""
     if not size_a or not size_b:
         return 0.0
-    j = jaccard(a, b)
     shared = j * (size_a + size_b) / (1 + j)
     return min(1.0, shared / min(size_a, size_b))

@@ -128,7 +128,8 @@ def crawl_articles(tmp: Path) -> Path:
     with Replica(100) as replica:
         env = {"TIDINGS_REPLICA_URL": replica.base_url, "TIDINGS_REPLICA_DATABASE_URL": f"sqlite:///{path}",
                "TIDINGS_HOME": str(tmp)}
-        done = Child(tidings_cmd(REPLICA_TOML, "crawl", "--backfill", "100000", "--no-alerts"), env=env).finish(900)
+        cmd = tidings_cmd(REPLICA_TOML, "crawl", "--backfill", "100000", "--no-alerts")
+        done = Child(cmd, env=env).finish(timeout=900)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"crawl failed: {done.stderr[-2000:]}")
     return path
