@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,10 +33,12 @@ from storage.engine import Database
 from storage.errors import UnknownRowError
 from storage.records import StoryCandidate, StoryLinkRecord, StoryMember, StoryRow
 from storage.schema import entry, story, story_key, story_link, version
+from storage.story_sql import DriverStatement
 
 _CHUNK = 500  # keys per IN (...) query
 
 
+@functools.lru_cache(maxsize=16384)
 def key_hash(key: str) -> int:
     """The signed 64-bit integer a blocking key is stored under (BLAKE2b, 8 bytes, big-endian).
 
@@ -75,6 +78,39 @@ def _lookups(dialect: str) -> tuple[Any, Any, Any]:
         .where(_one_of(entry.c.id, "ids", dialect))
     )
     return ids, candidates, texts
+
+
+_LINK_COLUMNS = ("entry_id", "story_id", "score", "reason", "evidence", "linked_by", "anchors", "created_at")
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """A link's statements compiled for one dialect, run on the connection's cursor (see ``storage.story_sql``)."""
+
+    ids: DriverStatement
+    candidates: DriverStatement
+    texts: DriverStatement
+    insert_link: DriverStatement
+    insert_keys: DriverStatement
+    set_story: DriverStatement
+    new_story: DriverStatement
+
+
+_DRIVERS: dict[str, _Driver] = {}
+
+
+def _driver(conn: Connection) -> _Driver:
+    found = _DRIVERS.get(conn.dialect.name)
+    if found is None:
+        dialect, name = conn.dialect, conn.dialect.name
+        ids, candidates, texts = _lookups(name)
+        found = _DRIVERS[name] = _Driver(
+            DriverStatement.compile(ids, dialect), DriverStatement.compile(candidates, dialect),
+            DriverStatement.compile(texts, dialect), DriverStatement.compile(_INSERT_LINK, dialect, _LINK_COLUMNS),
+            DriverStatement.compile(_insert_keys(name), dialect), DriverStatement.compile(_SET_STORY, dialect),
+            DriverStatement.compile(_NEW_STORY, dialect),
+        )
+    return found
 
 
 def _ints(conn: Connection, values: Sequence[int]) -> Any:
@@ -127,11 +163,11 @@ class StoryWrites:
         nothing is indexed are left out. One look-up of the keys' hashes."""
         by_hash = {key_hash(key): key for key in keys}
         wanted = sorted(by_hash)
-        ids_under_keys = _lookups(self._conn.dialect.name)[0]
+        ids_under_keys = _driver(self._conn).ids
         postings: dict[str, list[int]] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = _ints(self._conn, wanted[start : start + _CHUNK])
-            for hashed, entry_id in self._conn.execute(ids_under_keys, {"hashes": chunk}):
+            for hashed, entry_id in ids_under_keys.rows(self._conn, {"hashes": chunk}):
                 if entry_id != exclude:
                     postings.setdefault(by_hash[hashed], []).append(entry_id)
         return postings
@@ -140,16 +176,14 @@ class StoryWrites:
         """What linking reads of each of ``entry_ids`` that has anchors (newest first)."""
         if not entry_ids:
             return []
-        rows_of = _lookups(self._conn.dialect.name)[1]
-        found = self._conn.execute(rows_of, {"ids": _ints(self._conn, sorted(entry_ids))})
-        return [StoryCandidate(*row) for row in found]
+        rows = _driver(self._conn).candidates.rows(self._conn, {"ids": _ints(self._conn, sorted(entry_ids))})
+        return [StoryCandidate(*row) for row in rows]
 
     def story_texts(self, entry_ids: Collection[int]) -> dict[int, str]:
         """The current text of each of ``entry_ids`` (the few candidates whose scoring reads it)."""
         if not entry_ids:
             return {}
-        texts = _lookups(self._conn.dialect.name)[2]
-        return {row.id: row.text for row in self._conn.execute(texts, {"ids": _ints(self._conn, sorted(entry_ids))})}
+        return dict(_driver(self._conn).texts.rows(self._conn, {"ids": _ints(self._conn, sorted(entry_ids))}))
 
     def story_of(self, entry_id: int) -> int | None:
         """The story an entry belongs to, or None."""
@@ -166,12 +200,13 @@ class StoryWrites:
             self.update_story_anchors(rec.entry_id, anchors=rec.anchors, keys=rec.keys)
             return int(existing)
         story_id = rec.story_id if rec.story_id is not None else self._new_story(rec.entry_id, now)
-        self._conn.execute(_INSERT_LINK, {
+        driver = _driver(self._conn)
+        driver.insert_link.rows(self._conn, {
             "entry_id": rec.entry_id, "story_id": story_id, "score": rec.score, "reason": rec.reason,
             "evidence": rec.evidence, "linked_by": "auto", "anchors": rec.anchors, "created_at": now,
         })
         self._index(rec.entry_id, rec.keys)
-        self._conn.execute(_SET_STORY, {"entry_id": rec.entry_id, "story_id": story_id})
+        driver.set_story.rows(self._conn, {"entry_id": rec.entry_id, "story_id": story_id})
         return story_id
 
     def update_story_anchors(self, entry_id: int, *, anchors: str | None, keys: Iterable[str]) -> None:
@@ -182,13 +217,14 @@ class StoryWrites:
 
     def _new_story(self, entry_id: int, now: datetime) -> int:
         """A story titled after its first entry (one INSERT ... SELECT)."""
-        return int(self._conn.execute(_NEW_STORY, {"entry_id": entry_id, "now": now}).scalar_one())
+        (found,) = _driver(self._conn).new_story.rows(self._conn, {"entry_id": entry_id, "now": now})
+        return int(found[0])
 
     def _index(self, entry_id: int, keys: Iterable[str]) -> None:
         hashes = sorted({key_hash(key) for key in keys})
         if hashes:
-            insert = _insert_keys(self._conn.dialect.name)
-            self._conn.execute(insert, {"hashes": _ints(self._conn, hashes), "entry_id": entry_id})
+            params = {"hashes": _ints(self._conn, hashes), "entry_id": entry_id}
+            _driver(self._conn).insert_keys.rows(self._conn, params)
 
 
 
