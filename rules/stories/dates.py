@@ -32,18 +32,17 @@ _MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names
 _MONTH = "|".join(sorted(_MONTH_OF, key=len, reverse=True))
 _YEAR = r"(?:19|20)\d\d"
 _DAY = r"[0-3]?\d"
-# Each pattern below starts with a lookahead for the characters a match can start with: it says nothing the
-# pattern does not (the matches are the same) but lets the engine pass over every other position at once, where
-# it would try the whole pattern (the day-month one took ~200 µs on a 400-character text, 13 µs so).
-_MONTH_START = rf"(?=[{''.join(sorted({name[0] for name in _MONTH_OF}))}])"
 _ISO = regex.compile(rf"(?<!\d)({_YEAR})[-/.](1[0-2]|0?[1-9])[-/.]({_DAY})(?!\d)")
 # "January 20, 2026", "Jan. 20", "Nov. 30 (CNA)", "Jan. 10 to 13"
 _MONTH_DAY = regex.compile(
-    rf"{_MONTH_START}(?<!\p{{L}})({_MONTH})\.?\s+({_DAY})(?:st|nd|rd|th)?(?:\s*(?:-|–|to|and)\s*({_DAY}))?(?!\d)"
+    rf"(?<!\p{{L}})({_MONTH})\.?\s+({_DAY})(?:st|nd|rd|th)?(?:\s*(?:-|–|to|and)\s*({_DAY}))?(?!\d)"
     rf"(?:,?\s+({_YEAR}))?",
     regex.IGNORECASE,
 )
 # "20 Januari 2026", "30 de noviembre de 2024", "25-30 Agustus 2025", "Setyembre 4, 2025" is _MONTH_DAY
+# "(?=\d)": every match starts with a digit; saying so first lets the engine pass over every other position at
+# once instead of trying the optional leading day there (~200 µs on a 400-character text before, 14 µs so; the
+# same lookahead slows the other patterns, whose first characters are less rare).
 _DAY_MONTH = regex.compile(
     rf"(?=\d)(?<!\d)(?:({_DAY})\s*(?:-|–|s\.d\.|sampai|hingga|al|y)\s*)?({_DAY})(?:st|nd|rd|th)?\s+(?:de\s+)?"
     rf"({_MONTH})(?!\p{{L}})\.?(?:,?\s+(?:de\s+)?({_YEAR}))?",
@@ -54,17 +53,13 @@ _ZH_YEAR = rf"(?:({_YEAR})|(?:民国|民國|本|今|去|明)?[(（]?(\d{{2,3}})[
 _ZH_DATE = regex.compile(
     rf"(?:{_ZH_YEAR})?\s*({_ZH_NUM})\s*月\s*({_ZH_NUM})\s*[日号號](?:\s*(?:至|到|-|–|~)\s*({_ZH_NUM})\s*[日号號])?"
 )
-_ZH_DAY_START = r"(?=[今昨前本同于於(（\s0-9〇零一二两兩三四五六七八九十])"
-_ZH_DAY = regex.compile(
-    rf"{_ZH_DAY_START}(?<![月\d])(?:今|昨|前|本月|同|于|於)?\s*[(（]?\s*({_ZH_NUM})\s*[)）]?\s*[日号號](?!本|元)"
-)
+_ZH_DAY = regex.compile(rf"(?<![月\d])(?:今|昨|前|本月|同|于|於)?\s*[(（]?\s*({_ZH_NUM})\s*[)）]?\s*[日号號](?!本|元)")
 _WEEKDAYS = {
     "Monday": 0, "Tuesday": 1, "Wednesday": 2, "Thursday": 3, "Friday": 4, "Saturday": 5, "Sunday": 6,
     "Senin": 0, "Selasa": 1, "Rabu": 2, "Kamis": 3, "Jumat": 4, "Sabtu": 5, "Minggu": 6,
     "lunes": 0, "martes": 1, "miércoles": 2, "jueves": 3, "viernes": 4, "sábado": 5, "domingo": 6,
 }
-_WEEKDAY_START = rf"(?=[{''.join(sorted({name[0] for name in _WEEKDAYS}))}])"
-_WEEKDAY = regex.compile(rf"{_WEEKDAY_START}(?<!\p{{L}})({'|'.join(_WEEKDAYS)})(?!\p{{L}})")
+_WEEKDAY = regex.compile(rf"(?<!\p{{L}})({'|'.join(_WEEKDAYS)})(?!\p{{L}})")
 _ZH_WEEKDAY = regex.compile(r"(?:星期|週|周|礼拜|禮拜)([一二三四五六日天])")
 _ZH_WEEKDAY_OF = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _ZH_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,

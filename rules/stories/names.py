@@ -73,6 +73,8 @@ def latin_names(text: str, skip: Iterable[tuple[int, int]] = ()) -> frozenset[st
 
 def parenthesised_chinese(text: str) -> frozenset[str]:
     """``zh:`` + the Simplified form of each Chinese name written next to a Latin one in parentheses."""
+    if "(" not in text and "（" not in text:  # both patterns need one (each pass tries every capital or Han run)
+        return frozenset()
     found = {m[2] for m in _PAREN_AFTER_LATIN.finditer(text)}
     found.update(_trim_titles(m[1]) for m in _PAREN_AFTER_HAN.finditer(text))
     return frozenset(f"zh:{to_simplified(name)}" for name in found if len(name) >= 2 and not _looks_like_phrase(name))

@@ -9,7 +9,8 @@ replays them in a process of its own (``cwd`` = the tree, so it imports its own 
 one unit of work per article, as ``crawler.pipeline.articles`` does. The figure is the thread CPU time of each
 ``link_entry`` call (``time.thread_time_ns``; on PostgreSQL the backend's CPU is not in it). The trees take
 turns ``--rounds`` times each (before, after, before, after, ...), and every run's links (story, reason, score,
-evidence, anchors, time written), stories and blocking keys must be identical across trees and rounds: the benchmark fails otherwise.
+evidence, anchors, time written), stories and blocking keys must be identical across trees and rounds: the
+benchmark fails otherwise.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def _links(url: str) -> dict[str, Any]:
             "l.linked_by, CAST(l.created_at AS TEXT) AS created_at "
             "FROM story_link l JOIN entry e ON e.id = l.entry_id ORDER BY l.entry_id")).all()
         keys = conn.execute(text("SELECT entry_id, key_hash FROM story_key ORDER BY entry_id, key_hash")).all()
-        stories = conn.execute(text("SELECT id, title, first_entry_id, CAST(first_seen AS TEXT) FROM story ORDER BY id")).all()
+        stories = conn.execute(text(
+            "SELECT id, title, first_entry_id, CAST(first_seen AS TEXT) FROM story ORDER BY id")).all()
     engine.dispose()
     by_entry: dict[str, list[int]] = {}
     for entry_id, key in keys:
