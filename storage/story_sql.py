@@ -57,7 +57,15 @@ class DriverStatement:
             raise DBAPIError.instance(self.sql, bound, exc, conn.dialect.loaded_dbapi.Error) from exc
         finally:
             cursor.close()
-        if any(process is not None for process in self.results):
-            return [tuple(value if process is None else process(value) for process, value in
-                          zip(self.results, row, strict=True)) for row in rows]
-        return rows
+        processed = [(index, process) for index, process in enumerate(self.results) if process is not None]
+        if not processed:
+            return rows
+        return [_processed(row, processed) for row in rows]
+
+
+def _processed(row: tuple[Any, ...], processed: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
+    """``row`` with the columns that have a result processor (few: a datetime on SQLite) converted."""
+    values = list(row)
+    for index, process in processed:
+        values[index] = process(values[index])
+    return tuple(values)
