@@ -53,7 +53,7 @@ def _hash(gram: str) -> int:
 
 def sketch_of(grams: frozenset[str], k: int = K) -> tuple[int, ...]:
     """The ``k`` smallest hashes of ``grams``, ascending (63-bit, so they fit a signed BIGINT or JSON)."""
-    return tuple(sorted(_hash(gram) for gram in grams)[:k])
+    return tuple(sorted(map(_hash, grams))[:k])
 
 
 def jaccard(a: tuple[int, ...], b: tuple[int, ...]) -> float:
