@@ -67,3 +67,33 @@ def test_the_migration_hashes_the_stored_keys(database_url: str) -> None:
         engine.dispose()
     expected = sorted((key_hash(key), 1) for key in ("2026-03-12|p:lin", "nd:1:2", "md:03-12|林佳龍"))
     assert [tuple(row) for row in rows] == expected
+
+
+def test_driver_statements_give_what_execute_gives(database_url: str) -> None:
+    """The link's statements run on the driver's cursor (storage.story_sql): the rows and the values written are
+    those of ``Connection.execute`` (the datetime column converted alike), and a driver error is SQLAlchemy's."""
+    import pytest
+    from sqlalchemy import bindparam, literal_column, select, table
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.stories import _driver, _ints, _lookups
+    from storage.story_sql import DriverStatement
+
+    with Store.open(database_url) as store:
+        store.ensure_source("site", kind="custom", settings_hash="x")
+        ids = [_stored(store, name, frozenset({f"2026-03-12|{name}"})) for name in ("a", "b", "c")]
+        with store.unit_of_work() as uow:
+            conn = uow._conn
+            core = _lookups(conn.dialect.name)[1]
+            expected = [tuple(row) for row in conn.execute(core, {"ids": _ints(conn, ids)})]
+            got = list(_driver(conn).candidates.rows(conn, {"ids": _ints(conn, ids)}))
+            assert got == expected and len(got) == 3
+            assert got[0][5] == NOW and got[0][5].tzinfo is not None  # first_seen, as the column type reads it
+            created = conn.execute(text("SELECT created_at FROM story_link WHERE entry_id = :e"), {"e": ids[0]})
+            assert created.scalar() is not None
+            written = conn.execute(text("SELECT count(*) FROM story_key WHERE entry_id = :e"), {"e": ids[0]})
+            assert written.scalar() == 1
+            missing = select(literal_column("nothing")).select_from(table("no_such_table"))
+            broken = DriverStatement.compile(missing.where(literal_column("1") == bindparam("x")), conn.dialect)
+            with pytest.raises(DBAPIError):
+                broken.rows(conn, {"x": 1})
