@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import click
 
@@ -16,6 +17,10 @@ from rules.secrets import install_log_filter
 # pydantic looks for plugins in the metadata of every installed package when it builds its first model (tens of ms
 # at each start in a large environment); tidings uses none. Set PYDANTIC_DISABLE_PLUGINS="" to let it look.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# httpx's __init__ imports its own command line (`httpx._main`: rich's progress bars and syntax highlighting,
+# pygments) whenever click and rich are installed, as they are here; tidings never runs it. A None entry makes
+# that import fail as it does where they are missing, and httpx keeps its stub `httpx.main` (~50 ms, ~3 MiB).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
 COMMANDS = {
     "crawl": "crawler.cli.crawl:crawl_command",

@@ -41,7 +41,7 @@ def rules_list(context: Context) -> None:
         tidings rules list
     """
     config = context.config
-    RuleBook.from_config(config)  # every query compiled: a broken one is a ConfigError naming its rule
+    RuleBook.from_config(config, check=True)  # every query compiled: a broken one is a ConfigError naming its rule
     rows = []
     for name, rule in config.rules.items():
         mode = rule.mode if rule.mode == "instant" else f"digest {rule.digest_window:g}s"

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from crawler.cli import output
 from crawler.cli.context import Context, pass_context
 
 
@@ -43,6 +42,7 @@ def status_command(context: Context) -> None:
     Example:
         tidings -c /etc/tidings/tidings.toml status
     """
+    from crawler.cli import output
     from crawler.drivers.health import gather_status
 
     with context.store() as store:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.cli import output
 from crawler.cli.context import Context, pass_context
 
 if TYPE_CHECKING:
@@ -69,6 +68,8 @@ def serve_command(context: Context, host: str | None, port: int | None) -> None:
             sock = bind(host, port)
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        from crawler.cli import output  # here: the daemon imports this module for daemon_app, and prints no table
+
         output.say(f"web app on {url_of(sock)}/")
         asyncio.run(_serve(app, sock))
 
@@ -94,6 +95,7 @@ def token_command() -> None:
     """
     import secrets
 
+    from crawler.cli import output
     from crawler.web.security import hash_secret
 
     token = secrets.token_urlsafe(24)

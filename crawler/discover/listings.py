@@ -13,17 +13,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-from xml.etree import ElementTree
 
 from crawler.errors import DiscoveryError
-from crawler.extract.cleanup import MAX_TITLE_CHARS, fold
-from crawler.extract.dates import ArticleDate, parse_date
-from crawler.extract.decode import decode_html, decode_text
 from crawler.extract.profile import DiscoveryKind, DiscoveryModel
 
-if TYPE_CHECKING:  # feedparser and selectolax load when a listing is parsed, not on a 304
+if TYPE_CHECKING:  # feedparser, selectolax, decoding and cleanup load when a listing is parsed, not on a 304
+    from xml.etree import ElementTree
+
     from selectolax.lexbor import LexborNode
 
+    from crawler.extract.dates import ArticleDate
     from crawler.fetch.values import Fetched
 
 
@@ -94,11 +93,13 @@ def parse_listing(
     parser = _PARSERS.get(kind)
     if parser is None:
         raise DiscoveryError(url, f"unknown discovery kind {kind!r}")
+    from xml.etree.ElementTree import ParseError
+
     try:
         items = parser(content, url, entry, charset, timezone)
     except DiscoveryError:
         raise
-    except (ValueError, KeyError, TypeError, ElementTree.ParseError) as exc:
+    except (ValueError, KeyError, TypeError, ParseError) as exc:
         raise DiscoveryError(url, f"could not read this {kind} listing: {exc}") from exc
     return _unique(items)
 
@@ -130,7 +131,7 @@ def _parse_rss(
         items.append(DiscoveredItem(
             url=urljoin(url, link),
             title=_clean(feed_entry.get("title")),
-            published=parse_date(date_text, tz=tz) if date_text else None,
+            published=_date(date_text, tz),
         ))
     return items
 
@@ -151,6 +152,8 @@ def _parse_list(
 ) -> list[DiscoveredItem]:
     from selectolax.lexbor import LexborHTMLParser
 
+    from crawler.extract.decode import decode_html
+
     html = decode_html(content, url=url, http_charset=charset).text
     tree = LexborHTMLParser(html)
     rows = tree.css(entry.items) if entry.items else [tree.root] if tree.root else []
@@ -165,7 +168,7 @@ def _list_row_items(row: LexborNode, url: str, entry: DiscoveryModel, tz: str) -
     if not links and row.tag == "a":
         links = [row]
     date_node = row.css_first(entry.date) if entry.date else None
-    published = parse_date(date_node.text(strip=True), tz=tz) if date_node else None
+    published = _date(date_node.text(strip=True), tz) if date_node else None
     title_node = row.css_first(entry.title) if entry.title else None
     for link in links[:1] if entry.items else links:
         href = (link.attributes.get("href") or "").strip()
@@ -178,6 +181,8 @@ def _list_row_items(row: LexborNode, url: str, entry: DiscoveryModel, tz: str) -
 def _parse_json_api(
     content: bytes, url: str, entry: DiscoveryModel, charset: str | None, tz: str
 ) -> list[DiscoveredItem]:
+    from crawler.extract.decode import decode_text
+
     data = json.loads(decode_text(content, url=url, http_charset=charset).text)
     records = _dig(data, entry.items or "")
     if not isinstance(records, list):
@@ -197,7 +202,7 @@ def _record_item(record: Any, url: str, entry: DiscoveryModel, tz: str) -> Disco
     return DiscoveredItem(
         url=urljoin(url, link),
         title=_clean(record.get(entry.title or "title")),
-        published=parse_date(date_text, tz=tz) if date_text else None,
+        published=_date(date_text, tz),
         content_html=str(content_html) if content_html else None,
     )
 
@@ -220,6 +225,10 @@ def _parse_opendata_xml(
 
 def _xml_root(content: bytes, url: str, charset: str | None) -> ElementTree.Element:
     """Decode (honouring a UTF-16 declaration or BOM) and parse an XML document."""
+    from xml.etree import ElementTree
+
+    from crawler.extract.decode import decode_text
+
     text = decode_text(content, url=url, http_charset=charset).text
     return ElementTree.fromstring(_without_declaration(text))
 
@@ -241,7 +250,7 @@ def _parse_sitemap(
         loc = _child_text(node, "loc")
         if loc:
             lastmod = _child_text(node, "lastmod")
-            published = parse_date(lastmod, tz=tz) if lastmod else None
+            published = _date(lastmod, tz)
             items.append(DiscoveredItem(url=urljoin(url, loc), published=published))
     return items
 
@@ -253,7 +262,15 @@ def _child_text(node: ElementTree.Element, name: str) -> str:
     return ""
 
 
+def _date(text: str | None, tz: str) -> ArticleDate | None:
+    from crawler.extract.dates import parse_date  # with the rest of the parsing: not on a 304
+
+    return parse_date(text, tz=tz) if text else None
+
+
 def _clean(value: Any) -> str | None:
+    from crawler.extract.cleanup import MAX_TITLE_CHARS, fold
+
     if value is None:
         return None
     text = fold(str(value)[: MAX_TITLE_CHARS * 4])[:MAX_TITLE_CHARS]

@@ -327,7 +327,7 @@ class Daemon:
         """SIGHUP: read the config again; keep the running one when the new one is invalid."""
         try:
             config = load_config(self.config_arg)
-            rulebook = RuleBook.from_config(config)
+            rulebook = RuleBook.from_config(config, check=True)  # a broken rule keeps the running config
         except TidingsError as exc:
             log.error("reload failed, the running config stays in effect: %s", exc)
             self.say(f"reload failed, keeping the running config: {exc}")

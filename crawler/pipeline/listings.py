@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from crawler.discover.listings import DiscoveredItem, PageRequest, page_request, parse_listing
 from crawler.errors import TidingsError
-from crawler.extract.dates import parse_date
 from crawler.extract.profile import DiscoveryModel
 from crawler.pipeline.context import SourceRun, state_key
 from storage.dedup import canonical_url
@@ -97,6 +96,8 @@ def _one_per_article(items: Iterable[DiscoveredItem]) -> list[DiscoveredItem]:
 
 def _with_stored_dates(run: SourceRun, items: list[DiscoveredItem]) -> list[DiscoveredItem]:
     """Re-check items carry the stored date: a page without one keeps what its listing said when it was new."""
+    from crawler.extract.dates import parse_date  # only when a re-check is due
+
     tz = run.source.profile.model.timezone
     dates = run.store.published_of(item.url for item in items) if items else {}
     return [replace(item, published=parse_date(dates[item.url], tz=tz)) if item.url in dates else item

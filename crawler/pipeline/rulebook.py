@@ -1,6 +1,12 @@
 """The configured rules, compiled once: which rules fire on a document, and where their alerts go.
 
+The rules are compiled on the first match (`RuleBook.matcher`), not when the book is made: a pass in which no
+page is read (an idle crawl, an idle daemon) loads no rule compiler, no query parser and no folding tables.
+`RuleBook.from_config(config, check=True)` compiles at once, for the commands that must refuse a broken rule
+before anything else (`tidings rules list`, the daemon's reload).
+
 >>> from crawler.config import load_config
+>>> from rules.match import Document
 >>> book = RuleBook.from_config(load_config(None))
 >>> [m.rule for m, _ in book.matches(Document(title="AI pact", body="A cooperation MOU."), "new")]
 ['ai', 'partnership']
@@ -8,15 +14,21 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from crawler.config import Config, RuleConfig, RuleOn, rule_channels
 from crawler.errors import ConfigError
 from rules.errors import RulesError
-from rules.match import Document, Matcher, RuleMatch, RuleSpec
+from rules.spec import RuleSpec
 from storage.records import AlertMode, MatchKind
+
+if TYPE_CHECKING:  # the matcher (rules.match: regex, luqum, the folding tables) loads on the first match
+    from rules.match import Document, Matcher, RuleMatch
 
 __all__ = ["Document", "Edit", "Route", "RuleBook", "rule_spec"]
 
@@ -69,21 +81,43 @@ class Route:
         return now + timedelta(seconds=window - elapsed)
 
 
+def __getattr__(name: str) -> Any:
+    """`Document` (re-exported for the page path) from rules.match, imported on first use."""
+    if name != "Document":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    document = importlib.import_module("rules.match").Document
+    globals()[name] = document
+    return document
+
+
 @dataclass(frozen=True)
 class RuleBook:
-    matcher: Matcher
+    """The rules as configured (`specs`, `groups`) and their routes; `matcher` compiles them on first use."""
+
+    specs: tuple[RuleSpec, ...]
+    groups: Mapping[str, tuple[str, ...]]
     routes: Mapping[str, Route]
+    origin: str = "<built-in defaults>"
 
     @classmethod
-    def from_config(cls, config: Config) -> RuleBook:
-        specs = [rule_spec(name, rule) for name, rule in config.rules.items()]
-        try:
-            matcher = Matcher.compile(specs, config.groups)
-        except RulesError as exc:
-            origin = config.path or "<built-in defaults>"
-            raise ConfigError(f"{origin}: rules: {exc}") from None
+    def from_config(cls, config: Config, *, check: bool = False) -> RuleBook:
+        """The config's rules; with `check`, compiled now (a broken query is a ConfigError here and now)."""
+        specs = tuple(rule_spec(name, rule) for name, rule in config.rules.items())
         routes = {name: _route(name, rule, config) for name, rule in config.rules.items()}
-        return cls(matcher, routes)
+        book = cls(specs, config.groups, routes, str(config.path or "<built-in defaults>"))
+        if check:
+            book.matcher  # noqa: B018 - compiled for its errors
+        return book
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        """Every rule compiled into one matcher (once; a ConfigError naming the rule when one is broken)."""
+        from rules.match import Matcher
+
+        try:
+            return Matcher.compile(self.specs, self.groups)
+        except RulesError as exc:
+            raise ConfigError(f"{self.origin}: rules: {exc}") from None
 
     def matches(self, doc: Document, kind: MatchKind, edit: Edit | None = None) -> list[tuple[RuleMatch, Route]]:
         """The rules that fire for this document and change kind ("new", "edited" with its `edit`, "removed")."""

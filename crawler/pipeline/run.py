@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from crawler.config import Source
+from crawler.errors import ConfigError
 from crawler.extract.template import TemplateMemories
 from crawler.fetch.client import Fetcher
 from crawler.pipeline import listings
@@ -78,6 +79,8 @@ async def run_source(
         raise
     except StorageError as exc:
         run.fail_database(str(exc))
+    except ConfigError as exc:  # a broken rule, found when the first page is matched (see RuleBook.matcher)
+        run.fail_source(str(exc))
     except Exception as exc:  # a bug must not take the other sources (or the daemon) down with it
         log.exception("source %s: unexpected error", source.id)
         run.fail_source(f"source {source.id}: unexpected error: {exc!r}")
