@@ -1,5 +1,6 @@
 """What a pass with nothing new loads: an idle `tidings crawl` imports neither the page path (extraction,
-stories, versions) nor the alert path (apprise, jinja2), nor the web app, migrations or the language model.
+stories, versions, a listing's decoding and dates) nor the alert path (apprise, jinja2), nor the rule compiler
+(rules compile on the first match), nor the web app, migrations, the language model or httpx's own CLI.
 
 The benchmark (`python -m tests.bench.idle`) measures what this saves; this test keeps the modules out.
 """
@@ -12,6 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import main
+from crawler.config import load_config
+from crawler.errors import ConfigError
+from crawler.pipeline.rulebook import RuleBook
+from rules.match import Document
 from tests.shared import ROOT
 from tests.sites import ReplicaServer
 
@@ -20,7 +29,8 @@ HEAVY = (
     "alembic", "apprise", "jinja2", "trafilatura", "selectolax", "feedparser", "py3langid", "numpy",
     "prometheus_client", "starlette", "uvicorn", "apscheduler", "rules.edits", "rules.stories", "rules.notify",
     "rules.render", "crawler.extract.page", "crawler.pipeline.articles", "crawler.web",
-    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.dialects.postgresql", "rules.match", "rules.compiled", "rules.query", "rules.text", "regex", "luqum",
+    "opencc", "pygments", "rich.syntax", "crawler.extract.decode", "crawler.extract.cleanup", "crawler.extract.dates",
 )
 SOURCES = ("focustaiwan", "mofa-en", "moda-en")  # a feed, a list page and a JSON API
 
@@ -56,7 +66,7 @@ def test_an_idle_crawl_imports_no_page_alert_web_or_migration_module(tmp_path: P
 
 # The daemon needs its scheduler, metrics and server, and `crawler.web.security` (the binding check) at start.
 NEEDED_BY_THE_DAEMON = ("prometheus_client", "uvicorn", "apscheduler", "crawler.web")
-DAEMON_HEAVY = (*(m for m in HEAVY if m not in NEEDED_BY_THE_DAEMON), "crawler.web.app", "crawler.web.pages")
+DAEMON_HEAVY = (*(m for m in HEAVY if m not in NEEDED_BY_THE_DAEMON), "crawler.web.app", "crawler.web.pages", "rich")
 
 
 def test_an_idle_daemon_imports_no_web_app_page_or_alert_module(tmp_path: Path) -> None:
@@ -98,3 +108,34 @@ def test_an_idle_daemon_imports_no_web_app_page_or_alert_module(tmp_path: Path) 
     assert done.stderr.count("0 new, 0 edited") >= 2 * len(SOURCES), done.stderr[-2000:]  # a few idle polls each
     loaded = json.loads(out.read_text(encoding="utf-8"))
     assert loaded == [], f"an idle daemon imported {loaded}"
+
+
+def test_a_broken_rule_is_found_on_the_first_match_or_at_once_when_checked(tmp_path: Path) -> None:
+    """The rules compile lazily; `check=True` (rules list, a daemon's reload) and the first match name the rule
+    exactly as the eager compile did."""
+    path = tmp_path / "t.toml"
+    path.write_text('[rules.broken]\nquery = "AI AND (cooperation"\n', encoding="utf-8")
+    config = load_config(path)
+    book = RuleBook.from_config(config)  # nothing compiled yet: no error
+    with pytest.raises(ConfigError) as lazily:
+        book.matches(Document(title="AI", body="cooperation"), "new")
+    with pytest.raises(ConfigError) as at_once:
+        RuleBook.from_config(config, check=True)
+    assert str(lazily.value) == str(at_once.value)
+    assert str(at_once.value).startswith(f"{path}: rules: rule 'broken': position")
+
+
+def test_a_broken_rule_fails_the_sources_that_bring_pages_with_one_line(tmp_path: Path) -> None:
+    with ReplicaServer(port=0, articles=2) as replica:
+        config = tmp_path / "t.toml"
+        config.write_text(
+            f'[settings]\ndatabase_url = "sqlite:///{tmp_path / "t.db"}"\n'
+            f'[sources.moda-en]\nbase_url = "{replica.base_url}/moda.gov.tw/"\nallow_hosts = ["{replica.base_url}"]\n'
+            '[rules.broken]\nquery = "AI AND (cooperation"\n',
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(main, ["-c", str(config), "crawl"])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: moda-en: {config}: rules: rule 'broken': position 19: expected ')' to close the '(' "
+                      "at position 7"], result.stderr

@@ -106,8 +106,12 @@ class RuleBook:
         routes = {name: _route(name, rule, config) for name, rule in config.rules.items()}
         book = cls(specs, config.groups, routes, str(config.path or "<built-in defaults>"))
         if check:
-            book.matcher  # noqa: B018 - compiled for its errors
+            book.check()
         return book
+
+    def check(self) -> None:
+        """Compile the rules now (once): a broken one is a ConfigError naming it."""
+        self.matcher  # noqa: B018 - compiled for its errors
 
     @cached_property
     def matcher(self) -> Matcher:

@@ -133,6 +133,7 @@ def is_baseline(source: Source, store: Store, options: RunOptions) -> bool:
 async def _crawl(run: SourceRun) -> None:
     items = await listings.candidates(run)
     if items:  # pages to read: extraction, storage of versions, stories and matching load only then
+        run.rulebook.check()  # compiled before the first page: a broken rule fails the source once
         from crawler.pipeline import articles
 
         await articles.take_all(run, items)
