@@ -16,7 +16,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.records import SourceState
+from storage.source_state import SourceState
 
 _COLUMNS = ("id", "kind", "settings_hash", "last_success_at", "last_failure_at", "consecutive_failures",
             "last_error", "next_due_at", "lease_owner", "lease_until", "degraded", "health_alerted")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeAlias, get_args
 
+from storage.source_state import SourceState as SourceState  # its own module: `sources list` reads only it
+
 # The vocabularies, defined once; the store checks every value it is given against them (typing.get_args).
 OutcomeKind = Literal["new", "edited", "unchanged", "duplicate", "restored"]
 EditClass = Literal["cosmetic", "substantive"]
@@ -256,24 +258,6 @@ class EntryMatch:
     evidence: list[dict[str, Any]]
     created_at: datetime
     alerts: tuple[tuple[str, str, datetime | None], ...] = ()
-
-
-@dataclass(frozen=True)
-class SourceState:
-    """A source's health, backoff and lease."""
-
-    source_id: str
-    kind: str
-    settings_hash: str
-    last_success_at: datetime | None
-    last_failure_at: datetime | None
-    consecutive_failures: int
-    last_error: str | None
-    next_due_at: datetime | None
-    lease_owner: str | None
-    lease_until: datetime | None
-    degraded: bool
-    health_alerted: bool
 
 
 @dataclass(frozen=True)

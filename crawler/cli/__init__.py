@@ -20,7 +20,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 # httpx's __init__ imports its own command line (`httpx._main`: rich's progress bars and syntax highlighting,
 # pygments) whenever click and rich are installed, as they are here; tidings never runs it. A None entry makes
 # that import fail as it does where they are missing, and httpx keeps its stub `httpx.main` (~50 ms, ~3 MiB).
-sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 COMMANDS = {
     "crawl": "crawler.cli.crawl:crawl_command",

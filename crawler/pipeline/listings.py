@@ -96,10 +96,12 @@ def _one_per_article(items: Iterable[DiscoveredItem]) -> list[DiscoveredItem]:
 
 def _with_stored_dates(run: SourceRun, items: list[DiscoveredItem]) -> list[DiscoveredItem]:
     """Re-check items carry the stored date: a page without one keeps what its listing said when it was new."""
+    if not items:
+        return items
     from crawler.extract.dates import parse_date  # only when a re-check is due
 
     tz = run.source.profile.model.timezone
-    dates = run.store.published_of(item.url for item in items) if items else {}
+    dates = run.store.published_of(item.url for item in items)
     return [replace(item, published=parse_date(dates[item.url], tz=tz)) if item.url in dates else item
             for item in items]
 
