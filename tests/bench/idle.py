@@ -8,7 +8,8 @@ byte-counting TCP proxy, after one warm-up run each. Per poll:
 - requests, 304s and conditional requests: the replica's server-side log;
 - bytes: counted on the wire by the proxy (request + response, headers included);
 - CPU ms and peak RSS: the child process, from wait4 (so Python start-up and imports are in it; the start-up
-  alone, `--help`, is shown too, and `tidings poll only` is the poll inside a warm process: what the daemon pays);
+  alone, `--help`, is shown too, and `tidings poll only` is the poll inside a warm process: what the daemon pays;
+  the "dependency floor" is a process that only imports the libraries every `tidings crawl` is built on);
 - database writes: every row of every table of the tool's SQLite file (tidings' database, urlwatch's cache.db)
   is read before and after the poll and diffed by rowid: inserted + updated + deleted rows. (SQLite's
   `total_changes()` is per connection and `PRAGMA data_version` only says "something changed", so neither can
@@ -171,6 +172,11 @@ def poll_only(tools: Tools) -> dict[str, Any]:
     return result
 
 
+# What any `tidings crawl` imports before it does anything of its own: the libraries it is built on (the database
+# layer, the HTTP client, the config models, the command line and its tables). Shown next to urlwatch's whole run.
+FLOOR = "import sqlalchemy, httpx, pydantic.main, click, rich.console, rich.table"
+
+
 def compile_tree(python: str, tree: Path) -> None:
     """Write the tree's bytecode (as `pip install` does for a wheel), whatever PYTHONDONTWRITEBYTECODE says."""
     subprocess.run([python, "-m", "compileall", "-q", "crawler", "storage", "rules"], cwd=tree, check=True,
@@ -205,6 +211,8 @@ def start_up(tools: Tools, python: str, before: Path | None, rounds: int) -> dic
                 cpu[name].setdefault(" ".join(command), []).append(1000 * measured.cpu)
         urlwatch = run_measured([*tools.urlwatch_cmd, "--help"], env=tools.env)
         cpu["urlwatch"].setdefault("--help", []).append(1000 * urlwatch.cpu)
+        floor = run_measured([python, "-c", FLOOR], env=tools.env)
+        cpu["urlwatch"].setdefault("floor", []).append(1000 * floor.cpu)
     return {name: {command: f"{statistics.median(values):.0f} ({', '.join(f'{v:.0f}' for v in values)})"
                    for command, values in commands.items()} for name, commands in cpu.items()}
 
@@ -348,6 +356,7 @@ def main() -> None:
     print(f"\nstart-up (CPU ms, median of {args.rounds} rounds, taking turns; `sources list` reads this database)\n"
           + table(["command", *startup], [[command, *(startup[tool].get(command, "") for tool in startup)]
                                          for command in ("--help", "sources list")]))
+    print(f"dependency floor (`python -c '{FLOOR}'`, tidings' interpreter): {startup['urlwatch'].get('floor')} ms")
     alerts = [line for line in new[1]["out"].splitlines() if line.startswith(("CHANGED", "NEW", "ERROR"))]
     print(f"\nurlwatch after the new article reported: {alerts[:5]}")
     print(
