@@ -172,9 +172,12 @@ def poll_only(tools: Tools) -> dict[str, Any]:
     return result
 
 
-# What any `tidings crawl` imports before it does anything of its own: the libraries it is built on (the database
-# layer, the HTTP client, the config models, the command line and its tables). Shown next to urlwatch's whole run.
-FLOOR = "import sqlalchemy, httpx, pydantic.main, click, rich.console, rich.table"
+# What a command imports before it does anything of its own: the libraries it is built on (the database layer, the
+# HTTP client, the config models, the command line and its tables). Shown next to urlwatch's whole run.
+FLOORS = {
+    "crawl floor": "import sqlalchemy, httpx, pydantic.main, click, rich.console, rich.table",
+    "sources list floor": "import pydantic.main, click, rich.console, rich.table, sqlite3, tomllib",
+}
 
 
 def compile_tree(python: str, tree: Path) -> None:
@@ -211,8 +214,9 @@ def start_up(tools: Tools, python: str, before: Path | None, rounds: int) -> dic
                 cpu[name].setdefault(" ".join(command), []).append(1000 * measured.cpu)
         urlwatch = run_measured([*tools.urlwatch_cmd, "--help"], env=tools.env)
         cpu["urlwatch"].setdefault("--help", []).append(1000 * urlwatch.cpu)
-        floor = run_measured([python, "-c", FLOOR], env=tools.env)
-        cpu["urlwatch"].setdefault("floor", []).append(1000 * floor.cpu)
+        for name, imports in FLOORS.items():
+            floor = run_measured([python, "-c", imports], env=tools.env)
+            cpu["urlwatch"].setdefault(name, []).append(1000 * floor.cpu)
     return {name: {command: f"{statistics.median(values):.0f} ({', '.join(f'{v:.0f}' for v in values)})"
                    for command, values in commands.items()} for name, commands in cpu.items()}
 
@@ -356,7 +360,8 @@ def main() -> None:
     print(f"\nstart-up (CPU ms, median of {args.rounds} rounds, taking turns; `sources list` reads this database)\n"
           + table(["command", *startup], [[command, *(startup[tool].get(command, "") for tool in startup)]
                                          for command in ("--help", "sources list")]))
-    print(f"dependency floor (`python -c '{FLOOR}'`, tidings' interpreter): {startup['urlwatch'].get('floor')} ms")
+    for name, imports in FLOORS.items():
+        print(f"{name} (`python -c '{imports}'`, tidings' interpreter): {startup['urlwatch'].get(name)} ms")
     alerts = [line for line in new[1]["out"].splitlines() if line.startswith(("CHANGED", "NEW", "ERROR"))]
     print(f"\nurlwatch after the new article reported: {alerts[:5]}")
     print(
