@@ -64,8 +64,10 @@ def test_an_idle_crawl_imports_no_page_alert_web_or_migration_module(tmp_path: P
     assert outcome["loaded"] == [], f"an idle crawl imported {outcome['loaded']}"
 
 
-# The daemon needs its scheduler, metrics and server, and `crawler.web.security` (the binding check) at start.
-NEEDED_BY_THE_DAEMON = ("prometheus_client", "uvicorn", "apscheduler", "crawler.web")
+# The daemon needs its scheduler, metrics and server, and `crawler.web.security` (the binding check) at start, and
+# it compiles its rules at start (a broken rule must stop it before it runs, not on its first news).
+NEEDED_BY_THE_DAEMON = ("prometheus_client", "uvicorn", "apscheduler", "crawler.web", "rules.match", "rules.compiled",
+                        "rules.query", "rules.text", "regex", "luqum", "opencc")
 DAEMON_HEAVY = (*(m for m in HEAVY if m not in NEEDED_BY_THE_DAEMON), "crawler.web.app", "crawler.web.pages", "rich")
 
 
@@ -139,3 +141,16 @@ def test_a_broken_rule_fails_the_sources_that_bring_pages_with_one_line(tmp_path
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert errors == [f"error: moda-en: {config}: rules: rule 'broken': position 19: expected ')' to close the '(' "
                       "at position 7"], result.stderr
+
+
+def test_a_daemon_with_a_broken_rule_does_not_start(tmp_path: Path) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text(
+        f'[settings]\ndatabase_url = "sqlite:///{tmp_path / "t.db"}"\nhealth_port = 0\n'
+        '[rules.broken]\nquery = "AI AND (cooperation"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["-c", str(config), "run"])
+    assert result.exit_code != 0, result.output
+    assert f"{config}: rules: rule 'broken': position 19" in result.output + result.stderr
+    assert "tidings: running" not in result.output + result.stderr  # it stopped before scheduling any source

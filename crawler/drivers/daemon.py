@@ -101,7 +101,7 @@ class Daemon:
                  app_factory: AppFactory, stderr: TextIO = sys.stderr, console: TextIO | None = None) -> None:
         self.config = config
         self.app_factory = app_factory
-        self.rulebook = RuleBook.from_config(config)
+        self.rulebook = RuleBook.from_config(config, check=True)  # a broken rule stops it here, not on its first news
         self.store, self.fetcher, self.config_arg = store, fetcher, config_arg
         self.planner = Planner(config.settings, lambda since: store.publication_times(since=since))
         self.stderr, self.console = stderr, console
