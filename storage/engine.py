@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from storage.errors import DatabaseUnavailableError, InvalidValueError
@@ -18,10 +19,18 @@ from storage.locks import sqlite_file
 Word = TypeVar("Word", bound=str)
 
 
+# A server connection back in the pool for longer than this is pinged before it is used again (see
+# _install_idle_ping); one used more recently is taken as alive.
+PING_AFTER_IDLE = 1.0
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and write locks taken up front."""
+    """An engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and write locks taken up front; a
+    server database gets a pool that pings a connection only after it sat idle (not before every transaction)."""
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_use_lifo=True)
+        _install_idle_ping(engine)
+        return engine
     path = sqlite_file(url)
     if path is None:
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -48,6 +57,29 @@ def _install_sqlite_listeners(engine: Engine) -> None:
         # IMMEDIATE: upgrading a deferred read lock to a write lock can fail at once with SQLITE_BUSY.
         mode = conn.get_execution_options().get("tidings_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _install_idle_ping(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
+    """Ping a pooled connection at checkout only when it has been idle for `idle` seconds: a server restart, an
+    idle-timeout of the server or a proxy in between make a dead connection there, and the pool then replaces it
+    with a fresh one before the transaction begins (as `pool_pre_ping` does, without its round trip before every
+    transaction of a busy crawl). The pool is LIFO, so connections in use stay warm and spare ones age and get
+    checked. A connection that dies while in use fails its statement; SQLAlchemy then invalidates the pool's
+    connections of before, so the next transaction starts on a new one."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["tidings_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("tidings_idle_since")
+        if since is None or time.monotonic() - since < idle:
+            return  # a new connection, or one just used
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # the dialect's own (psycopg's: SELECT 1, no transaction)
+        except Exception as exc:  # the driver's own error type: the pool retries with a new connection
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
 
 
 class Database:

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, literal_column, select, update
 from sqlalchemy.engine import RowMapping
 
 from storage import dedup
@@ -45,16 +45,25 @@ _ENTRY_BY_URL = (
     .outerjoin(version, version.c.id == entry.c.current_version_id)
     .where(entry.c.canonical_url == bindparam("canonical_url"))
 )
-# Before a new entry, in one round trip: does its source exist, and which entry already has this text?
-_BEFORE_INSERT = select(
-    select(source.c.id).where(source.c.id == bindparam("source_id")).scalar_subquery().label("source_id"),
+# The first read of save_article, in one round trip: the entry of this URL (with its current text) if any, and
+# what a new entry needs: does its source exist, which entry already has this text.
+_SOURCE_KNOWN = select(source.c.id).where(source.c.id == bindparam("source_id")).scalar_subquery()
+_ORIGINAL = (
     select(entry.c.id)
     .join(version, version.c.entry_id == entry.c.id)
     .where(version.c.content_hash == bindparam("digest"), entry.c.duplicate_of.is_(None))
     .order_by(entry.c.id)
     .limit(1)
     .scalar_subquery()
-    .label("original"),
+)
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
+_LOOKUP = select(
+    _SOURCE_KNOWN.label("known_source"),
+    _ORIGINAL.label("original"),
+    *_ENTRY_BY_URL.selected_columns,
+).select_from(
+    _ONE_ROW.outerjoin(entry, entry.c.canonical_url == bindparam("canonical_url"))
+    .outerjoin(version, version.c.id == entry.c.current_version_id)
 )
 _VERSION_WITH_HASH = select(version.c.id).where(
     version.c.entry_id == bindparam("entry_id"), version.c.content_hash == bindparam("digest")
@@ -115,9 +124,13 @@ class ArticleWrites:
         create one entry: the loser sees the winner's row and is treated as an update of it.
         """
         digest = dedup.content_hash(rec.text)
-        existing = self._entry_by_url(rec.canonical_url)
+        found = self._conn.execute(
+            _LOOKUP, {"canonical_url": rec.canonical_url, "source_id": rec.source_id, "digest": digest}
+        ).one()._mapping
+        existing = found if found["id"] is not None else None
         if existing is None:
-            created = self._insert_entry(rec, digest, now, next_check_at, raw)
+            created = self._insert_entry(rec, digest, now, next_check_at, raw, found["known_source"],
+                                         found["original"])
             if created is not None:
                 return created
             existing = self._entry_by_url(rec.canonical_url)
@@ -131,11 +144,8 @@ class ArticleWrites:
 
     def _insert_entry(
         self, rec: ArticleRecord, digest: str, now: datetime, next_check_at: datetime | None,
-        raw: RawResponseRecord | int | None,
+        raw: RawResponseRecord | int | None, known_source: str | None, original: int | None,
     ) -> SaveOutcome | None:
-        known_source, original = self._conn.execute(
-            _BEFORE_INSERT, {"source_id": rec.source_id, "digest": digest}
-        ).one()
         if known_source is None:
             raise UnknownRowError("source", rec.source_id)
         values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now,
