@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 from crawler.extract.article import Article
@@ -130,8 +130,8 @@ def clean_paragraphs(
     lines = [fold(paragraph) for paragraph in paragraphs]
     lines = _before_end_marker(lines, rules.end_markers if rules else ())
     lines = [_strip(line, rules.strip_patterns if rules else ()) for line in lines]
-    boilerplate = rules.boilerplate if rules else ()
-    kept = [line for line in lines if line and line not in template and not _is_boilerplate(line, boilerplate, title)]
+    profile = _profile_boilerplate(tuple(rules.boilerplate) if rules else ())
+    kept = [line for line in lines if line and line not in template and not _is_boilerplate(line, profile, title)]
     if rules is not None:
         return drop_repeats(kept)
     return [line for index, line in enumerate(kept) if not index or kept[index - 1] != line]
@@ -151,12 +151,45 @@ def _strip(line: str, patterns: Sequence[str]) -> str:
     return fold(line)
 
 
-def _is_boilerplate(line: str, profile_patterns: Sequence[str], title: str | None) -> bool:
+def _is_boilerplate(line: str, profile: Callable[[str], bool], title: str | None) -> bool:
     if title is not None and line.casefold() == title.casefold():
         return True
-    if any(_matches(_profile_pattern(pattern), line) for pattern in profile_patterns):
+    if profile(line):
         return True
-    return len(line) <= MAX_BOILERPLATE_CHARS and any(p.fullmatch(line) for p in UNIVERSAL_BOILERPLATE)
+    return len(line) <= MAX_BOILERPLATE_CHARS and _UNIVERSAL.fullmatch(line) is not None
+
+
+def _one_of(patterns: Sequence[re.Pattern[str]], flags: int = 0) -> re.Pattern[str] | None:
+    """One pattern that matches where any of `patterns` does (an alternation: one call into the regex engine
+    instead of one per pattern); None when they cannot be joined without changing what they mean (a back
+    reference would count its groups anew, a group name twice, an inline global flag)."""
+    if any(_BACK_REFERENCE.search(pattern.pattern) for pattern in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns), flags)
+    except re.error:
+        return None
+
+
+_BACK_REFERENCE = re.compile(r"\\(?:[1-9]|g<)|\(\?P=")
+# The universal patterns have no group of their own: joined, a line is boilerplate where one of them matches.
+_UNIVERSAL = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in UNIVERSAL_BOILERPLATE), re.IGNORECASE)
+
+
+@cache
+def _profile_boilerplate(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a line is one of a profile's boilerplate entries: exact lines by a set, the regex ones searched
+    at once (each one by itself where they cannot be joined)."""
+    compiled = [_profile_pattern(pattern) for pattern in patterns]
+    exact = frozenset(found.line for found in compiled if isinstance(found, _ExactLine))
+    regexes = [found for found in compiled if not isinstance(found, _ExactLine)]
+    joined = _one_of(regexes) if len(regexes) > 1 else None
+    searched = [joined] if joined is not None else regexes
+
+    def matches(line: str) -> bool:
+        return line in exact or any(regex.search(line) is not None for regex in searched)
+
+    return matches
 
 
 @cache
@@ -174,10 +207,6 @@ class _ExactLine:
 
     def __call__(self, candidate: str) -> bool:
         return candidate == self.line
-
-
-def _matches(pattern: re.Pattern[str] | _ExactLine, line: str) -> bool:
-    return pattern(line) if isinstance(pattern, _ExactLine) else pattern.search(line) is not None
 
 
 def drop_repeats(lines: Sequence[str]) -> list[str]:

@@ -41,15 +41,14 @@ def extract_page(fetched: Fetched, source: Source | None, *, memory: TemplateMem
     if fetched.content_type not in _HTML_TYPES:
         raise ExtractError(fetched.final_url, f"not an HTML page (Content-Type: {fetched.content_type})")
     html = decode_html(fetched.content, url=fetched.final_url, http_charset=fetched.charset).text
-    rules = source.profile.page_rules(fetched.final_url) if source else None
-    if rules is not None and not rules.body:
-        rules = None  # a custom source without selectors: the generic path is the plan, not a fallback
+    selectors = source.profile.page_rules(fetched.final_url) if source else None
+    # a custom source without selectors: the generic path is the plan, not a fallback
+    rules = selectors if selectors is not None and selectors.body else None
     language = source.language if source and source.language != UNDETERMINED else None
     extraction = extract(html, fetched.final_url, rules, language=language, memory=memory)
     if language is None:
         detected = article_language(html, extraction.article.body)
         extraction = replace(extraction, article=replace(extraction.article, language=detected))
-    selectors = source.profile.page_rules(fetched.final_url) if source else None
     links = attachment_links(
         html, fetched.final_url, body=selectors.body if selectors else (),
         selectors=selectors.attachments if selectors else (),
