@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, literal_column, select, update
+from sqlalchemy import Connection, Insert, Select, Update, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.engine import RowMapping
 
 from storage import dedup
@@ -18,7 +18,7 @@ from storage.alerts import MatchWrites
 from storage.attachments import AttachmentWrites
 from storage.engine import Database, from_json, to_json
 from storage.errors import UnknownRowError
-from storage.evidence import EvidenceWrites, insert_raw_response, link_version_raw
+from storage.evidence import EvidenceWrites, insert_raw_response, link_version_raw, raw_values
 from storage.evidence_records import RawResponseRecord
 from storage.http_state import HttpStateWrites
 from storage.prepared import dialect_insert, once_per_dialect
@@ -34,7 +34,7 @@ from storage.records import (
     SaveOutcome,
     VersionRow,
 )
-from storage.schema import entry, source, version
+from storage.schema import entry, raw_response, source, version
 from storage.stories import StoryWrites
 
 _CHUNK = 500  # URLs per IN (...) query: well under every dialect's bound-parameter limit
@@ -79,6 +79,31 @@ _insert_version = once_per_dialect(
     .on_conflict_do_nothing(index_elements=["entry_id", "content_hash"])
     .returning(version.c.id)
 )
+
+
+_RAW_COLUMNS = tuple(column.name for column in raw_response.c if column.name != "id")
+_FIRST_VERSION_COLUMNS = ("entry_id", "content_hash", "text", "fetched_at", "change_class", "analysis")
+
+
+def _first_version(with_raw: bool) -> Update:
+    """PostgreSQL, a new entry's first version in one round trip: its raw response (when kept), the version
+    pointing at it, and the entry pointing at the version (data-modifying CTEs), returning the version's id.
+    SQLite has no INSERT inside WITH: it takes the same three statements one by one."""
+    values = [bindparam(f"v_{name}", type_=version.c[name].type) for name in _FIRST_VERSION_COLUMNS]
+    rows, names = select(*values), list(_FIRST_VERSION_COLUMNS)
+    if with_raw:
+        raw: Insert = insert(raw_response).values(
+            {name: bindparam(f"r_{name}", type_=raw_response.c[name].type) for name in _RAW_COLUMNS}
+        )
+        new_raw = raw.returning(raw_response.c.id).cte("new_raw")
+        rows, names = select(*values, new_raw.c.id).select_from(new_raw), [*names, "raw_response_id"]
+    new_version = (insert(version).from_select(names, rows)
+                   .returning(version.c.id, version.c.entry_id).cte("new_version"))
+    return (update(entry).where(entry.c.id == new_version.c.entry_id)
+            .values(current_version_id=new_version.c.id).returning(new_version.c.id))
+
+
+_FIRST_VERSION = {True: _first_version(True), False: _first_version(False)}
 
 
 def _entry_values(rec: ArticleRecord, now: datetime) -> dict[str, Any]:
@@ -153,13 +178,23 @@ class ArticleWrites:
         entry_id = self._conn.execute(_insert_entry(self._conn), values).scalar()
         if entry_id is None:
             return None
-        version_id = self._add_version(entry_id, rec, digest, "initial", None, raw)
-        self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, "current_version_id": version_id})
+        if self._conn.dialect.name == "postgresql":  # a new entry's first version: no conflict to handle
+            version_id = self._first_version(entry_id, rec, digest, raw)
+        else:
+            version_id = self._add_version(entry_id, rec, digest, "initial", None, raw)
+            self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, "current_version_id": version_id})
         if original is not None:
             return SaveOutcome(
                 "duplicate", entry_id, version_id, duplicate_of=original, change_class="initial"
             )
         return SaveOutcome("new", entry_id, version_id, change_class="initial")
+
+    def _first_version(self, entry_id: int, rec: ArticleRecord, digest: str, raw: RawResponseRecord | None) -> int:
+        params: dict[str, Any] = {"v_entry_id": entry_id, "v_content_hash": digest, "v_text": rec.text,
+                                  "v_fetched_at": rec.fetched_at, "v_change_class": "initial", "v_analysis": None}
+        if raw is not None:
+            params.update((f"r_{name}", value) for name, value in raw_values(raw).items())
+        return int(self._conn.execute(_FIRST_VERSION[raw is not None], params).scalar_one())
 
     def _add_version(
         self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,

@@ -65,17 +65,21 @@ def _compress(body: bytes) -> bytes:
 
 def insert_raw_response(conn: Connection, rec: RawResponseRecord) -> int:
     """Store ``rec`` compressed; returns its id. The SHA-256 is of the body exactly as received."""
+    return int(conn.execute(_INSERT_RAW, raw_values(rec)).scalar_one())
+
+
+def raw_values(rec: RawResponseRecord) -> dict[str, Any]:
+    """The `raw_response` row of ``rec`` (without its id): the body compressed unless that makes it larger."""
     compressed = _compress(rec.body)
     codec = CODEC if len(compressed) < len(rec.body) else IDENTITY  # a gzip page or a PDF: as it came
     stored = compressed if codec == CODEC else rec.body
-    values = {
+    return {
         "url": rec.url, "method": rec.method, "request_headers": _headers_json(rec.request_headers),
         "http_version": rec.http_version, "status": rec.status, "reason": rec.reason,
         "headers": _headers_json(rec.headers), "body": stored, "body_codec": codec,
         "body_size": len(rec.body), "stored_size": len(stored), "body_decoded": rec.body_decoded,
         "sha256": hashlib.sha256(rec.body).hexdigest(), "fetched_at": rec.fetched_at,
     }
-    return int(conn.execute(_INSERT_RAW, values).scalar_one())
 
 
 def link_version_raw(conn: Connection, version_id: int, raw_response_id: int) -> None:
