@@ -20,7 +20,7 @@ Word = TypeVar("Word", bound=str)
 
 
 # A server connection back in the pool for longer than this is pinged before it is used again (see
-# _install_idle_ping); one used more recently is taken as alive.
+# ping_when_idle); one used more recently is taken as alive.
 PING_AFTER_IDLE = 1.0
 
 
@@ -29,7 +29,7 @@ def make_engine(url: str) -> Engine:
     server database gets a pool that pings a connection only after it sat idle (not before every transaction)."""
     if make_url(url).get_backend_name() != "sqlite":
         engine = create_engine(url, pool_use_lifo=True)
-        _install_idle_ping(engine)
+        ping_when_idle(engine)
         return engine
     path = sqlite_file(url)
     if path is None:
@@ -59,7 +59,7 @@ def _install_sqlite_listeners(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _install_idle_ping(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
+def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
     """Ping a pooled connection at checkout only when it has been idle for `idle` seconds: a server restart, an
     idle-timeout of the server or a proxy in between make a dead connection there, and the pool then replaces it
     with a fresh one before the transaction begins (as `pool_pre_ping` does, without its round trip before every
