@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from protego import Protego
 
 from crawler.errors import FetchError
+from crawler.fetch.urlsafety import parse_url
 
 MAX_ROBOTS_BYTES = 500 * 1024
 ERROR_TTL_CAP = 600.0  # an unreachable robots.txt is retried after at most 10 minutes, not a day
@@ -97,12 +97,13 @@ RobotsLoader = Callable[[str], Awaitable[RobotsAnswer]]
 
 @functools.lru_cache(maxsize=1024)
 def robots_url(url: str) -> str:
-    """The robots.txt URL that governs `url` (kept for the last 1,024 URLs: each fetch asks twice).
+    """The robots.txt URL that governs `url` (kept for the last 1,024 URLs: each fetch asks twice), from the URL
+    as the fetch parsed it already (`parse_url`).
 
     >>> robots_url("HTTPS://Example.com:8443/a/b?c=1")
     'https://example.com:8443/robots.txt'
     """
-    return str(httpx.URL(url).copy_with(path="/robots.txt", query=None, fragment=None))
+    return str(parse_url(url).copy_with(path="/robots.txt", query=None, fragment=None))
 
 
 def agent_token(user_agent: str) -> str:
