@@ -86,17 +86,19 @@ _FIRST_VERSION_COLUMNS = ("entry_id", "content_hash", "text", "fetched_at", "cha
 
 
 def _first_version(with_raw: bool) -> Update:
-    """PostgreSQL, a new entry's first version in one round trip: its raw response (when kept), the version
-    pointing at it, and the entry pointing at the version (data-modifying CTEs), returning the version's id.
-    SQLite has no INSERT inside WITH: it takes the same three statements one by one."""
+    """PostgreSQL, a new entry's first version in one round trip: its raw response (`with_raw`; else the id of
+    one stored already, or none), the version pointing at it, and the entry pointing at the version
+    (data-modifying CTEs), returning the version's id. SQLite has no INSERT inside WITH: it takes the same
+    statements one by one."""
     values = [bindparam(f"v_{name}", type_=version.c[name].type) for name in _FIRST_VERSION_COLUMNS]
-    rows, names = select(*values), list(_FIRST_VERSION_COLUMNS)
+    given_raw = bindparam("v_raw_response_id", type_=version.c.raw_response_id.type)
+    rows, names = select(*values, given_raw), [*_FIRST_VERSION_COLUMNS, "raw_response_id"]
     if with_raw:
         raw: Insert = insert(raw_response).values(
             {name: bindparam(f"r_{name}", type_=raw_response.c[name].type) for name in _RAW_COLUMNS}
         )
         new_raw = raw.returning(raw_response.c.id).cte("new_raw")
-        rows, names = select(*values, new_raw.c.id).select_from(new_raw), [*names, "raw_response_id"]
+        rows = select(*values, new_raw.c.id).select_from(new_raw)
     new_version = (insert(version).from_select(names, rows)
                    .returning(version.c.id, version.c.entry_id).cte("new_version"))
     return (update(entry).where(entry.c.id == new_version.c.entry_id)
@@ -189,12 +191,17 @@ class ArticleWrites:
             )
         return SaveOutcome("new", entry_id, version_id, change_class="initial")
 
-    def _first_version(self, entry_id: int, rec: ArticleRecord, digest: str, raw: RawResponseRecord | None) -> int:
+    def _first_version(
+        self, entry_id: int, rec: ArticleRecord, digest: str, raw: RawResponseRecord | int | None
+    ) -> int:
         params: dict[str, Any] = {"v_entry_id": entry_id, "v_content_hash": digest, "v_text": rec.text,
                                   "v_fetched_at": rec.fetched_at, "v_change_class": "initial", "v_analysis": None}
-        if raw is not None:
+        new_raw = raw is not None and not isinstance(raw, int)
+        if isinstance(raw, RawResponseRecord):
             params.update((f"r_{name}", value) for name, value in raw_values(raw).items())
-        return int(self._conn.execute(_FIRST_VERSION[raw is not None], params).scalar_one())
+        else:
+            params["v_raw_response_id"] = raw
+        return int(self._conn.execute(_FIRST_VERSION[new_raw], params).scalar_one())
 
     def _add_version(
         self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,

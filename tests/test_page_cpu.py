@@ -81,8 +81,12 @@ def test_new_entries_point_at_their_first_version_and_its_raw_response(store: St
         kept = uow.save_article(_article("https://x.tw/1", "one"), now=NOW, raw=_raw("https://x.tw/1"))
         bare = uow.save_article(_article("https://x.tw/2", "two"), now=NOW)
         twin = uow.save_article(_article("https://x.tw/3", "one"), now=NOW, raw=_raw("https://x.tw/3"))
+        shared = uow.add_raw_response(_raw("https://x.tw/export"))  # one export carrying several texts
+        carried = [uow.save_article(_article(f"https://x.tw/e/{n}", f"export {n}"), now=NOW, raw=shared)
+                   for n in range(2)]
     assert (kept.kind, bare.kind, twin.kind) == ("new", "new", "duplicate")
-    for outcome, has_raw in ((kept, True), (bare, False), (twin, True)):
+    assert [store.entry_versions(o.entry_id)[0].raw_response_id for o in carried] == [shared, shared]
+    for outcome, has_raw in ((kept, True), (bare, False), (twin, True), *((o, True) for o in carried)):
         [only] = store.entry_versions(outcome.entry_id)
         assert only.id == outcome.version_id and only.change_class == "initial" and only.analysis is None
         assert (only.raw_response_id is not None) == has_raw
