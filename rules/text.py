@@ -23,7 +23,19 @@ from dataclasses import dataclass
 import opencc
 import regex
 
-from rules.charclasses import COMPOSING, class_of, clustered, composing_class, hard, runs, two_spaces
+from rules.charclasses import (
+    COMPOSING,
+    bmp,
+    class_of,
+    class_of_ranges,
+    clustered,
+    composing_class,
+    hard,
+    ranges_of,
+    runs,
+    shipped,
+    two_spaces,
+)
 
 _HAN = regex.compile(r"\p{Han}")
 _OTHER_WHITESPACE = "\n\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
@@ -216,11 +228,9 @@ def _fold_cluster(cluster: str) -> str:
     return "".join(" " if char.isspace() else char for char in folded)
 
 
-@functools.cache
-def _changing() -> frozenset[str]:
-    """The characters whose fold is not one character (``ﬁ``, ``ß``, ``…``, ...)."""
-    return frozenset(chr(code) for code in range(0x80, 0x10000)
-                     if not 0xD800 <= code <= 0xDFFF and len(_fold_cluster(chr(code))) != 1)
+def changing_codes() -> Iterator[int]:
+    """The BMP characters whose fold is not one character (``ﬁ``, ``ß``, ``…``, ...)."""
+    return (code for code in bmp() if len(_fold_cluster(chr(code))) != 1)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -266,7 +276,7 @@ def _specials(text: str) -> Iterator[regex.Match[str]]:
 
 @functools.cache
 def _changes() -> re.Pattern[str]:
-    return re.compile(f"[{class_of(ord(char) for char in sorted(_changing()))}]")
+    return re.compile(f"[{class_of_ranges(shipped('CHANGING') or ranges_of(changing_codes()))}]")
 
 
 class _Pieces:
