@@ -49,6 +49,25 @@ class Evidence:
     context: str | None = None
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def text_evidence(term: str, group: str | None, field: str, start: int, end: int, text: str) -> Evidence:
+    """``Evidence(term, group, field, start, end, text)``, built at a quarter of the cost.
+
+    A frozen dataclass's ``__init__`` sets each of its nine fields with ``object.__setattr__``; this sets the
+    instance dictionary at once, with the same keys in the same order (equal objects, the same pickle).
+
+    >>> text_evidence("AI", None, "body", 0, 2, "AI") == Evidence("AI", None, "body", 0, 2, "AI")
+    True
+    """
+    found = _new(Evidence)
+    _set(found, "__dict__", {"term": term, "group": group, "field": field, "start": start, "end": end,
+                             "text": text, "attachment": None, "attachment_name": None, "context": None})
+    return found
+
+
 class EvidenceSource(Protocol):
     """What builds a match's evidence when it is first asked for (the matcher's per-document scan)."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
 from rules.evidence import Evidence, RuleMatch, allowed, ordered
 from rules.query import TEXT_FIELDS
-from rules.scan import Scan, collect
+from rules.scan import Key, Scan, collect, in_order
 
 
 @dataclass(frozen=True)
@@ -237,4 +237,11 @@ class _Found:
         clauses: tuple[tuple[int, ...], ...] = key  # type: ignore[assignment]
         hit_leaves, leaves, chunk = self.hit_leaves, self.leaves, self.scan.chunk
         chunks = [chunk(n, leaves[n]) for clause in clauses for n in clause if n in hit_leaves]
-        return chunks[0] if len(chunks) == 1 else ordered([e for found in chunks for e in found])
+        if len(chunks) == 1:
+            return chunks[0][1]
+        merged: dict[Key, Evidence] = {}
+        for keys, evidence in chunks:
+            if keys is None:  # evidence in the `attachment` field: its keys do not tell evidence apart
+                return ordered([found for _, evidence in chunks for found in evidence])
+            merged.update(zip(keys, evidence, strict=True))
+        return in_order(merged)[1]

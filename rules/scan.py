@@ -12,7 +12,16 @@ import unicodedata
 import regex
 
 from rules.compiled import AllOf, AnyOf, Compiled, Keys, Literal, MetaLeaf, NoneOf, RegexLeaf, TextLeaf
-from rules.evidence import ATTACHMENT_GAP, Document, Evidence, in_attachment, meta_evidence, ordered
+from rules.evidence import (
+    ATTACHMENT_GAP,
+    FIELD_ORDER,
+    Document,
+    Evidence,
+    in_attachment,
+    meta_evidence,
+    ordered,
+    text_evidence,
+)
 from rules.query import TEXT_FIELDS
 from rules.text import WORD_CHARS, Folded, fold, is_word_char
 
@@ -21,6 +30,8 @@ MAX_REGEX_MATCHES = 100
 CLITICS = ("nya", "lah", "kah")
 
 Span = tuple[int, int]
+Key = tuple[int, int, int, str, str]  # ``ordered``'s sort key of an evidence outside the `attachment` field
+Chunk = tuple[tuple[Key, ...] | None, tuple[Evidence, ...]]  # ordered evidence and its keys, if known
 Leaf = TextLeaf | MetaLeaf | RegexLeaf
 
 
@@ -35,9 +46,9 @@ class Scan:
         self.hits: dict[tuple[int, str], list[Span]] = {}
         self.hit_set: set[int] = set()
         self.regex_results: dict[tuple[int, str], list[Span]] = {}
-        self.evidence: dict[tuple[int, str, str | None, str], list[Evidence]] = {}
+        self.evidence: dict[tuple[int, str, str | None, str], tuple[list[Evidence], list[Key] | None]] = {}
         self.leaves: dict[int, list[Evidence]] = {}
-        self.chunks: dict[int, tuple[Evidence, ...]] = {}
+        self.chunks: dict[int, Chunk] = {}
         for name in TEXT_FIELDS:
             self.folded[name] = folded = fold(self.originals[name])
             if keys is not None and folded.text:
@@ -79,17 +90,32 @@ class Scan:
 
     def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
         """The evidence of one literal's hits in one field, built once per document (rules share terms)."""
+        return self._literal(literal, written, group, name)[0]
+
+    def _literal(self, literal: int, written: str, group: str | None, name: str) -> tuple[list[Evidence],
+                                                                                         list[Key] | None]:
+        """A literal's evidence in one field and, outside the `attachment` field, the order key of each."""
         key = (literal, written, group, name)
-        found = self.evidence.get(key)
-        if found is None:
-            folded, original = self.folded[name], self.originals[name]
-            found = []
-            for span in self.hits.get((literal, name), ()):
-                start, end = folded.original_span(*span)
-                hit = Evidence(written, group, name, start, end, original[start:end])
-                found.append(in_attachment(hit, self.doc.attachments) if name == "attachment" else hit)
-            self.evidence[key] = found
-        return found
+        built = self.evidence.get(key)
+        if built is not None:
+            return built
+        folded, original = self.folded[name], self.originals[name]
+        spans = self.hits.get((literal, name), ())
+        if folded.marks:
+            spans = [folded.original_span(start, end) for start, end in spans]
+        if name == "attachment":
+            files = self.doc.attachments
+            built = [in_attachment(Evidence(written, group, name, start, end, original[start:end]), files)
+                     for start, end in spans], None
+        else:
+            order, tie = FIELD_ORDER[name], group or ""
+            found, keys = [], []
+            for start, end in spans:
+                found.append(text_evidence(written, group, name, start, end, original[start:end]))
+                keys.append((order, start, end, written, tie))
+            built = found, keys
+        self.evidence[key] = built
+        return built
 
     def leaf_evidence(self, leaf: Leaf) -> list[Evidence]:
         """A leaf's evidence, built once per document (group leaves are shared by many rules)."""
@@ -98,12 +124,33 @@ class Scan:
             found = self.leaves[id(leaf)] = _leaf_evidence(leaf, self)
         return found
 
-    def chunk(self, number: int, leaf: TextLeaf) -> tuple[Evidence, ...]:
-        """A text leaf's evidence in order without repeats, by the leaf's number in the rule index."""
+    def chunk(self, number: int, leaf: TextLeaf) -> Chunk:
+        """A text leaf's evidence in order without repeats (``ordered``), by the leaf's number in the rule
+        index, with the order keys of its evidence unless some is in the `attachment` field."""
         found = self.chunks.get(number)
         if found is None:
-            found = self.chunks[number] = ordered(self.leaf_evidence(leaf))
+            found = self.chunks[number] = self._chunk(leaf)
         return found
+
+    def _chunk(self, leaf: TextLeaf) -> Chunk:
+        """Built from the hits directly: of one term without folding's map, the hits are already in order."""
+        hits, evidence, keys = self.hits, [], []
+        sorted_already, combinations = True, 0
+        for literal in leaf.ids.intersection(self.hit_set):  # the order of ``_leaf_evidence``
+            for written in leaf.written[literal]:
+                combinations += 1
+                for name in leaf.fields:
+                    if (literal, name) not in hits:
+                        continue
+                    found, order = self._literal(literal, written, leaf.group, name)
+                    if order is None:
+                        return None, ordered(self.leaf_evidence(leaf))
+                    evidence.extend(found)
+                    keys.extend(order)
+                    sorted_already = sorted_already and not self.folded[name].marks
+        if sorted_already and combinations == 1:  # one term's hits by field, each field's by position
+            return tuple(keys), tuple(evidence)
+        return in_order(dict(zip(keys, evidence, strict=True)))
 
     def meta_true(self, leaf: MetaLeaf) -> bool:
         return bool(self.leaf_evidence(leaf))
@@ -228,3 +275,14 @@ def _leaf_evidence(node: Leaf, scan: Scan) -> list[Evidence]:
         ]
         return [in_attachment(e, scan.doc.attachments) if e.field == "attachment" else e for e in found]
     return meta_evidence(node, scan.doc)
+
+
+def in_order(by_key: dict[Key, Evidence]) -> Chunk:
+    """Evidence by its order key, as ``ordered`` would give it.
+
+    Outside the `attachment` field an evidence's order key (field, offsets, term, group) determines it (its
+    text is the field's text at its offsets; a group name is never empty), so equal keys mean equal evidence
+    and sorting the keys is ``ordered``: no ``Evidence`` is hashed nor a key function called per evidence.
+    """
+    keys = sorted(by_key)
+    return tuple(keys), tuple([by_key[key] for key in keys])

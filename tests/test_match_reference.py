@@ -8,9 +8,11 @@ equal object for object.
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import random
 
-from rules.evidence import allowed, ordered
+from rules.attachments import AttachmentText
+from rules.evidence import Evidence, allowed, ordered, text_evidence
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
 from rules.scan import Scan, collect
 from tests.bench.rules_before.match import Matcher as FormerMatcher
@@ -77,3 +79,28 @@ def test_indexed_matches_and_evidence_equal_the_reference_and_the_former_matcher
         assert _plain(found) == _plain(former.match(doc)), number
         matched += len(found)
     assert matched > 1000  # the rules are neither all true nor all false
+
+
+def test_evidence_in_attachments_equals_the_reference_and_the_former_matcher() -> None:
+    """Attachment evidence of two files can share offsets, term and group: it is ordered as before."""
+    rng = random.Random(61)
+    specs = [RuleSpec(f"r{n}", _query(rng)) for n in range(200)]
+    matcher, former = Matcher.compile(specs, GROUPS), FormerMatcher.compile(specs, GROUPS)
+    matched = 0
+    for number in range(80):
+        shared = _text(rng, 12)
+        files = tuple(AttachmentText(f"https://x.tw/{n}.pdf", f"file {n}", shared if n and number % 2 else
+                                     _text(rng, 20)) for n in range(rng.randint(1, 3)))
+        doc = Document(_text(rng, 6), _text(rng, 30), attachments=files)
+        found = matcher.match(doc)
+        assert found == _reference(matcher, doc), doc
+        assert _plain(found) == _plain(former.match(doc)), number
+        matched += sum(1 for match in found for e in match.evidence if e.field == "attachment")
+    assert matched > 100
+
+
+def test_text_evidence_is_the_dataclass_built_by_its_constructor() -> None:
+    made, built = text_evidence("AI", "ai", "title", 3, 5, "ＡＩ"), Evidence("AI", "ai", "title", 3, 5, "ＡＩ")
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert pickle.dumps(made) == pickle.dumps(built)
+    assert list(vars(made)) == [field.name for field in dataclasses.fields(Evidence)]
