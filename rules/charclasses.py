@@ -31,6 +31,29 @@ COMPOSING = regex.compile(r"[\p{M}\u1160-\u11FF\uD7B0-\uD7FF]")
 
 Ranges = tuple[tuple[int, int], ...]
 
+# Full-width ASCII punctuation and the ideographic space, with their compatibility decompositions.
+WIDE = (*((chr(code), chr(code - 0xFEE0)) for code in range(0xFF01, 0xFF5F) if not chr(code - 0xFEE0).isalnum()),
+        ("\u3000", " "))
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, three times faster on Chinese text with full-width punctuation.
+
+    The normalizer returns text that passes its quick check as it is, and full-width punctuation or "…" fail it:
+    each is replaced first by its compatibility decomposition, which NFKC would decompose it to anyway
+    (only a character's decomposition enters composition), so the result is the same.
+
+    >>> nfkc("ＡＩ（人工智慧），…") == unicodedata.normalize("NFKC", "ＡＩ（人工智慧），…")
+    True
+    """
+    if "\uff0c" in text:  # a full-width comma: Chinese punctuation
+        for wide, narrow in WIDE:
+            if wide in text:
+                text = text.replace(wide, narrow)
+    if "\u2026" in text:
+        text = text.replace("\u2026", "...")
+    return unicodedata.normalize("NFKC", text)
+
 
 def versions() -> tuple[str, str, str]:
     """The versions of the databases the classes come from: Unicode's (``unicodedata``), regex's, OpenCC's."""

@@ -31,6 +31,7 @@ from rules.charclasses import (
     clustered,
     composing_class,
     hard,
+    nfkc,
     ranges_of,
     runs,
     shipped,
@@ -153,7 +154,7 @@ def fold(text: str) -> Folded:
     if clustered().search(text) is not None:
         fast = _fold_one_to_one(text)
         return Folded(fast) if fast is not None and "  " not in fast else _fold_in_pieces(text)
-    whole = _spaces(to_simplified(unicodedata.normalize("NFKC", text).casefold()))
+    whole = _spaces(to_simplified(nfkc(text).casefold()))
     if len(whole) == len(text) and "  " not in whole:
         return Folded(whole)
     return _fold_sparse(text, whole, changing=len(whole) != len(text)) or _fold_in_pieces(text)
@@ -213,7 +214,7 @@ def _fold_one_to_one(text: str) -> str | None:
         return _spaces(text.lower())
     if COMPOSING.search(text) is not None:
         return None
-    normal = unicodedata.normalize("NFKC", text)
+    normal = nfkc(text)
     if len(normal) != len(text):
         return None
     folded = to_simplified(normal.casefold())
@@ -300,20 +301,44 @@ class _Pieces:
 
 def _fold_in_pieces(text: str) -> Folded:
     pieces = _Pieces()
-    done = 0
-    for special in _specials(text):
-        _append_plain(text, done, special.start(), pieces)
-        folded = _fold_cluster(special.group())
-        pieces.add(" " if folded.isspace() else folded, special.start(), special.end(), plain=False)
-        done = special.end()
-    _append_plain(text, done, len(text), pieces)
+    specials = list(_specials(text))
+    gaps = [(done.end() if done else 0, special.start())
+            for done, special in zip([None, *specials], specials, strict=False)]
+    gaps.append((specials[-1].end() if specials else 0, len(text)))
+    plain = _fold_gaps([text[start:end] for start, end in gaps])
+    for (start, end), piece, special in zip(gaps, plain, [*specials, None], strict=True):
+        _append_plain(text, start, end, piece, pieces)
+        if special is not None:
+            folded = _fold_cluster(special.group())
+            pieces.add(" " if folded.isspace() else folded, special.start(), special.end(), plain=False)
     return pieces.folded()
 
 
-def _append_plain(text: str, start: int, end: int, pieces: _Pieces) -> None:
+_GAP = "\ue000"  # a private-use character: no decomposition, case or OpenCC mapping, composes with nothing
+
+
+def _fold_gaps(gaps: list[str]) -> list[str | None]:
+    """``_fold_one_to_one`` of each text between special places, in one NFKC, casefold and OpenCC pass.
+
+    The texts are joined by a character that every step keeps as it is and that nothing composes with or
+    continues a phrase over, so the joined fold, cut at it, is each text's fold; where a text holds the
+    character or composing marks, each is folded on its own.
+    """
+    joined = _GAP.join(gaps)
+    if len(gaps) < 2 or joined.count(_GAP) != len(gaps) - 1 or COMPOSING.search(joined) is not None:
+        return [_fold_one_to_one(gap) for gap in gaps]
+    normal = nfkc(joined)
+    folded = _spaces(to_simplified(normal.casefold()))
+    normals, folds = normal.split(_GAP), folded.split(_GAP)
+    if len(normals) != len(gaps) or len(folds) != len(gaps):
+        return [_fold_one_to_one(gap) for gap in gaps]
+    return [fold if len(gap) == len(normal) == len(fold) else None
+            for gap, normal, fold in zip(gaps, normals, folds, strict=True)]
+
+
+def _append_plain(text: str, start: int, end: int, piece: str | None, pieces: _Pieces) -> None:
     if start == end:
         return
-    piece = _fold_one_to_one(text[start:end])
     if piece is None or len(piece) != end - start:
         for char, char_start, char_end in _fold_by_cluster(text[start:end]):
             pieces.add(char, start + char_start, start + char_end, plain=False)
