@@ -1,11 +1,14 @@
 """Benchmark: tidings ``Matcher`` vs a naive one-regex-per-rule matcher, on generated articles.
 
-Run: ``python -m tests.bench.rules [--quick]`` (full: 1,000 rules x 100,000 articles; quick: 10,000 articles).
+Run: ``python -m tests.bench.rules [--quick] [--articles N] [--before TREE]`` (full: 1,000 rules x 100,000
+articles; quick: 10,000 articles). ``--before TREE`` also runs another source tree's matcher (e.g. a worktree of
+main) in the same loop, article by article, and compares its matches and evidence with this tree's.
 Articles (~3 KB of UTF-8 each, English, Indonesian and Chinese, half the Chinese ones in Traditional) are
 generated lazily from sentences of the seed articles and ../shared/corpus. The naive matcher compiles one
 ``re`` alternation of each rule's positive terms (``\\b`` around Latin terms) and searches every rule on every
 document; it is far slower, so it runs on a sample and the output says so. Only the time spent matching is
-measured, not the generation of the articles.
+measured, not the generation of the articles, nor the start-up before the first match (the character tables
+the first folds build or read: every matcher folds a few texts first).
 
 A match's evidence is built when it is first read (``RuleMatch.evidence``): "tidings Matcher" times ``match``
 (which rules match), the line after it adds reading every match's evidence, as storing all of them would.
@@ -37,6 +40,7 @@ from rules.defaults import DEFAULT_GROUPS
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
 from rules.query import And, GroupRef, Node, Not, Or, Regex, Term, parse_query
 from rules.text import fold_term, is_cjk
+from tests.bench.other_tree import import_from
 from tests.bench.rules_before.match import Matcher as BeforeMatcher
 from tests.shared import SHARED
 
@@ -266,9 +270,9 @@ def _is_or_only(spec: RuleSpec) -> bool:
     return " AND " not in spec.query and " NOT " not in spec.query and "title:" not in spec.query
 
 
-def run(quick: bool) -> None:
+def run(quick: bool, articles_wanted: int | None = None, tree: Path | None = None) -> None:
     mode = "quick" if quick else "full"
-    documents = 10_000 if quick else 100_000
+    documents = articles_wanted or (10_000 if quick else 100_000)
     started = time.process_time()
     pools = sentence_pools()
     rules = generate_rules(pools)
@@ -280,6 +284,14 @@ def run(quick: bool) -> None:
     print(f"compile: tidings + naive {time.process_time() - compile_started:.2f} s")
 
     before = BeforeMatcher.compile(rules, DEFAULT_GROUPS)
+    other = _Other(tree, rules) if tree else None
+    # The first folds build (or read) the character tables: start-up, not matching (marks, a ligature, "…",
+    # whitespace runs, CJK and full-width forms reach every table).
+    odd = "e\u0301 ﬁ … x\u3000\u3000y 臺灣，ＡＩ  a\u064e"
+    for warm in [Document(odd, odd), *(article.doc for article in articles(pools, 3))]:
+        for found in (matcher.match(warm), before.match(warm), other.warm(warm) if other else []):
+            for match in found:
+                match.evidence  # noqa: B018
     py_automaton, rs_automaton = floor_scanners(matcher)
     convert = opencc.OpenCC("t2s")
     sample = NAIVE_SAMPLE[mode]
@@ -307,6 +319,8 @@ def run(quick: bool) -> None:
         floor_rs(article.doc, rs_automaton, convert)
         floor_rs_seconds += time.process_time() - tick
         differing += plain(matches) != plain(before_matches)
+        if other is not None:
+            other.run(article.doc, matches)
         found = [m.rule for m in matches]
         tidings_total += len(found)
         if index < sample:
@@ -324,6 +338,10 @@ def run(quick: bool) -> None:
           f"evidence differ from the current matcher's: {differing}")
     print(f"floor (NFKC + casefold + opencc + one scan): pyahocorasick {documents / floor_seconds:,.0f} docs/s, "
           f"ahocorasick-rs {documents / floor_rs_seconds:,.0f} docs/s")
+    if other is not None:
+        print(f"{tree}: {documents / other.seconds:,.0f} docs/s, with every match's evidence read "
+              f"{documents / (other.seconds + other.evidence_seconds):,.0f} docs/s; articles whose matches or "
+              f"evidence differ from this tree's: {other.differing}")
     tidings_rate = documents / tidings_seconds
     naive_rate = min(sample, documents) / naive_seconds
     print(f"average article: {total_bytes / documents:.0f} B")
@@ -342,10 +360,43 @@ def run(quick: bool) -> None:
     print(f"CPU time: {time.process_time() - started:.0f} s")
 
 
+class _Other:
+    """Another source tree's matcher, timed like this tree's on the same articles."""
+
+    def __init__(self, tree: Path, rules: list[RuleSpec]) -> None:
+        module = import_from(tree, "rules.match")
+        self.document, self.spec = module.Document, module.RuleSpec
+        specs = [self.spec(r.name, r.query, sources=r.sources, languages=r.languages) for r in rules]
+        self.matcher = module.Matcher.compile(specs, DEFAULT_GROUPS)
+        self.seconds = self.evidence_seconds = 0.0
+        self.differing = 0
+
+    def warm(self, doc: Document) -> list[RuleMatch]:
+        found: list[RuleMatch] = self.matcher.match(self._document(doc))
+        return found
+
+    def _document(self, doc: Document) -> object:
+        return self.document(doc.title, doc.body, source=doc.source, language=doc.language)
+
+    def run(self, doc: Document, ours: list[RuleMatch]) -> None:
+        theirs_doc = self._document(doc)
+        tick = time.process_time()
+        matches = self.matcher.match(theirs_doc)
+        self.seconds += time.process_time() - tick
+        tick = time.process_time()
+        for match in matches:
+            match.evidence  # noqa: B018 - as for this tree's matches
+        self.evidence_seconds += time.process_time() - tick
+        self.differing += plain(matches) != plain(ours)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="10,000 articles instead of 100,000")
-    run(parser.parse_args().quick)
+    parser.add_argument("--articles", type=int, help="this many articles (the first of the same sequence)")
+    parser.add_argument("--before", type=Path, help="also run this source tree's matcher (e.g. a worktree of main)")
+    args = parser.parse_args()
+    run(args.quick, args.articles, args.before)
 
 
 if __name__ == "__main__":
