@@ -560,7 +560,11 @@ def test_three_daemons_share_postgresql_and_survive_a_sigkill(
     assert len({entry.canonical_url for entry in entries}) == len(entries)
     assert expected <= {entry.title for entry in entries}
     delivered = receiver.titles()
-    assert all(count == 1 for count in delivered.values()), {t: c for t, c in delivered.items() if c > 1}
+    # At-least-once, as in the kill test above: the one kill may re-send the alert it interrupted between the POST
+    # and mark_sent (after its claim expires), never more; the idempotency key tells a receiver it is a repeat.
+    duplicates = {title: count for title, count in delivered.items() if count > 1}
+    assert sum(count - 1 for count in duplicates.values()) <= 1, duplicates
+    assert sorted(set(receiver.keys)) == sorted(str(alert.uid) for alert in alerts if alert.status == "sent")
     assert set(delivered) == {alert.title for alert in alerts if alert.status == "sent"}
     assert all(
         re.search(r'^tidings_runs_total\{outcome="ok",source="[^"]+"\} [1-9]', text, re.M) for text in metrics
