@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, null, or_, select
 
 from storage import search
-from storage.engine import Database
+from storage.engine import Database, from_json
 from storage.records import RunRow
 from storage.schema import alert, entry, match, metadata, run, version
 from storage.view_records import (
@@ -198,7 +198,7 @@ class ReadModelRepository(Database):
                        version.c.change_class, version.c.analysis).where(version.c.entry_id == entry_id).order_by(
                            version.c.id)
         for row in conn.execute(query).all():
-            files = json.loads(row.analysis).get("files", ()) if row.change_class == "files" and row.analysis else ()
+            files = (from_json(row.analysis) or {}).get("files", ()) if row.change_class == "files" else ()
             yield VersionView(row.id, row.content_hash, row.text, row.fetched_at, row.change_class, tuple(files))
 
     def _matches(self, conn: Connection, entry_id: int) -> Iterator[MatchView]:

@@ -32,9 +32,9 @@ from sqlalchemy.engine import RowMapping
 
 from storage.engine import Database
 from storage.errors import UnknownRowError
+from storage.prepared import DriverStatement
 from storage.records import StoryCandidate, StoryLinkRecord, StoryMember, StoryRow
 from storage.schema import entry, story, story_key, story_link, version
-from storage.story_sql import DriverStatement
 
 _CHUNK = 500  # keys per IN (...) query
 
@@ -84,7 +84,7 @@ _LINK_COLUMNS = ("entry_id", "story_id", "score", "reason", "evidence", "linked_
 
 @dataclass(frozen=True)
 class _Driver:
-    """A link's statements compiled for one dialect, run on the connection's cursor (see ``storage.story_sql``)."""
+    """A link's statements compiled for one dialect, run on the connection's cursor (``DriverStatement``)."""
 
     ids: DriverStatement
     candidates: DriverStatement

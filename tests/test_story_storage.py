@@ -70,14 +70,14 @@ def test_the_migration_hashes_the_stored_keys(database_url: str) -> None:
 
 
 def test_driver_statements_give_what_execute_gives(database_url: str) -> None:
-    """The link's statements run on the driver's cursor (storage.story_sql): the rows and the values written are
+    """The link's statements run on the driver's cursor (``DriverStatement``): the rows and the values written are
     those of ``Connection.execute`` (the datetime column converted alike), and a driver error is SQLAlchemy's."""
     import pytest
     from sqlalchemy import bindparam, literal_column, select, table
     from sqlalchemy.exc import DBAPIError
 
+    from storage.prepared import DriverStatement
     from storage.stories import _driver, _ints, _lookups
-    from storage.story_sql import DriverStatement
 
     with Store.open(database_url) as store:
         store.ensure_source("site", kind="custom", settings_hash="x")
