@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -65,7 +66,7 @@ class DriverStatement:
     candidates): through ``Connection.execute`` each row costs microseconds of SQLAlchemy's result machinery and
     each execution its cache look-up and context. The column types' own bind and result processors are applied
     (the rows are those ``execute`` gives, as tuples; the values written are those it would write), a driver error
-    is raised as SQLAlchemy's ``DBAPIError``.
+    is raised as SQLAlchemy's ``DBAPIError``, and a lost connection is invalidated, as ``execute`` does.
     """
 
     sql: str
@@ -96,9 +97,15 @@ class DriverStatement:
             cursor.execute(self.sql, bound)
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall() if cursor.description is not None else ()
         except conn.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(self.sql, bound, exc, conn.dialect.loaded_dbapi.Error) from exc
+            # As Connection.execute does: a lost connection is invalidated, so the pool never hands it out again.
+            lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+            if lost:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(self.sql, bound, exc, conn.dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost) from exc
         finally:
-            cursor.close()
+            with suppress(conn.dialect.loaded_dbapi.Error):  # an invalidated connection's cursor may refuse
+                cursor.close()
         processed = [(index, process) for index, process in enumerate(self.results) if process is not None]
         if not processed:
             return rows

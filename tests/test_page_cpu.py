@@ -127,3 +127,36 @@ def test_the_pool_pings_only_an_idle_connection_and_replaces_a_dead_one(database
         assert len(pings) == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} not set")
+def test_a_driver_statement_on_a_lost_connection_invalidates_it(database_url: str) -> None:
+    """A statement run on the driver's cursor (storage.prepared.DriverStatement) treats a lost connection as
+    Connection.execute does: the error says the connection was invalidated, and the pool never hands it out again
+    (no ping is there to catch it: nothing counts as idle here)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server database's connection")
+    from sqlalchemy import bindparam, create_engine, select
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.prepared import DriverStatement
+    from storage.schema import entry
+
+    engine = create_engine(database_url, pool_use_lifo=True, pool_size=1)
+    ping_when_idle(engine, idle=3600.0)
+    other = create_engine(database_url)
+    try:
+        statement = DriverStatement.compile(select(entry.c.id).where(entry.c.id == bindparam("id")), engine.dialect)
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            with other.begin() as killer:
+                killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pytest.raises(DBAPIError) as lost:
+                statement.rows(conn, {"id": 1})
+            assert lost.value.connection_invalidated
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        other.dispose()
+        engine.dispose()
