@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -29,3 +30,16 @@ def test_every_package_of_ours_is_on_the_map() -> None:
     tops = ("crawler/", "storage/", "rules/")
     absent = [package for package in packages if package not in tops and package not in MAP]
     assert not absent, f"packages missing from ARCHITECTURE.md: {absent}"
+
+
+def test_every_lazy_name_of_storage_resolves_and_is_exported() -> None:
+    """`storage` lists its lazily imported names three times (for type checkers, for `__getattr__`, in `__all__`):
+    a name missing from one of them, or pointing at the wrong module, fails here."""
+    import storage
+
+    lazy = storage._LAZY  # the table under test
+    assert set(lazy) <= set(storage.__all__)
+    for name in storage.__all__:
+        assert getattr(storage, name) is not None, name
+    for name, module in lazy.items():
+        assert getattr(importlib.import_module(module), name) is getattr(storage, name), name
