@@ -16,7 +16,7 @@ from crawler.extract.links import AttachmentLink, fragment_links
 from crawler.extract.page import clean_article, html_fragment_paragraphs
 from crawler.fetch.errors import ConnectFailed, FetchTimeout, HTTPStatusError
 from crawler.fetch.values import Fetched
-from crawler.pipeline import attachments, changes, recheck
+from crawler.pipeline import attachments, changes, evidence, recheck
 from crawler.pipeline.context import SourceRun
 from crawler.pipeline.page import extract_within_budget
 from crawler.pipeline.rulebook import Document, Edit
@@ -147,10 +147,10 @@ def _save(
         return False
     record = _record(run, article, published)
     with run.store.unit_of_work() as uow:
-        raw = attachments.evidence_to_keep(run, fetched, listing)
+        raw = evidence.evidence_to_keep(run, fetched, listing)
         outcome = uow.save_article(record, now=run.now, analyse=changes.analyse,
                                    next_check_at=recheck.first_check(run), raw=raw)
-        shared = attachments.stored_listing_raw(run, uow, listing, outcome) if raw is not None else None
+        shared = evidence.stored_listing_raw(run, uow, listing, outcome) if raw is not None else None
         story_id = link_entry(uow, record, outcome, now=run.now)
         stored = attachments.store_files(run, uow, outcome.entry_id, files, known)
         if fetched is not None:
@@ -167,7 +167,7 @@ def _save(
             news_date = record.published if kind == "new" else None  # a change is news, however old the article
             alerts = changes.queue_matches(run, uow, document, outcome.entry_id, outcome.version_id, kind, edit,
                                            story_id=story_id, published=news_date)
-    attachments.share_listing_raw(run, listing, shared)
+    evidence.share_listing_raw(run, listing, shared)
     run.alerts += alerts  # counted once committed
     run.outcomes.append("edited" if files_edited and outcome.kind == "unchanged" else outcome.kind)
     run.cosmetic += outcome.kind == "edited" and not outcome.substantive
