@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.dedup import canonical_url, content_hash, hamming, simhash, url_key
+from storage.dedup import canonical_url, content_hash, hamming, shingles, simhash, url_key
+from tests.shared import CORPUS, HAS_SHARED, REASON, SEEDS
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,60 @@ def _simhash_by_strings(text: str) -> int:
 @given(st.text(max_size=400))
 def test_vectorised_simhash_equals_the_reference(text: str) -> None:
     assert simhash(text) == _simhash_by_strings(text)
+
+
+def _numpy_simhash(text: str) -> int:
+    """The first form of simhash (numpy's bit columns), kept as the reference the stored values were made with."""
+    np = pytest.importorskip("numpy")
+    grams = sorted(shingles(text))
+    if not grams:
+        return 0
+    digests = b"".join(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest() for gram in grams)
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(len(grams), 8), axis=1)
+    majority = np.packbits(2 * bits.sum(axis=0, dtype=np.int64) > len(grams))
+    unsigned = int.from_bytes(majority.tobytes(), "big")
+    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
+
+
+def _reference_shingles(text: str) -> set[str]:
+    """The first form of shingles (slices and a generator per gram)."""
+    import unicodedata
+
+    from storage.dedup import _CJK_RUN, _LATIN_WORD
+
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    result: set[str] = set()
+    for run in _CJK_RUN.findall(folded):
+        result.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    words = _LATIN_WORD.findall(_CJK_RUN.sub(" ", folded))
+    if 0 < len(words) < 3:
+        result.add(" ".join(words))
+    result.update(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+    return result
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab cD\n,.今天台灣ＡＢｃﬁ1-éü")), max_size=300))
+def test_shingles_and_simhash_equal_their_first_forms(text: str) -> None:
+    assert shingles(text) == _reference_shingles(text)
+    assert simhash(text) == _numpy_simhash(text)
+
+
+@pytest.mark.skipif(not HAS_SHARED, reason=REASON)
+def test_simhash_of_real_pages_equals_its_first_form() -> None:
+    paths = sorted(SEEDS.glob("clean/*.txt")) + sorted(CORPUS.rglob("*.txt"))[:300]
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in paths]
+    assert len(texts) > 5
+    for text in [*texts, "x " * 5000, "今" * 3000]:
+        assert simhash(text) == _numpy_simhash(text)
+
+
+def test_fingerprinting_an_article_loads_no_numpy() -> None:
+    """numpy (~15 MiB, ~120 ms) stays out of a daemon that stores articles; only language detection needs it."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport storage.entries\nfrom storage.dedup import simhash\n"
+             "assert simhash('Taiwan and Poland sign a pact on AI 台灣與波蘭') != 0\nprint('numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
