@@ -90,6 +90,7 @@ class Database:
         self.url = url
         self.safe_url = make_url(url).render_as_string(hide_password=True)
         self.dialect: str = engine.dialect.name
+        self._ensured: dict[str, tuple[str, str]] = {}  # source rows this store created or updated: id -> (kind, hash)
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -308,6 +308,8 @@ class EntryRepository(Database):
         """The subset of ``canonical_urls`` already stored as entries."""
         wanted = list(dict.fromkeys(canonical_urls))
         found: set[str] = set()
+        if not wanted:  # an idle poll's listing brought nothing: no transaction
+            return found
         with self._read() as conn:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]

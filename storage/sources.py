@@ -43,19 +43,36 @@ class SourceRepository(Database):
     """Source rows: created from the config, leased by one process per run, updated with each run's outcome."""
 
     def ensure_source(self, source_id: str, *, kind: str, settings_hash: str) -> None:
-        """Create the source row, or update its kind and settings hash (no write when they are unchanged)."""
+        """Create the source row, or update its kind and settings hash (no write when they are unchanged).
+
+        This store remembers what it ensured: a daemon's every run of an unchanged source asks again, and only
+        the first asks the database (source rows are never deleted; a claim that finds the row gone forgets it).
+        """
+        if self._ensured.get(source_id) == (kind, settings_hash):
+            return
         changed = or_(source.c.kind != kind, source.c.settings_hash != settings_hash)
         with self._write() as conn:
             insert = dialect_insert(conn.dialect.name, source)
             stmt = insert.values(id=source_id, kind=kind, settings_hash=settings_hash)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["id"], set_={"kind": kind, "settings_hash": settings_hash}, where=changed))
+        self._ensured[source_id] = (kind, settings_hash)
 
     def claim_source(
         self, source_id: str, owner: str, *, now: datetime, lease_seconds: float, dead_owner: str | None = None
     ) -> bool:
         """Take the source's lease if it is free, expired or already ``owner``'s (one conditional UPDATE); also
         when ``dead_owner`` (a process the caller knows is gone) still holds it. Renewing is claiming again."""
+        return self.claim_source_state(
+            source_id, owner, now=now, lease_seconds=lease_seconds, dead_owner=dead_owner
+        ) is not None
+
+    def claim_source_state(
+        self, source_id: str, owner: str, *, now: datetime, lease_seconds: float, dead_owner: str | None = None
+    ) -> SourceState | None:
+        """:meth:`claim_source`, returning the source's state as the claim left it (the same UPDATE reads it
+        back), or None when another owner holds the lease. A run starts from this state: while it holds the
+        lease, nobody else writes the row's outcome columns."""
         free = or_(source.c.lease_owner.is_(None), source.c.lease_until < now, source.c.lease_owner == owner)
         if dead_owner is not None:
             free = or_(free, source.c.lease_owner == dead_owner)
@@ -63,13 +80,16 @@ class SourceRepository(Database):
             update(source)
             .where(source.c.id == source_id, free)
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+            .returning(*source.c)
         )
         with self._write() as conn:
-            if conn.execute(stmt).rowcount == 1:
-                return True
+            row = conn.execute(stmt).first()
+            if row is not None:
+                return _source_state(row._mapping)
             if conn.execute(select(source.c.id).where(source.c.id == source_id)).first() is None:
+                self._ensured.pop(source_id, None)
                 raise UnknownRowError("source", source_id)
-            return False
+            return None
 
     def claim_due(self, source_id: str, *, now: datetime, next_due_at: datetime) -> bool:
         """The shared schedule: take this turn of the source if it is due (``next_due_at`` unset or passed) and

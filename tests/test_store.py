@@ -319,6 +319,42 @@ def test_lease_claim_expiry_release(src: Store) -> None:
         src.claim_source("nosuch", "a", now=NOW, lease_seconds=1)
 
 
+def test_a_claim_returns_the_state_it_left(src: Store) -> None:
+    src.record_source_result("mofa", ok=False, error="boom", degraded=False, now=NOW, next_due_at=None)
+    state = src.claim_source_state("mofa", "a", now=NOW, lease_seconds=60)
+    assert state is not None
+    assert (state.lease_owner, state.consecutive_failures, state.last_error) == ("a", 1, "boom")
+    assert state == src.source_state("mofa")
+    assert src.claim_source_state("mofa", "b", now=NOW + timedelta(seconds=1), lease_seconds=60) is None
+
+
+def test_ensure_source_asks_the_database_once_per_value(src: Store) -> None:
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(src._engine, "before_cursor_execute", count)
+    try:
+        src.ensure_source("mofa", kind="rss", settings_hash="h1")  # as the fixture left it: nothing sent
+        assert not [s for s in sent if "source" in s]
+        src.ensure_source("mofa", kind="rss", settings_hash="h9")  # a changed profile is written
+        assert [s for s in sent if s.startswith("INSERT INTO source")]
+    finally:
+        event.remove(src._engine, "before_cursor_execute", count)
+    assert src.source_state("mofa") is not None
+    with src._write() as conn:  # a row gone behind the store's back (nothing in tidings deletes one)
+        from sqlalchemy import text
+
+        conn.execute(text("DELETE FROM source WHERE id = 'cna'"))
+    with pytest.raises(UnknownRowError, match="cna"):
+        src.claim_source("cna", "a", now=NOW, lease_seconds=60)
+    src.ensure_source("cna", kind="list", settings_hash="h2")  # the failed claim made the store forget it
+    assert src.claim_source("cna", "a", now=NOW, lease_seconds=60)
+
+
 def test_concurrent_lease_claims_have_one_winner(src: Store) -> None:
     wins = run_threads(6, lambda i: src.claim_source("mofa", f"w{i}", now=NOW, lease_seconds=60))
     assert wins.count(True) == 1

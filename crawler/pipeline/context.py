@@ -16,7 +16,7 @@ from crawler.fetch.client import Fetched, Fetcher, FetchStats, Validators
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
 from storage import HttpState, Store
-from storage.records import OutcomeKind, RecheckRow
+from storage.records import OutcomeKind, RecheckRow, SourceState
 
 
 class HttpStateWriter(Protocol):
@@ -120,6 +120,9 @@ class SourceRun:
     # Open-data exports whose raw response is stored: id(listing) -> (the listing, its raw_response id), so that
     # every article taken from one export shares one stored copy of it.
     listing_raw: dict[int, tuple[Fetched, int]] = field(default_factory=dict)
+    # The source's state as this run's claim left it: the lease is this run's, so no other process writes the
+    # outcome columns (failures, last success) before the run records its own.
+    claimed: SourceState | None = None
 
     async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
         """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""

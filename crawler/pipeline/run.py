@@ -28,6 +28,7 @@ from crawler.pipeline.owner import owner_is_dead
 from crawler.pipeline.rulebook import RuleBook
 from crawler.pipeline.values import RunOptions, RunReport
 from storage import StorageError, Store
+from storage.source_state import SourceState
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,16 @@ async def run_source(
     now = now or datetime.now(UTC)
     try:
         store.ensure_source(source.id, kind=source.profile.id, settings_hash=settings_hash(source))
-        if (holder := _claim(store, source.id, options, now)) is not None:
-            return RunReport(source_id=source.id, skipped=f"another process ({holder}) is running this source")
+        claimed = _claim(store, source.id, options, now)
+        if isinstance(claimed, str):
+            return RunReport(source_id=source.id, skipped=f"another process ({claimed}) is running this source")
     except StorageError as exc:  # a full disk, a database away: one line, and nothing left half-begun
         _release_quietly(store, source.id, options.owner)
         return RunReport(source_id=source.id, errors=(str(exc),), failed=True)
     memory = (templates or TemplateMemories()).for_source(source.id)
-    run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now), templates=memory)
-    run.baseline = is_baseline(source, store, options)
+    run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now), templates=memory,
+                    claimed=claimed)
+    run.baseline = is_baseline(source, claimed, options)
     renewal = asyncio.create_task(_renew(store, source.id, options, now))
     try:
         async with asyncio.timeout(options.run_timeout):
@@ -95,17 +98,18 @@ def _release_quietly(store: Store, source_id: str, owner: str) -> None:
         store.release_source(source_id, owner)
 
 
-def _claim(store: Store, source_id: str, options: RunOptions, now: datetime) -> str | None:
-    """Take the lease (from a dead process of this host too); None when taken, else who holds it."""
-    if store.claim_source(source_id, options.owner, now=now, lease_seconds=options.lease_seconds):
-        return None
-    state = store.source_state(source_id)
-    holder = state.lease_owner if state else None
-    if owner_is_dead(holder) and store.claim_source(
+def _claim(store: Store, source_id: str, options: RunOptions, now: datetime) -> SourceState | str:
+    """Take the lease (from a dead process of this host too): the source's state as claimed, else who holds it."""
+    state = store.claim_source_state(source_id, options.owner, now=now, lease_seconds=options.lease_seconds)
+    if state is not None:
+        return state
+    current = store.source_state(source_id)
+    holder = current.lease_owner if current else None
+    if owner_is_dead(holder) and (state := store.claim_source_state(
         source_id, options.owner, now=now, lease_seconds=options.lease_seconds, dead_owner=holder
-    ):
+    )) is not None:
         log.warning("source %s: took over the lease of %s, a process that no longer runs", source_id, holder)
-        return None
+        return state
     return holder or "unknown"
 
 
@@ -122,11 +126,11 @@ async def _renew(store: Store, source_id: str, options: RunOptions, now: datetim
             log.warning("source %s: could not renew the lease", source_id, exc_info=True)
 
 
-def is_baseline(source: Source, store: Store, options: RunOptions) -> bool:
-    """The source never ran successfully: this run records what is already there, quietly."""
+def is_baseline(source: Source, state: SourceState | None, options: RunOptions) -> bool:
+    """The source never ran successfully (``state``: as this run claimed it): this run records what is already
+    there, quietly."""
     if options.alert_existing or not source.baseline:
         return False
-    state = store.source_state(source.id)
     return state is None or state.last_success_at is None
 
 
