@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from storage.engine import Database, to_json
 from storage.errors import UnknownRowError
@@ -86,6 +87,18 @@ class RecheckWrites:
         return mark_back(self._conn, entry_id, now)
 
 
+@lru_cache(maxsize=8)
+def _due_query(every: bool, limit: int) -> Any:
+    """The re-check query of :meth:`RecheckRepository.recheck_due`, built once per form (every poll runs it)."""
+    query = select(entry.c.id, entry.c.url, entry.c.canonical_url, entry.c.first_seen, entry.c.next_check_at,
+                   entry.c.removed_at, entry.c.gone_checks)
+    query = query.where(entry.c.source_id == bindparam("source_id_"), entry.c.duplicate_of.is_(None)).limit(limit)
+    if every:
+        return query.order_by(entry.c.first_seen.desc(), entry.c.id.desc())
+    due = entry.c.next_check_at <= bindparam("now_", type_=entry.c.next_check_at.type)
+    return query.where(due).order_by(entry.c.next_check_at, entry.c.id)
+
+
 class RecheckRepository(Database):
     """Which stored pages to fetch again now."""
 
@@ -94,15 +107,8 @@ class RecheckRepository(Database):
         with ``every``, the ``limit`` newest entries whatever their schedule (a re-check asked for now)."""
         if limit <= 0:
             return []
-        query = select(entry.c.id, entry.c.url, entry.c.canonical_url, entry.c.first_seen, entry.c.next_check_at,
-                       entry.c.removed_at, entry.c.gone_checks)
-        query = query.where(entry.c.source_id == source_id, entry.c.duplicate_of.is_(None)).limit(limit)
-        if every:
-            query = query.order_by(entry.c.first_seen.desc(), entry.c.id.desc())
-        else:
-            query = query.where(entry.c.next_check_at <= now).order_by(entry.c.next_check_at, entry.c.id)
         with self._read() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_due_query(every, limit), {"source_id_": source_id, "now_": now}).all()
         return [
             RecheckRow(row.id, row.url, row.canonical_url, row.first_seen, row.next_check_at, row.removed_at,
                        row.gone_checks)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from storage.engine import Database
@@ -32,11 +33,38 @@ def _source_state(row: RowMapping) -> SourceState:
     )
 
 
-def _outcome_values(ok: bool, error: str | None, now: datetime) -> dict[str, Any]:
-    """Success resets the failure count; failure increments it (in the database: racing runs both count)."""
+@cache
+def _claim_statement(dead_owner: bool) -> Any:
+    """The lease claim (see :meth:`SourceRepository.claim_source_state`), built once per form."""
+    now = bindparam("now_", type_=source.c.lease_until.type)
+    free = or_(source.c.lease_owner.is_(None), source.c.lease_until < now, source.c.lease_owner == bindparam("owner_"))
+    if dead_owner:
+        free = or_(free, source.c.lease_owner == bindparam("dead_owner_"))
+    return (update(source).where(source.c.id == bindparam("source_id_"), free)
+            .values(lease_owner=bindparam("owner_"), lease_until=bindparam("until_")).returning(*source.c))
+
+
+_DUE = or_(source.c.next_due_at.is_(None), source.c.next_due_at <= bindparam("now_", type_=source.c.next_due_at.type))
+_TURN = (update(source).where(source.c.id == bindparam("source_id_"), _DUE)  # the shared schedule's turn claim
+         .values(next_due_at=bindparam("next_due_at_")).returning(source.c.id))
+
+
+@cache
+def _result_statement(ok: bool, release: bool) -> Any:
+    """A run's outcome (see :meth:`SourceRepository.record_source_result`), built once per form. Success resets
+    the failure count; failure increments it (in the database: racing runs both count)."""
+    at = bindparam("now_", type_=source.c.last_success_at.type)
+    values: dict[str, Any] = {"degraded": bindparam("degraded_"), "next_due_at": bindparam("next_due_at_")}
     if ok:
-        return {"last_success_at": now, "consecutive_failures": 0, "last_error": None}
-    return {"last_failure_at": now, "consecutive_failures": source.c.consecutive_failures + 1, "last_error": error}
+        values |= {"last_success_at": at, "consecutive_failures": 0, "last_error": None}
+    else:
+        values |= {"last_failure_at": at, "consecutive_failures": source.c.consecutive_failures + 1,
+                   "last_error": bindparam("error_")}
+    if release:
+        held = source.c.lease_owner == bindparam("owner_")
+        values["lease_owner"] = case((held, None), else_=source.c.lease_owner)
+        values["lease_until"] = case((held, None), else_=source.c.lease_until)
+    return update(source).where(source.c.id == bindparam("source_id_")).values(**values).returning(*source.c)
 
 
 class SourceRepository(Database):
@@ -73,17 +101,11 @@ class SourceRepository(Database):
         """:meth:`claim_source`, returning the source's state as the claim left it (the same UPDATE reads it
         back), or None when another owner holds the lease. A run starts from this state: while it holds the
         lease, nobody else writes the row's outcome columns."""
-        free = or_(source.c.lease_owner.is_(None), source.c.lease_until < now, source.c.lease_owner == owner)
-        if dead_owner is not None:
-            free = or_(free, source.c.lease_owner == dead_owner)
-        stmt = (
-            update(source)
-            .where(source.c.id == source_id, free)
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
-            .returning(*source.c)
-        )
+        params = {"source_id_": source_id, "owner_": owner, "now_": now, "dead_owner_": dead_owner,
+                  "until_": now + timedelta(seconds=lease_seconds)}
+        stmt = _claim_statement(dead_owner is not None)
         with self._write() as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(stmt, params).first()
             if row is not None:
                 return _source_state(row._mapping)
             if conn.execute(select(source.c.id).where(source.c.id == source_id)).first() is None:
@@ -95,13 +117,9 @@ class SourceRepository(Database):
         """The shared schedule: take this turn of the source if it is due (``next_due_at`` unset or passed) and
         move its next due time to ``next_due_at``, in one conditional UPDATE. Of several daemons ticking for the
         same source, exactly one gets each turn; False for the others (and for a source in failure backoff)."""
-        due = or_(source.c.next_due_at.is_(None), source.c.next_due_at <= now)
-        stmt = (
-            update(source).where(source.c.id == source_id, due).values(next_due_at=next_due_at)
-            .returning(source.c.id)
-        )
+        params = {"source_id_": source_id, "now_": now, "next_due_at_": next_due_at}
         with self._write() as conn:
-            return conn.execute(stmt).first() is not None
+            return conn.execute(_TURN, params).first() is not None
 
     def release_source(self, source_id: str, owner: str) -> None:
         """Give the lease back (only if ``owner`` holds it)."""
@@ -126,14 +144,10 @@ class SourceRepository(Database):
     ) -> SourceState:
         """Record a run's outcome: success resets the failure count, failure increments it. With
         `release_owner`, the same UPDATE gives the lease back if that owner holds it (an idle poll: one write)."""
-        values = {"degraded": degraded, "next_due_at": next_due_at, **_outcome_values(ok, error, now)}
-        if release_owner is not None:
-            held = source.c.lease_owner == release_owner
-            values["lease_owner"] = case((held, None), else_=source.c.lease_owner)
-            values["lease_until"] = case((held, None), else_=source.c.lease_until)
+        params = {"source_id_": source_id, "degraded_": degraded, "next_due_at_": next_due_at, "now_": now,
+                  "error_": error, "owner_": release_owner}
         with self._write() as conn:
-            stmt = update(source).where(source.c.id == source_id).values(**values).returning(*source.c)
-            row = conn.execute(stmt).first()
+            row = conn.execute(_result_statement(ok, release_owner is not None), params).first()
         if row is None:
             raise UnknownRowError("source", source_id)
         return _source_state(row._mapping)
