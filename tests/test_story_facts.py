@@ -1,15 +1,16 @@
 """What story scoring keeps to go fast gives the answers it gave without it: the Jaccard estimate from kept sets,
 the facts kept on an anchors object (no part of its value), decoded anchors shared, and the day-month date
-pattern's lookahead (the same matches)."""
+pattern's lookahead (the same matches), and the bound under which a pair's evidence is not built."""
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 import regex
 
-from rules.stories import Anchors, event_days
+from rules.stories import Anchors, StoryDoc, event_days
 from rules.stories.dates import _DAY_MONTH
 from rules.stories.sketch import containment, jaccard
 from rules.stories.timing import facts_of
@@ -65,3 +66,45 @@ def test_the_day_month_lookahead_changes_no_match() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
         assert [(m.span(), m.groups()) for m in _DAY_MONTH.finditer(text)] == [
             (m.span(), m.groups()) for m in unguarded.finditer(text)]
+
+
+def _random_anchors(rng: random.Random, day: str) -> Anchors:
+    names = ["p:lin-chia-lung", "zh:林佳龙", "c:us", "o:mofa", "budi santoso", "santoso", "hawaii josh green",
+             "josh green", "KDEI", "AI", "taipei", "governor", "abac", "zh:章溥帝"]
+    numbers = ["5.7%", "1.442e+10", "~1.4e+10", "2000", "13", "77", "2026", "3", "≈1.4e+10", "~5e+07", "5e+07"]
+    dates = ["2026-03-10", "2026-03-11", "2026-03-12", "--03-11", "--03-12", "2025-03-12"]
+    concepts = ["trade", "health", "visit", "security"]
+    pool = list(range(1, 120))
+    return Anchors(
+        names=frozenset(rng.sample(names, rng.randrange(0, 8))),
+        numbers=frozenset(rng.sample(numbers, rng.randrange(0, 6))),
+        dates=frozenset(rng.sample(dates, rng.randrange(0, 4))),
+        concepts=frozenset(rng.sample(concepts, rng.randrange(0, 4))),
+        day=day, published=rng.random() < 0.7,
+        sketch=tuple(sorted(rng.sample(pool, rng.randrange(0, 64)))), size=rng.randrange(0, 200),
+        script=rng.choice(["latin", "latin", "han"]), language="en",
+    )
+
+
+def test_the_shared_weight_bound_rejects_only_pairs_that_cannot_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scoring skips a pair's evidence when an upper bound of its shared weight, specific anchors and cover
+    (``link._may_link``) is under the bars: on random pairs every link (score and evidence) is the one scoring
+    gives without the bound, and the bound does skip pairs."""
+    from rules.stories import link
+
+    rng = random.Random(11)
+    seen = datetime(2026, 3, 12, 8, tzinfo=UTC)
+    pairs = []
+    for index in range(6000):
+        day_a, day_b = rng.choice(["2026-03-12", "2026-03-11"]), rng.choice(["2026-03-12", "2026-03-13"])
+        docs = [StoryDoc(index * 2 + side, "en", "林佳龙 章溥帝 title", "body", None, seen, f"https://s{side}.example/{index}",
+                         f"s{side}") for side in (0, 1)]
+        pairs.append((docs[0], _random_anchors(rng, day_a), docs[1], _random_anchors(rng, day_b)))
+    with_bound = [link.link_score(a, aa, b, ba) for a, aa, b, ba in pairs]
+    skipped = sum(1 for a, aa, b, ba in pairs if not link._may_link(
+        a, aa, facts_of(aa), b, ba, facts_of(ba), link.MIN_SHARED, link._Overlap(aa, ba, facts_of(aa), facts_of(ba))))
+    monkeypatch.setattr(link, "_may_link", lambda *args: True)
+    without = [link.link_score(a, aa, b, ba) for a, aa, b, ba in pairs]
+    assert with_bound == without
+    linked = sum(1 for found in without if found is not None and found.reason == "anchors")
+    assert linked > 100 and skipped > 1000  # both sides of the bar are exercised

@@ -7,18 +7,8 @@ joins, or None for a new story.
 """
 
 from rules.stories.anchors import anchors_of
-from rules.stories.link import (
-    CANDIDATE_LIMIT,
-    candidate_keys,
-    choose_story,
-    event_days,
-    explain,
-    link_score,
-    lookup_keys,
-    needs_text,
-    rank_candidates,
-    time_agreement,
-)
+from rules.stories.keys import CANDIDATE_LIMIT, candidate_keys, lookup_keys, rank_candidates
+from rules.stories.link import choose_story, event_days, explain, link_score, needs_text, time_agreement
 from rules.stories.model import Anchors, LinkEvidence, LinkReason, StoryDoc
 
 __all__ = [

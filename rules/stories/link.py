@@ -8,12 +8,11 @@ share much of their wording (two outlets rewriting one press release) add that o
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Sequence
 
 from rules.stories import weights
 from rules.stories.anchors import full_text, simplified_text
+from rules.stories.keys import CANDIDATE_LIMIT, candidate_keys, lookup_keys, rank_candidates
 from rules.stories.model import Anchors, LinkEvidence, StoryDoc
 from rules.stories.sketch import containment_of, jaccard, jaccard_of
 from rules.stories.timing import (
@@ -30,8 +29,9 @@ from rules.stories.timing import (
 )
 from rules.stories.urls import canonical, parallel_key
 
-__all__ = [  # the time rules live in rules.stories.timing; linking's callers find them here too
-    "EVENT_WINDOW", "PARTIAL_TIME", "REPORTED_WITHIN", "SEEN_TOGETHER", "event_days", "time_agreement",
+__all__ = [  # the time rules live in rules.stories.timing, the keys in rules.stories.keys; callers find them here
+    "CANDIDATE_LIMIT", "EVENT_WINDOW", "PARTIAL_TIME", "REPORTED_WITHIN", "SEEN_TOGETHER", "candidate_keys",
+    "event_days", "lookup_keys", "rank_candidates", "time_agreement",
 ]
 
 NEAR_DUPLICATE = 0.6
@@ -48,8 +48,6 @@ TEXT_WEIGHT = 12.0
 MIN_TEXT = 0.25
 """Below this containment, shared wording is the common phrasing of the language, not one source."""
 NEAR_DUPLICATE_DAYS = 30
-CANDIDATE_LIMIT = 40
-"""Entries scored per new entry at most (:func:`rank_candidates`): bounds the cost of crowded keys."""
 SEEN_EXTRA = 3.0
 """An agreement only on when two undated entries were first seen needs this much more shared weight."""
 NUMBER_CONFLICT = 4.0
@@ -75,15 +73,23 @@ def link_score(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors)
 
 
 class _Overlap:
-    """The two sketches' shared hashes (same script only), and their Jaccard estimate computed at most once."""
+    """The two sketches' shared hashes (same script only), computed when first read, and their Jaccard estimate
+    computed at most once."""
 
-    __slots__ = ("_a", "_b", "_fa", "_fb", "_jaccard", "both")
+    __slots__ = ("_a", "_b", "_both", "_fa", "_fb", "_jaccard")
 
     def __init__(self, a: Anchors, b: Anchors, fa: Facts, fb: Facts) -> None:
-        same = a.script == b.script and bool(a.sketch) and bool(b.sketch)
-        self.both = fa.sketch & fb.sketch if same else frozenset()
         self._a, self._b, self._fa, self._fb = a, b, fa, fb
+        self._both: frozenset[int] | None = None
         self._jaccard: float | None = None
+
+    @property
+    def both(self) -> frozenset[int]:
+        if self._both is None:
+            a, b = self._a, self._b
+            same = a.script == b.script and bool(a.sketch) and bool(b.sketch)
+            self._both = self._fa.sketch & self._fb.sketch if same else frozenset()
+        return self._both
 
     def at_most(self) -> float:
         """An upper bound of :meth:`jaccard` (the estimate counts shared hashes among the k smallest)."""
@@ -109,104 +115,6 @@ def choose_story(
     return best
 
 
-def candidate_keys(anchors: Anchors) -> set[str]:
-    """The keys a store indexes an entry under; a new entry's candidates are the entries indexed under one of
-    its :func:`lookup_keys`. Event days times the heavy anchors, pairs of the smallest sketch hashes
-    (near-copies, at any date), and month-day keys (see :func:`lookup_keys`). Each day is indexed once; the
-    look-up asks for the day before and after too (so that days ±1 meet and each entry writes a third of the
-    keys)."""
-    keys = _sketch_keys(anchors)
-    heavy = _heavy(anchors)
-    keys.update(f"{day.isoformat()}|{anchor}" for day in _key_days(anchors) for anchor in heavy)
-    rare = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
-    keys.update(f"md:{day:%m-%d}|{anchor}" for day in _dated_days(anchors) for anchor in rare)
-    keys.update(f"nodate:{stamp}|{anchor}" for stamp in _partial_stamps(anchors) for anchor in rare)
-    return keys
-
-
-def lookup_keys(anchors: Anchors) -> set[str]:
-    """The keys to look up for a new entry: those of :func:`candidate_keys` on the day before, the day and the
-    day after, but for month-days: a dated entry looks for undated entries that write its month and day (±1)
-    without a year (``nodate:``), an undated one for dated entries on that month and day ±1 (``md:``) and for
-    other undated ones; so dated entries, nearly all of a store, never meet each other over all years of one
-    month-day."""
-    keys = _sketch_keys(anchors)
-    heavy = _heavy(anchors)
-    stamps = {near.isoformat() for day in _key_days(anchors) for near in _around(day)}
-    keys.update(f"{stamp}|{anchor}" for stamp in stamps for anchor in heavy)
-    rare = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
-    month_days = {f"{near:%m-%d}" for day in _dated_days(anchors) for near in _around(day)}
-    keys.update(f"nodate:{stamp}|{anchor}" for stamp in month_days for anchor in rare)
-    partial = _partial_stamps(anchors)
-    keys.update(f"nodate:{stamp}|{anchor}" for stamp in partial for anchor in rare)
-    near = {stamp for value in partial for stamp in _month_days_around(value)}
-    keys.update(f"md:{stamp}|{anchor}" for stamp in near for anchor in rare)
-    return keys
-
-
-def rank_candidates(postings: Mapping[str, Collection[int]], limit: int = CANDIDATE_LIMIT) -> list[int]:
-    """The entries to score, at most ``limit``: ``postings`` maps each looked-up key to the entries indexed
-    under it. An entry gains 1/n for a key shared with n entries (a rare key says more than a crowded one: a
-    minister's name on the day of a busy visit, or on one month-day over every year), so a crowded key alone
-    does not push out an entry met under rarer ones; ties go to the newest (highest id)."""
-    score: dict[int, float] = {}
-    for found in postings.values():
-        share = 1.0 / len(found)
-        for entry_id in found:
-            score[entry_id] = score.get(entry_id, 0.0) + share
-    if len(score) <= limit:
-        return sorted(score, reverse=True)
-    return sorted(score, key=lambda entry_id: (-score[entry_id], -entry_id))[:limit]
-
-
-def _sketch_keys(anchors: Anchors) -> set[str]:
-    return {f"nd:{a}:{b}" for i, a in enumerate(anchors.sketch[:6]) for b in anchors.sketch[i + 1 : 6]}
-
-
-def _key_days(anchors: Anchors) -> list[date]:
-    """Event days (the first four), and for an entry without a publication date the day it was first seen
-    (see :data:`SEEN_TOGETHER`)."""
-    days = sorted(event_days(anchors))[:4]
-    if not anchors.published and anchors.day is not None:
-        days.append(date.fromisoformat(anchors.day))
-    return days
-
-
-def _dated_days(anchors: Anchors) -> set[date]:
-    """Event days that are dates (published, or named in the text), not the day an undated entry was seen."""
-    return event_days(anchors) if anchors.published or _full_dates(anchors) else set()
-
-
-def _full_dates(anchors: Anchors) -> bool:
-    return any(not value.startswith("--") for value in anchors.dates)
-
-
-def _around(day: date) -> tuple[date, date, date]:
-    return day - timedelta(days=1), day, day + timedelta(days=1)
-
-
-@functools.lru_cache(maxsize=1024)
-def _month_days_around(month_day: str) -> frozenset[str]:
-    """``"03-01"`` → the month-days a day before, on and after it in a leap and a common year."""
-    month, day = (int(part) for part in month_day.split("-"))
-    found = {month_day}
-    for year in (2000, 2001):
-        try:
-            found.update(f"{near:%m-%d}" for near in _around(date(year, month, day)))
-        except ValueError:  # 02-29 in a common year
-            continue
-    return frozenset(found)
-
-
-def _heavy(anchors: Anchors, least: float = weights.KEY_WEIGHT) -> list[str]:
-    return sorted(anchor for anchor, weight in _weighted(anchors) if weight >= least)
-
-
-def _partial_stamps(anchors: Anchors) -> set[str]:
-    """Month-days an undated entry writes without a year."""
-    return {value[2:] for value in anchors.dates if value.startswith("--")}
-
-
 def _direct_link(a: StoryDoc, b: StoryDoc, a_anchors: Anchors, b_anchors: Anchors) -> LinkEvidence | None:
     url_a, url_b = canonical(a.url), canonical(b.url)
     if (a.alternates or b.alternates) and (
@@ -223,10 +131,11 @@ def _direct_link(a: StoryDoc, b: StoryDoc, a_anchors: Anchors, b_anchors: Anchor
 
 
 def _near_duplicate(a: Anchors, b: Anchors, fa: Facts, fb: Facts, overlap: _Overlap) -> LinkEvidence | None:
-    # The cheap conditions first (they are a conjunction): the Jaccard estimate only where it can reach the bar.
-    if not overlap.both or min(a.size, b.size) < 8 or overlap.at_most() < NEAR_DUPLICATE:
+    # The cheap conditions first (they are a conjunction): the shared hashes only for texts long enough and near
+    # enough in time, the Jaccard estimate only where it can reach the bar.
+    if min(a.size, b.size) < 8 or (a.day and b.day and days_apart(fa, fb) > NEAR_DUPLICATE_DAYS):
         return None
-    if a.day and b.day and days_apart(fa, fb) > NEAR_DUPLICATE_DAYS:
+    if not overlap.both or overlap.at_most() < NEAR_DUPLICATE:
         return None
     similarity = overlap.jaccard()
     if similarity < NEAR_DUPLICATE:
@@ -234,17 +143,13 @@ def _near_duplicate(a: Anchors, b: Anchors, fa: Facts, fb: Facts, overlap: _Over
     return LinkEvidence(similarity, "near_duplicate", {"jaccard": [f"{similarity:.2f}"]})
 
 
-def _weighted(anchors: Anchors) -> Iterable[tuple[str, float]]:
-    for name in anchors.names:
-        yield name, weights.name_weight(name)
-    for number in anchors.numbers:
-        yield f"#{number}", weights.number_weight(number)
-
-
 def _anchor_link(
     a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts, window: str,
     overlap: _Overlap,
 ) -> LinkEvidence | None:
+    conflict = fa.heavy_numbers and fb.heavy_numbers and not a_anchors.numbers & b_anchors.numbers
+    if not _may_link(a, a_anchors, fa, b, b_anchors, fb, _needed(window, conflict), overlap):
+        return None
     shared = _shared_anchors(a, a_anchors, fa, b, b_anchors, fb)
     total, specific = _sum(shared)
     cover = total / max(1e-9, min(fa.own_weight, fb.own_weight))
@@ -256,15 +161,60 @@ def _anchor_link(
             cover += text
             specific += 1
             shared["text"] = [f"containment {text:.2f}"]
-    needed = MIN_SHARED + (PARTIAL_EXTRA if window.startswith(PARTIAL_TIME) else 0.0)
-    needed += SEEN_EXTRA if window.startswith(SEEN_TOGETHER) else 0.0
-    if "numbers" not in shared and fa.heavy_numbers and fb.heavy_numbers:
-        needed += NUMBER_CONFLICT
+    needed = _needed(window, conflict)
+    if conflict:  # no shared number: "numbers" is not in shared
         shared["conflict"] = ["specific numbers on both sides, none shared"]
     if total < needed or cover < MIN_COVER or specific < MIN_SPECIFIC:
         return None
     shared["time"] = [window]
     return LinkEvidence(total / (total + MIN_SHARED), "anchors", {k: sorted(v) for k, v in shared.items()})
+
+
+def _needed(window: str, conflict: bool) -> float:
+    """The shared weight a link needs: more for a month-day without a year, for undated entries seen together,
+    and when both give specific numbers and share none."""
+    needed = MIN_SHARED + (PARTIAL_EXTRA if window.startswith(PARTIAL_TIME) else 0.0)
+    needed += SEEN_EXTRA if window.startswith(SEEN_TOGETHER) else 0.0
+    return needed + NUMBER_CONFLICT if conflict else needed
+
+
+_SLACK = 1e-6
+""":func:`_may_link` adds the weights in another order than the exact sum does: a margin for float rounding."""
+
+
+def _may_link(
+    a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts, needed: float,
+    overlap: _Overlap,
+) -> bool:
+    """Whether the pair can pass :func:`_anchor_link`'s bars, from upper bounds of its shared weight, specific
+    anchors and cover: the shared sets' intersections without the sub-name filter, sorting or evidence, the
+    dates of each kind counted apart, and the wording overlap from :meth:`_Overlap.at_most` (the containment
+    grows with the Jaccard estimate), its exact estimate left to the pairs that may link. Most pairs cannot."""
+    names = a_anchors.names & b_anchors.names
+    if fa.zh_names or fb.zh_names:
+        names = names | _chinese_names_in(fa, b, b_anchors) | _chinese_names_in(fb, a, a_anchors)
+    numbers = a_anchors.numbers & b_anchors.numbers
+    if numbers:
+        numbers = frozenset(_rounded(number, a_anchors, b_anchors) for number in numbers)
+    name_weights = [weights.name_weight(name) for name in names]
+    number_weights = [weights.number_weight(number) for number in numbers]
+    dates = (len(fa.full_dates & fb.full_dates) + len(fa.partial & fb.full_month_days)
+             + len(fb.partial & fa.full_month_days))
+    total = (sum(name_weights) + sum(number_weights) + weights.DATE * dates
+             + weights.CONCEPT * len(a_anchors.concepts & b_anchors.concepts))
+    specific = sum(1 for weight in name_weights if weight >= weights.KEY_WEIGHT)
+    specific += sum(1 for weight in number_weights if weight >= weights.KEY_WEIGHT)
+    own = max(1e-9, min(fa.own_weight, fb.own_weight))
+    if total + TEXT_WEIGHT < needed - _SLACK or specific + 1 < MIN_SPECIFIC or total / own + 1.0 < MIN_COVER - _SLACK:
+        return False  # not even with every word shared
+    cover = total / own
+    if overlap.both:
+        text = containment_of(overlap.at_most(), a_anchors.size, b_anchors.size)
+        if text >= MIN_TEXT - _SLACK:
+            total += TEXT_WEIGHT * text
+            cover += text
+            specific += 1
+    return total >= needed - _SLACK and cover >= MIN_COVER - _SLACK and specific >= MIN_SPECIFIC
 
 
 def _shared_anchors(
