@@ -319,14 +319,14 @@ LINKED_BY: tuple[LinkedBy, ...] = get_args(LinkedBy)
 @dataclass(frozen=True)
 class StoryCandidate:
     """A stored entry that may belong to the same story as a new one: what linking reads of it (not its text,
-    which few checks need: ``StoryWrites.story_texts`` loads it for those)."""
+    which few checks need: ``StoryWrites.story_texts`` loads it for those; nor when it was first seen, which
+    scoring reads from its anchors' day)."""
 
     entry_id: int
     story_id: int
     language: str | None
     title: str | None
     published: str | None
-    first_seen: datetime
     url: str
     source_id: str
     anchors: str

@@ -65,7 +65,7 @@ def _lookups(dialect: str) -> tuple[Any, Any, Any]:
     candidates = (
         select(
             entry.c.id, story_link.c.story_id, entry.c.language, entry.c.title, entry.c.published,
-            entry.c.first_seen, entry.c.url, entry.c.source_id, story_link.c.anchors,
+            entry.c.url, entry.c.source_id, story_link.c.anchors,
         )
         .join(story_link, story_link.c.entry_id == entry.c.id)
         .where(_one_of(entry.c.id, "ids", dialect), story_link.c.anchors.is_not(None))

@@ -77,6 +77,7 @@ def test_driver_statements_give_what_execute_gives(database_url: str) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from storage.prepared import DriverStatement
+    from storage.schema import entry
     from storage.stories import _driver, _ints, _lookups
 
     with Store.open(database_url) as store:
@@ -88,7 +89,10 @@ def test_driver_statements_give_what_execute_gives(database_url: str) -> None:
             expected = [tuple(row) for row in conn.execute(core, {"ids": _ints(conn, ids)})]
             got = list(_driver(conn).candidates.rows(conn, {"ids": _ints(conn, ids)}))
             assert got == expected and len(got) == 3
-            assert got[0][5] == NOW and got[0][5].tzinfo is not None  # first_seen, as the column type reads it
+            seen = select(entry.c.id, entry.c.first_seen).where(entry.c.id == bindparam("id"))
+            (row,) = DriverStatement.compile(seen, conn.dialect).rows(conn, {"id": ids[0]})
+            assert row == tuple(conn.execute(seen, {"id": ids[0]}).one())
+            assert row[1] == NOW and row[1].tzinfo is not None  # first_seen, as the column type reads it
             created = conn.execute(text("SELECT created_at FROM story_link WHERE entry_id = :e"), {"e": ids[0]})
             assert created.scalar() is not None
             written = conn.execute(text("SELECT count(*) FROM story_key WHERE entry_id = :e"), {"e": ids[0]})

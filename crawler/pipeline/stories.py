@@ -64,7 +64,8 @@ def story_doc(entry_id: int, rec: ArticleRecord, first_seen: datetime) -> StoryD
 
 
 def candidate_doc(c: StoryCandidate, text: str = "") -> StoryDoc:
-    """A candidate as linking reads it; ``text`` only when :func:`rules.stories.needs_text` says so."""
+    """A candidate as linking reads it (scored from its stored anchors: no first-seen time); ``text`` only when
+    :func:`rules.stories.needs_text` says so."""
     body = seed_body(text, c.title, c.published) if text else ""
-    return StoryDoc(c.entry_id, c.language, c.title, body, c.published, c.first_seen, c.url, c.source_id)
+    return StoryDoc(c.entry_id, c.language, c.title, body, c.published, None, c.url, c.source_id)
 

@@ -41,6 +41,8 @@ def simplified_text(text: str) -> str:
 
 def anchors_of(doc: StoryDoc) -> Anchors:
     """Numbers, dates, names, concepts, the day and the near-duplicate sketch of ``doc``."""
+    if doc.first_seen is None:
+        raise ValueError(f"anchors_of: entry {doc.entry_id} has no first_seen (the day of an undated entry)")
     text = full_text(doc)
     day, published = reference_day(doc.published, doc.first_seen, doc.url)
     hits = gazetteer_hits(text, simplified_text(text))

@@ -16,14 +16,18 @@ LinkReason = Literal["near_duplicate", "alternate_link", "parallel_url", "anchor
 
 @dataclass(frozen=True)
 class StoryDoc:
-    """One stored entry as linking needs it; ``text`` is the body in the seed schema (one paragraph a line)."""
+    """One stored entry as linking needs it; ``text`` is the body in the seed schema (one paragraph a line).
+
+    ``first_seen`` is read by :func:`rules.stories.anchors_of` (the day of an entry without a publication day);
+    a stored candidate, scored from its stored anchors, may leave it out (None).
+    """
 
     entry_id: int
     language: str | None
     title: str | None
     text: str
     published: date | datetime | str | None
-    first_seen: datetime
+    first_seen: datetime | None
     url: str
     source_id: str
     alternates: tuple[str, ...] = ()
