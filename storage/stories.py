@@ -17,7 +17,10 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Connection,
+    Float,
+    Integer,
     String,
+    Text,
     any_,
     bindparam,
     cast,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     true,
     update,
 )
@@ -93,6 +97,8 @@ class _Driver:
     insert_keys: DriverStatement
     set_story: DriverStatement
     new_story: DriverStatement
+    one_link: DriverStatement | None
+    """PostgreSQL's one statement for all of a link's writes (:func:`_one_link`); None on SQLite."""
 
 
 _DRIVERS: dict[str, _Driver] = {}
@@ -108,6 +114,7 @@ def _driver(conn: Connection) -> _Driver:
             DriverStatement.compile(texts, dialect), DriverStatement.compile(_INSERT_LINK, dialect, _LINK_COLUMNS),
             DriverStatement.compile(_insert_keys(name), dialect), DriverStatement.compile(_SET_STORY, dialect),
             DriverStatement.compile(_NEW_STORY, dialect),
+            DriverStatement.compile(_one_link(), dialect) if name == "postgresql" else None,
         )
     return found
 
@@ -162,6 +169,43 @@ def _insert_keys(dialect: str) -> Any:
     )
 
 
+_ONE_LINK_SQL = """
+WITH new_story AS (
+    INSERT INTO story (title, first_entry_id, first_seen)
+    SELECT entry.title, entry.id, CAST(:now AS TIMESTAMPTZ) FROM entry
+    WHERE entry.id = CAST(:entry_id AS INTEGER) AND CAST(:story_id AS INTEGER) IS NULL
+    RETURNING story.id
+), chosen AS (
+    SELECT id FROM new_story
+    UNION ALL SELECT CAST(:story_id AS INTEGER) WHERE CAST(:story_id AS INTEGER) IS NOT NULL
+), link AS (
+    INSERT INTO story_link (entry_id, story_id, score, reason, evidence, linked_by, anchors, created_at)
+    SELECT CAST(:entry_id AS INTEGER), chosen.id, CAST(:score AS DOUBLE PRECISION), CAST(:reason AS TEXT),
+           CAST(:evidence AS TEXT), 'auto', CAST(:anchors AS TEXT), CAST(:now AS TIMESTAMPTZ)
+    FROM chosen
+), keys AS (
+    INSERT INTO story_key (key_hash, entry_id)
+    SELECT unnest(CAST(:hashes AS BIGINT[])), CAST(:entry_id AS INTEGER)
+    ON CONFLICT (key_hash, entry_id) DO NOTHING
+), entry_story AS (
+    UPDATE entry SET story_id = chosen.id FROM chosen WHERE entry.id = CAST(:entry_id AS INTEGER)
+)
+SELECT id FROM chosen
+"""
+
+
+@functools.cache
+def _one_link() -> Any:
+    """PostgreSQL: a link's writes in one statement (data-modifying CTEs): the new story if there is none to join
+    (titled after its entry), the link row, the entry's keys, the entry's story; returns the story id. Each
+    statement costs ~120 µs of psycopg's client CPU; these were three or four. SQLite has no data-modifying CTE."""
+    return text(_ONE_LINK_SQL).bindparams(
+        bindparam("now", type_=story.c.first_seen.type), bindparam("entry_id", type_=Integer),
+        bindparam("story_id", type_=Integer), bindparam("score", type_=Float), bindparam("reason", type_=Text),
+        bindparam("evidence", type_=Text), bindparam("anchors", type_=Text), bindparam("hashes", type_=String),
+    ).columns(story.c.id)
+
+
 class StoryWrites:
     """The unit of work's part: link the entry it stores to a story, in the same transaction."""
 
@@ -208,8 +252,16 @@ class StoryWrites:
         if existing is not None:
             self.update_story_anchors(rec.entry_id, anchors=rec.anchors, keys=rec.keys)
             return int(existing)
-        story_id = rec.story_id if rec.story_id is not None else self._new_story(rec.entry_id, now)
         driver = _driver(self._conn)
+        if driver.one_link is not None:
+            hashes = sorted({key_hash(key) for key in rec.keys})
+            ((found,),) = driver.one_link.rows(self._conn, {
+                "now": now, "entry_id": rec.entry_id, "story_id": rec.story_id, "score": rec.score,
+                "reason": rec.reason, "evidence": rec.evidence, "anchors": rec.anchors,
+                "hashes": _ints(self._conn, hashes),
+            })
+            return int(found)
+        story_id = rec.story_id if rec.story_id is not None else self._new_story(rec.entry_id, now)
         driver.insert_link.rows(self._conn, {
             "entry_id": rec.entry_id, "story_id": story_id, "score": rec.score, "reason": rec.reason,
             "evidence": rec.evidence, "linked_by": "auto", "anchors": rec.anchors, "created_at": now,

@@ -5,7 +5,9 @@ the keys an older database holds."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from storage import ArticleRecord, Store, StoryLinkRecord
@@ -101,3 +103,68 @@ def test_driver_statements_give_what_execute_gives(database_url: str) -> None:
             broken = DriverStatement.compile(missing.where(literal_column("1") == bindparam("x")), conn.dialect)
             with pytest.raises(DBAPIError):
                 broken.rows(conn, {"x": 1})
+
+
+def _links_written(store: Store, entry_ids: list[int]) -> list[tuple[object, ...]]:
+    """Each entry's link, story and keys, with story ids and entry ids as their order in ``entry_ids``."""
+    from sqlalchemy import bindparam, select
+
+    from storage.schema import entry, story, story_key, story_link
+
+    with store.unit_of_work() as uow:
+        conn = uow._conn
+        ids: Any = bindparam("ids", expanding=True)
+        links = conn.execute(select(story_link).where(story_link.c.entry_id.in_(ids)).order_by(story_link.c.entry_id),
+                             {"ids": entry_ids}).all()
+        stories = {row.id: row for row in conn.execute(select(story)).all()}
+        keys = conn.execute(select(story_key).where(story_key.c.entry_id.in_(ids)), {"ids": entry_ids}).all()
+        on_entry = dict(conn.execute(select(entry.c.id, entry.c.story_id).where(entry.c.id.in_(ids)),
+                                     {"ids": entry_ids}).all())
+    first_of = {link.story_id: entry_ids.index(stories[link.story_id].first_entry_id) for link in links}
+    written: list[tuple[object, ...]] = []
+    for link in links:
+        home = stories[link.story_id]
+        written.append((entry_ids.index(link.entry_id), first_of[link.story_id], home.title, home.first_seen,
+                        link.score, link.reason, link.evidence, link.linked_by, link.anchors, link.created_at,
+                        on_entry[link.entry_id] == link.story_id,
+                        sorted(key for key, owner in keys if owner == link.entry_id)))
+    return written
+
+
+def test_a_links_writes_in_one_statement_are_those_of_the_separate_ones(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a link's writes are one statement (a new story, the link, its keys, the entry's story); they
+    write what the separate statements (SQLite's) write: a new story titled after its entry, a joined story, an
+    entry without keys."""
+    import dataclasses
+
+    from storage import stories
+
+    def link_three(store: Store, tag: str) -> list[int]:
+        first = _stored(store, f"{tag}-first", frozenset({"2026-03-12|p:lin", "nd:1:2"}), linked=False)
+        second = _stored(store, f"{tag}-second", frozenset(), linked=False)
+        third = _stored(store, f"{tag}-third", frozenset(), linked=False)
+        with store.unit_of_work() as uow:
+            keys = frozenset({"2026-03-12|p:lin", "nd:1:2"})
+            story_id = uow.link_story(StoryLinkRecord(first, None, "new", None, None, '{"a":1}', keys), now=NOW,
+                                      inserted=True)
+            joined = uow.link_story(StoryLinkRecord(second, story_id, "anchors", 0.75, '{"why":[]}', "{}",
+                                                    frozenset({"2026-03-12|p:lin"})), now=NOW, inserted=True)
+            assert joined == story_id
+            alone = uow.link_story(StoryLinkRecord(third, None, "new", None, None, None, frozenset()), now=NOW)
+            assert alone != story_id
+        return [first, second, third]
+
+    with Store.open(database_url) as store:
+        store.ensure_source("site", kind="custom", settings_hash="x")
+        with store.unit_of_work() as uow:
+            driver, dialect = stories._driver(uow._conn), uow._conn.dialect.name
+        assert (driver.one_link is not None) == (dialect == "postgresql")
+        one = _links_written(store, link_three(store, "one"))
+        monkeypatch.setitem(stories._DRIVERS, dialect, dataclasses.replace(driver, one_link=None))
+        separate = _links_written(store, link_three(store, "separate"))
+    # the titles differ by the tag; the rest must be equal
+    assert [row[:2] + row[3:] for row in one] == [row[:2] + row[3:] for row in separate]
+    assert [row[2] for row in one] == ["one-first", "one-first", "one-third"]
+    assert one[0][-1] == sorted({key_hash("2026-03-12|p:lin"), key_hash("nd:1:2")}) and one[2][-1] == []
