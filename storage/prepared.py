@@ -89,11 +89,32 @@ class DriverStatement:
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
         """The statement run with ``params`` on ``conn``'s connection (its current transaction); its rows, if any."""
+        return self._run(conn, self._bound(params), many=False)
+
+    def run_many(self, conn: Connection, value_sets: Sequence[Sequence[Any]]) -> None:
+        """The statement (a DML without RETURNING) run once per set of values, each in the order of :attr:`names`,
+        in one call of the driver's ``executemany`` (a positional paramstyle only): on SQLite, some twenty rows
+        cost half as much so as through one JSON list the statement unpacks (``json_each``)."""
+        if not self.positional:
+            raise ValueError(f"run_many needs a positional paramstyle: {self.sql}")
+        if not value_sets:
+            return
+        if any(process is not None for process in self.binds):
+            value_sets = [[value if process is None else process(value)
+                           for process, value in zip(self.binds, values, strict=True)] for values in value_sets]
+        self._run(conn, value_sets, many=True)
+
+    def _bound(self, params: Mapping[str, Any]) -> Any:
         values = [value if process is None else process(value)
                   for process, value in zip(self.binds, (params[name] for name in self.names), strict=True)]
-        bound: Any = values if self.positional else dict(zip(self.names, values, strict=True))
+        return values if self.positional else dict(zip(self.names, values, strict=True))
+
+    def _run(self, conn: Connection, bound: Any, *, many: bool) -> Sequence[tuple[Any, ...]]:
         cursor = conn.connection.cursor()
         try:
+            if many:
+                cursor.executemany(self.sql, bound)
+                return ()
             cursor.execute(self.sql, bound)
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall() if cursor.description is not None else ()
         except conn.dialect.loaded_dbapi.Error as exc:

@@ -29,7 +29,6 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    true,
     update,
 )
 from sqlalchemy.engine import RowMapping
@@ -83,6 +82,7 @@ def _lookups(dialect: str) -> tuple[Any, Any, Any]:
     return ids, candidates, texts
 
 
+_KEY_COLUMNS = ("key_hash", "entry_id")
 _LINK_COLUMNS = ("entry_id", "story_id", "score", "reason", "evidence", "linked_by", "anchors", "created_at")
 
 
@@ -112,7 +112,8 @@ def _driver(conn: Connection) -> _Driver:
         found = _DRIVERS[name] = _Driver(
             DriverStatement.compile(ids, dialect), DriverStatement.compile(candidates, dialect),
             DriverStatement.compile(texts, dialect), DriverStatement.compile(_INSERT_LINK, dialect, _LINK_COLUMNS),
-            DriverStatement.compile(_insert_keys(name), dialect), DriverStatement.compile(_SET_STORY, dialect),
+            DriverStatement.compile(_insert_keys(name), dialect, None if name == "postgresql" else _KEY_COLUMNS),
+            DriverStatement.compile(_SET_STORY, dialect),
             DriverStatement.compile(_NEW_STORY, dialect),
             DriverStatement.compile(_one_link(), dialect) if name == "postgresql" else None,
         )
@@ -150,23 +151,19 @@ _NEW_STORY = story.insert().from_select(
 
 @functools.cache
 def _insert_keys(dialect: str) -> Any:
-    """INSERT of an entry's keys from one parameter (``hashes``, see :func:`_ints`), a key already there skipped."""
+    """INSERT of an entry's keys, a key already there skipped: on PostgreSQL from one parameter (``hashes``, see
+    :func:`_ints`), on SQLite one row of ``key_hash``, ``entry_id`` per execution (``DriverStatement.run_many``)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         rows = select(func.unnest(_bigint_array("hashes")), bindparam("entry_id"))
         insert: Any = postgresql.insert(story_key)
-    else:
-        # "WHERE true": SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join's ON clause.
-        rows = select(literal_column("value"), bindparam("entry_id")).select_from(
-            func.json_each(bindparam("hashes", type_=String))
-        ).where(true())
-        from sqlalchemy.dialects import sqlite
+        return insert.from_select(["key_hash", "entry_id"], rows).on_conflict_do_nothing(
+            index_elements=["key_hash", "entry_id"]
+        )
+    from sqlalchemy.dialects import sqlite
 
-        insert = sqlite.insert(story_key)
-    return insert.from_select(["key_hash", "entry_id"], rows).on_conflict_do_nothing(
-        index_elements=["key_hash", "entry_id"]
-    )
+    return sqlite.insert(story_key).on_conflict_do_nothing(index_elements=["key_hash", "entry_id"])
 
 
 _ONE_LINK_SQL = """
@@ -283,9 +280,13 @@ class StoryWrites:
 
     def _index(self, entry_id: int, keys: Iterable[str]) -> None:
         hashes = sorted({key_hash(key) for key in keys})
-        if hashes:
-            params = {"hashes": _ints(self._conn, hashes), "entry_id": entry_id}
-            _driver(self._conn).insert_keys.rows(self._conn, params)
+        if not hashes:
+            return
+        insert = _driver(self._conn).insert_keys
+        if self._conn.dialect.name == "postgresql":
+            insert.rows(self._conn, {"hashes": _ints(self._conn, hashes), "entry_id": entry_id})
+        else:
+            insert.run_many(self._conn, [(hashed, entry_id) for hashed in hashes])
 
 
 

@@ -168,3 +168,31 @@ def test_a_links_writes_in_one_statement_are_those_of_the_separate_ones(
     assert [row[:2] + row[3:] for row in one] == [row[:2] + row[3:] for row in separate]
     assert [row[2] for row in one] == ["one-first", "one-first", "one-third"]
     assert one[0][-1] == sorted({key_hash("2026-03-12|p:lin"), key_hash("nd:1:2")}) and one[2][-1] == []
+
+
+def test_run_many_writes_each_set_of_values(database_url: str) -> None:
+    """``DriverStatement.run_many`` (SQLite's key rows): one row per set of values, a key already there skipped, a
+    driver error raised as SQLAlchemy's; a named paramstyle (psycopg) is refused."""
+    from sqlalchemy import insert, select
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.prepared import DriverStatement
+    from storage.schema import story_key
+    from storage.stories import _KEY_COLUMNS, _insert_keys
+
+    with Store.open(database_url) as store, store.unit_of_work() as uow:
+        conn = uow._conn
+        if conn.dialect.name == "postgresql":
+            named = DriverStatement.compile(insert(story_key), conn.dialect, _KEY_COLUMNS)
+            with pytest.raises(ValueError, match="positional"):
+                named.run_many(conn, [(1, 1)])
+            return
+        keys = DriverStatement.compile(_insert_keys("sqlite"), conn.dialect, _KEY_COLUMNS)
+        keys.run_many(conn, [(-5, 1), (7, 1), (7, 2)])
+        keys.run_many(conn, [(7, 1), (9, 1)])  # (7, 1) is there: skipped
+        keys.run_many(conn, [])
+        rows = conn.execute(select(story_key).order_by(story_key.c.entry_id, story_key.c.key_hash)).all()
+        assert [tuple(row) for row in rows] == [(-5, 1), (7, 1), (9, 1), (7, 2)]
+        plain = DriverStatement.compile(insert(story_key), conn.dialect, _KEY_COLUMNS)
+        with pytest.raises(DBAPIError):
+            plain.run_many(conn, [(9, 1)])  # no ON CONFLICT: the primary key refuses it
