@@ -108,3 +108,33 @@ def test_the_shared_weight_bound_rejects_only_pairs_that_cannot_link(monkeypatch
     assert with_bound == without
     linked = sum(1 for found in without if found is not None and found.reason == "anchors")
     assert linked > 100 and skipped > 1000  # both sides of the bar are exercised
+
+
+def test_dates_and_the_undated_text_in_one_scan_equal_the_two_functions() -> None:
+    """``dates_and_rest`` (anchors' one scan of the date patterns) gives what ``mentioned_dates`` and
+    ``strip_dates`` give, on random strings of date pieces in every script the patterns read."""
+    from rules.stories.dates import dates_and_rest, mentioned_dates, strip_dates
+
+    rng = random.Random(5)
+    pieces = ["1", "2", "12", "20", "31", "2026", "2025", "-", "/", ".", " ", "\n", ",", "Jan.", "January", "nov",
+              "Desember", "de", "noviembre", "to", "and", "sampai", "st", "th", "Monday", "Selasa", "年", "月", "日",
+              "号", "今", "昨", "（", "）", "(", ")", "民國", "114", "十", "二十", "三", "至", "週四", "星期五", "本",
+              "x", "Taipei", "林", "12月", "3日", "2026-01-20", "Dec. 1", "20 Januari 2026", "1月19日"]
+    for index in range(10000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 16)))
+        ref = date(2026, 1 + index % 12, 1 + index % 28)
+        for partial in (False, True):
+            assert dates_and_rest(text, ref, partial) == (mentioned_dates(text, ref, partial), strip_dates(text))
+
+
+def test_anchors_need_the_first_seen_time_a_candidate_may_leave_out() -> None:
+    """A stored candidate's ``StoryDoc`` has no first-seen time (scoring reads its anchors); computing anchors
+    needs one (the day of an undated entry)."""
+    from rules.stories import anchors_of
+
+    undated = StoryDoc(1, "en", "Lin Chia-lung in Taipei", "He met Budi Santoso.", None, None, "https://s.example/1",
+                       "s")
+    with pytest.raises(ValueError, match="first_seen"):
+        anchors_of(undated)
+    seen = datetime(2026, 3, 12, 8, tzinfo=UTC)
+    assert anchors_of(StoryDoc(1, "en", undated.title, undated.text, None, seen, undated.url, "s")).day == "2026-03-12"

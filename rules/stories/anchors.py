@@ -8,7 +8,7 @@ import unicodedata
 from rules.defaults import DEFAULT_GROUPS
 from rules.match import Document, Matcher, RuleSpec
 from rules.stories.amounts import numbers_in
-from rules.stories.dates import mentioned_dates, reference_day, strip_dates
+from rules.stories.dates import dates_and_rest, reference_day
 from rules.stories.gazetteer import gazetteer_hits
 from rules.stories.model import Anchors, StoryDoc
 from rules.stories.names import latin_names, parenthesised_chinese
@@ -49,10 +49,11 @@ def anchors_of(doc: StoryDoc) -> Anchors:
     names = set(hits.ids) | latin_names(text, hits.latin_spans)
     names.update(name for name in parenthesised_chinese(text) if not gazetteer_hits(name[3:]).ids)
     grams = shingles(text)
+    dates, undated = dates_and_rest(text, day, partial=not published)  # the numbers are read without the dates
     matched = _concept_matcher().match(Document(doc.title or "", doc.text, doc.source_id, doc.language or ""))
     return Anchors(
-        numbers=numbers_in(strip_dates(text), doc.language),
-        dates=mentioned_dates(text, day, partial=not published),
+        numbers=numbers_in(undated, doc.language),
+        dates=dates,
         names=frozenset(names),
         concepts=frozenset(m.rule for m in matched),
         day=day.isoformat(),

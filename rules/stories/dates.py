@@ -15,7 +15,7 @@ reference day's month, or the month before when the day is later than the refere
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
 import regex
@@ -134,16 +134,20 @@ def _roc_or_ad(ad: str | None, roc: str | None) -> int | None:
     return None
 
 
-def _latin_dates(text: str, ref: date) -> Iterator[tuple[date | None, bool]]:
-    for m in _ISO.finditer(text):
+Matches = Sequence["regex.Match[str]"]
+
+
+def _latin_dates(iso: Matches, month_day: Matches, day_month: Matches, ref: date) -> Iterator[tuple[date | None, bool]]:
+    """The days of the Latin-script patterns' matches (``_ISO``, ``_MONTH_DAY``, ``_DAY_MONTH``) in one text."""
+    for m in iso:
         yield _make(int(m[1]), int(m[2]), int(m[3]), ref), True
-    for m in _MONTH_DAY.finditer(text):
+    for m in month_day:
         year = int(m[4]) if m[4] else None
         month = _MONTH_OF[m[1].lower()]
         for day in (m[2], m[3]):
             if day:
                 yield _make(year, month, int(day), ref), year is not None
-    for m in _DAY_MONTH.finditer(text):
+    for m in day_month:
         year = int(m[4]) if m[4] else None
         month = _MONTH_OF[m[3].lower()]
         for day in (m[1], m[2]):
@@ -151,15 +155,16 @@ def _latin_dates(text: str, ref: date) -> Iterator[tuple[date | None, bool]]:
                 yield _make(year, month, int(day), ref), year is not None
 
 
-def _chinese_dates(text: str, ref: date) -> Iterator[tuple[date | None, bool]]:
+def _chinese_dates(zh_date: Matches, zh_day: Matches, ref: date) -> Iterator[tuple[date | None, bool]]:
+    """The days of ``_ZH_DATE``'s and ``_ZH_DAY``'s matches in one text (a day inside a full date is not one)."""
     spans: list[tuple[int, int]] = []
-    for m in _ZH_DATE.finditer(text):
+    for m in zh_date:
         spans.append(m.span())
         year, month = _roc_or_ad(m[1], m[2]), small_zh_number(m[3])
         for day in (m[4], m[5]):
             if day:
                 yield _make(year, month, small_zh_number(day), ref), year is not None
-    for m in _ZH_DAY.finditer(text):
+    for m in zh_day:
         if any(start <= m.start() < end for start, end in spans):
             continue
         day = small_zh_number(m[1])
@@ -182,10 +187,21 @@ def mentioned_dates(text: str, ref: date, partial: bool = False) -> frozenset[st
     """ISO days mentioned in ``text``, relative to the reference day ``ref`` for dates without a year and for
     weekdays. With ``partial`` (the reference day is not a publication day, so a year taken from it may be
     wrong), a month and day written without a year also give ``--MM-DD``, and weekdays are left out."""
+    latin = tuple(list(pattern.finditer(text)) for pattern in _LATIN)
+    han = (list(_ZH_DATE.finditer(text)), list(_ZH_DAY.finditer(text))) if _has_han(text) else None
+    return _mentioned(text, ref, partial, latin, han)
+
+
+def _mentioned(
+    text: str, ref: date, partial: bool, latin: Sequence[Matches], han: tuple[Matches, Matches] | None
+) -> frozenset[str]:
+    """:func:`mentioned_dates` from the patterns' matches in ``text``: ``latin`` those of ``_ISO``,
+    ``_MONTH_DAY``, ``_DAY_MONTH``; ``han`` those of ``_ZH_DATE``, ``_ZH_DAY`` (None for a text without Han)."""
     found: set[str] = set()
-    dated = list(_latin_dates(text, ref))
-    if _has_han(text):
-        dated.extend(_chinese_dates(text, ref))
+    iso, month_day, day_month = latin
+    dated = list(_latin_dates(iso, month_day, day_month, ref))
+    if han is not None:
+        dated.extend(_chinese_dates(han[0], han[1], ref))
     for day, has_year in dated:
         if day is None:
             continue
@@ -197,9 +213,56 @@ def mentioned_dates(text: str, ref: date, partial: bool = False) -> frozenset[st
     return frozenset(found)
 
 
+_HAN = regex.compile(r"\p{Han}")
+_LATIN = (_ISO, _MONTH_DAY, _DAY_MONTH)
+
+
 @functools.lru_cache(maxsize=1024)
 def _has_han(text: str) -> bool:
-    return regex.search(r"\p{Han}", text) is not None
+    return _HAN.search(text) is not None
+
+
+def dates_and_rest(text: str, ref: date, partial: bool = False) -> tuple[frozenset[str], str]:
+    """``mentioned_dates(text, ref, partial)`` and ``strip_dates(text)`` in fewer passes of the date patterns.
+
+    :func:`strip_dates` runs each pattern on the text the patterns before it blanked; while none of them matched,
+    that text is ``text`` itself, so the matches are those :func:`mentioned_dates` needs (which reads every
+    pattern on ``text``): each pattern runs once, and again on ``text`` only after an earlier one blanked
+    something. ``_ZH_DATE`` and ``_ZH_DAY`` cannot match a text without Han (``月``, ``日`` are) and are not run.
+    """
+    han = _has_han(text)
+    blanked = text
+    latin: list[Matches] = []
+    for pattern in _LATIN:
+        matches = list(pattern.finditer(blanked))
+        latin.append(matches if blanked is text else list(pattern.finditer(text)))
+        blanked = _blank(blanked, matches)
+    if not han:
+        return _mentioned(text, ref, partial, latin, None), blanked
+    zh_date = list(_ZH_DATE.finditer(blanked))
+    zh_date_on_text = zh_date if blanked is text else list(_ZH_DATE.finditer(text))
+    blanked = _blank(blanked, zh_date)
+    zh_day: Matches = list(_ZH_DAY.finditer(blanked)) if _has_han(blanked) else []
+    zh_day_on_text = zh_day if blanked is text else list(_ZH_DAY.finditer(text))
+    return _mentioned(text, ref, partial, latin, (zh_date_on_text, zh_day_on_text)), _blank(blanked, zh_day)
+
+
+def _blank(text: str, matches: Matches) -> str:
+    """``text`` with each match replaced by as many spaces (what ``pattern.sub`` of :func:`strip_dates` gives)."""
+    if not matches:
+        return text
+    pieces: list[str] = []
+    end = 0
+    for m in matches:
+        start, stop = m.span()
+        pieces.append(text[end:start])
+        pieces.append(" " * (stop - start))
+        end = stop
+    pieces.append(text[end:])
+    return "".join(pieces)
+
+
+_URL_DAY = regex.compile(r"/((?:19|20)\d\d)[/-]?(1[0-2]|0[1-9])[/-]?([0-3]\d)(?:\d{4,6})?(?=[/._?#-]|$)")
 
 
 def url_day(url: str) -> date | None:
@@ -208,7 +271,7 @@ def url_day(url: str) -> date | None:
     >>> url_day("https://www.ettoday.net/news/20260115/3101855.htm")
     datetime.date(2026, 1, 15)
     """
-    m = regex.search(r"/((?:19|20)\d\d)[/-]?(1[0-2]|0[1-9])[/-]?([0-3]\d)(?:\d{4,6})?(?=[/._?#-]|$)", url)
+    m = _URL_DAY.search(url)
     if m is None:
         return None
     return _safe(int(m[1]), int(m[2]), int(m[3]))
