@@ -138,3 +138,12 @@ def test_anchors_need_the_first_seen_time_a_candidate_may_leave_out() -> None:
         anchors_of(undated)
     seen = datetime(2026, 3, 12, 8, tzinfo=UTC)
     assert anchors_of(StoryDoc(1, "en", undated.title, undated.text, None, seen, undated.url, "s")).day == "2026-03-12"
+
+
+def test_the_inlined_sketch_hash_is_the_shingle_hash() -> None:
+    from rules.stories.sketch import _hash, shingles, sketch_of
+
+    words = " ".join(f"word{index}" for index in range(100))
+    grams = shingles(f"外交部長林佳龍與數位發展部長林宜敬今日在外交部召開雙部長會議 and {words}")
+    assert sketch_of(grams) == tuple(sorted(map(_hash, grams))[:64]) and len(sketch_of(grams)) == 64
+    assert sketch_of(grams, k=5) == tuple(sorted(map(_hash, grams))[:5]) and sketch_of(frozenset()) == ()
