@@ -266,7 +266,7 @@ def needs_text(anchors: Anchors, other_anchors: Anchors) -> bool:
     for those candidates."""
     return (
         other_anchors.script == "han"
-        and any(name.startswith("zh:") for name in anchors.names)
+        and bool(facts_of(anchors).zh_names)  # the names that start with "zh:", found once per anchors
         and time_agreement(anchors, other_anchors) is not None
     )
 
