@@ -316,7 +316,7 @@ LinkedBy = Literal["auto", "user"]
 LINKED_BY: tuple[LinkedBy, ...] = get_args(LinkedBy)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # ~30 built per new article: slots build faster
 class StoryCandidate:
     """A stored entry that may belong to the same story as a new one: what linking reads of it (not its text,
     which few checks need: ``StoryWrites.story_texts`` loads it for those; nor when it was first seen, which
