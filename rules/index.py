@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain, repeat
 
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
 from rules.evidence import Evidence, RuleMatch, allowed, ordered
@@ -77,33 +78,56 @@ def _or_leaves(node: Compiled) -> list[TextLeaf] | None:
 
 
 class Index:
-    """The rules by the leaves (or literals) that make them candidates for a document."""
+    """The rules by the leaves (or literals) that make them candidates for a document.
+
+    Three kinds of rule are decided with set operations on the hit leaves, no Python step per rule: a rule
+    of one clause and no NOT (``sure``: it holds when one of its leaves is hit), and a rule of exactly two
+    clauses and no NOT (``pairs``: it holds when a leaf of each is hit), both without a source or language
+    filter. Every other rule is a candidate by the leaves of its smallest clause (or by its trigger literals)
+    and is tested step by step.
+    """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.leaves: list[TextLeaf] = []
         self._numbers: dict[TextLeaf, int] = {}
         self.filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-        self.all_fields: dict[int, list[int]] = {}  # literal id -> leaves searching every text field
+        all_fields: dict[int, list[int]] = {}  # literal id -> leaves searching every text field
         self.some_fields: dict[int, list[tuple[int, tuple[str, ...]]]] = {}  # ... and leaves of some fields
-        self.by_leaf: dict[int, list[int]] = {}
-        self.by_literal: dict[int, list[int]] = {}
-        always: list[int] = []
-        self.plans = tuple(self._plan(rule) for rule in rules)
+        self.plans = tuple(self._plan(rule, all_fields) for rule in rules)
+        self.all_fields = _frozen(all_fields)
         self.steps = tuple(_step(plan) for plan in self.plans)
+        self.names = tuple(rule.spec.name for rule in rules)
+        self.evidence_keys = tuple(_evidence_key(plan) for plan in self.plans)
+        sure: dict[int, list[int]] = {}
+        first: dict[int, list[int]] = {}
+        second: dict[int, list[int]] = {}
+        by_leaf: dict[int, list[int]] = {}
+        by_literal: dict[int, list[int]] = {}
+        always: list[int] = []
         for index, plan in enumerate(self.plans):
             if plan.clauses is None:
                 for literal in plan.rule.triggers or ():
-                    self.by_literal.setdefault(literal, []).append(index)
+                    by_literal.setdefault(literal, []).append(index)
                 if plan.rule.triggers is None:
                     always.append(index)
-            elif plan.clauses:
-                for number in plan.clauses[plan.indexed]:
-                    self.by_leaf.setdefault(number, []).append(index)
-            else:
+            elif not plan.clauses:
                 always.append(index)
+            elif plan.filter < 0 and not plan.negatives and len(plan.clauses) == 1:
+                for number in plan.clauses[0]:
+                    sure.setdefault(number, []).append(index)
+            elif plan.filter < 0 and not plan.negatives and len(plan.clauses) == 2:
+                for table, clause in zip((first, second), plan.clauses, strict=True):
+                    for number in clause:
+                        table.setdefault(number, []).append(index)
+            else:
+                for number in plan.clauses[plan.indexed]:
+                    by_leaf.setdefault(number, []).append(index)
+        self.sure, self.first, self.second = _frozen(sure), _frozen(first), _frozen(second)
+        self.by_leaf, self.by_literal = _frozen(by_leaf), _frozen(by_literal)
+        self.some_literals = frozenset(self.some_fields)
         self.always = frozenset(always)
 
-    def _plan(self, rule: Rule) -> Plan:
+    def _plan(self, rule: Rule, all_fields: dict[int, list[int]]) -> Plan:
         spec = rule.spec
         filter_number = -1
         if spec.sources or spec.languages:
@@ -114,7 +138,8 @@ class Index:
         found = clauses_of(rule.tree)
         if found is None:
             return Plan(rule, filter_number, None)
-        clauses = tuple(tuple(dict.fromkeys(self._number(leaf) for leaf in clause)) for clause in found[0])
+        clauses = tuple(tuple(dict.fromkeys(self._number(leaf, all_fields) for leaf in clause))
+                        for clause in found[0])
         plan = Plan(rule, filter_number, clauses, tuple(frozenset(clause) for clause in clauses),
                     tuple(truth(child) for child in found[1]))
         if not clauses:
@@ -122,14 +147,14 @@ class Index:
         indexed = plan.indexed
         return replace(plan, others=tuple(c for n, c in enumerate(plan.clause_sets) if n != indexed))
 
-    def _number(self, leaf: TextLeaf) -> int:
+    def _number(self, leaf: TextLeaf, all_fields: dict[int, list[int]]) -> int:
         number = self._numbers.get(leaf)
         if number is None:
             number = self._numbers[leaf] = len(self.leaves)
             self.leaves.append(leaf)
             for literal in leaf.ids:
                 if leaf.fields == TEXT_FIELDS:
-                    self.all_fields.setdefault(literal, []).append(number)
+                    all_fields.setdefault(literal, []).append(number)
                 else:
                     self.some_fields.setdefault(literal, []).append((number, leaf.fields))
         return number
@@ -141,50 +166,57 @@ class Index:
         (``RuleMatch.deferred``), from the leaves' evidence that the document's scan builds once each.
         """
         hit_leaves = self._hit_leaves(scan)
-        candidates = set(self.always)
-        by_leaf, by_literal = self.by_leaf, self.by_literal
-        for number in hit_leaves:
-            rules = by_leaf.get(number)
-            if rules is not None:
-                candidates.update(rules)
-        if by_literal:
-            for literal in scan.hit_set:
-                rules = by_literal.get(literal)
-                if rules is not None:
-                    candidates.update(rules)
-        allowed_by: dict[int, bool] = {}
-        matches: list[RuleMatch] = []
-        append = matches.append
+        matched = _union(self.sure, hit_leaves)
+        first = _union(self.first, hit_leaves)
+        if first:
+            matched.update(first.intersection(chain.from_iterable(map(self.second.get, hit_leaves,
+                                                                      repeat(())))))
+        candidates = _union(self.by_leaf, hit_leaves)
+        if self.by_literal:
+            candidates.update(chain.from_iterable(map(self.by_literal.get, scan.hit_set, repeat(()))))
+        eager: dict[int, RuleMatch] = {}
+        if candidates or self.always:
+            self._step_by_step(scan, hit_leaves, candidates.union(self.always), matched, eager)
         found = _Found(scan, hit_leaves, self.leaves)
+        names, keys = self.names, self.evidence_keys
         deferred = RuleMatch.deferred
+        if not eager:
+            return [deferred(names[index], found, keys[index]) for index in sorted(matched)]
+        return [eager[index] if index in eager else deferred(names[index], found, keys[index])
+                for index in sorted(matched)]
+
+    def _step_by_step(self, scan: Scan, hit_leaves: set[int], candidates: set[int], matched: set[int],
+                      eager: dict[int, RuleMatch]) -> None:
+        """Test the rules that sets do not decide; add those that hold to ``matched`` (and ``eager``: those
+        evaluated by their tree, with their evidence)."""
+        allowed_by: dict[int, bool] = {}
         steps = self.steps
-        for index in sorted(candidates):
-            name, kind, filter_number, clauses, others, negatives = steps[index]
+        for index in candidates:
+            name, kind, filter_number, _clauses, others, negatives = steps[index]
             if filter_number >= 0 and not self._allowed(filter_number, scan, allowed_by):
-                continue
-            if kind == _SURE:
-                append(deferred(name, found, clauses))
                 continue
             if kind == _TREE:
                 rule = self.plans[index].rule
                 if rule.test(scan):
-                    append(RuleMatch(name, ordered(collect(rule.tree, scan))))
+                    eager[index] = RuleMatch(name, ordered(collect(rule.tree, scan)))
+                    matched.add(index)
                 continue
-            if others and not _every_clause_hit(others, hit_leaves):
-                continue
-            if negatives and _any_true(negatives, scan):
-                continue
-            append(deferred(name, found, clauses))
-        return matches
+            if kind == _CLAUSES:
+                if others and not _every_clause_hit(others, hit_leaves):
+                    continue
+                if negatives and _any_true(negatives, scan):
+                    continue
+            matched.add(index)
 
     def _hit_leaves(self, scan: Scan) -> set[int]:
-        hits, all_fields, some_fields = scan.hits, self.all_fields, self.some_fields
-        hit_leaves: set[int] = set()
-        for literal in scan.hit_set:
-            hit_leaves.update(all_fields.get(literal, ()))
-            for number, fields in some_fields.get(literal, ()):
-                if any((literal, name) in hits for name in fields):
-                    hit_leaves.add(number)
+        hit_set = scan.hit_set
+        hit_leaves = set(chain.from_iterable(map(self.all_fields.get, hit_set, repeat(()))))
+        if self.some_literals:
+            hits = scan.hits
+            for literal in self.some_literals.intersection(hit_set):
+                for number, fields in self.some_fields[literal]:
+                    if any((literal, name) in hits for name in fields):
+                        hit_leaves.add(number)
         return hit_leaves
 
     def _allowed(self, number: int, scan: Scan, cache: dict[int, bool]) -> bool:
@@ -192,6 +224,24 @@ class Index:
         if found is None:
             found = cache[number] = allowed(*self.filters[number], scan.doc)
         return found
+
+
+def _frozen(table: dict[int, list[int]]) -> dict[int, tuple[int, ...]]:
+    return {key: tuple(values) for key, values in table.items()}
+
+
+def _union(table: dict[int, tuple[int, ...]], keys: set[int]) -> set[int]:
+    """The rules listed under any of ``keys`` (one C-level pass: no Python step per key)."""
+    return set(chain.from_iterable(map(table.get, keys, repeat(()))))
+
+
+def _evidence_key(plan: Plan) -> object:
+    """What a deferred match of ``plan`` hands ``_Found.evidence_of``: its leaves, in clause order without
+    repeats (a repeated leaf's evidence is merged away anyway), or the leaf number itself when it has one."""
+    if plan.clauses is None:
+        return None
+    leaves = tuple(dict.fromkeys(number for clause in plan.clauses for number in clause))
+    return leaves[0] if len(leaves) == 1 else leaves
 
 
 _SURE, _CLAUSES, _TREE = 0, 1, 2
@@ -233,13 +283,19 @@ class _Found:
         self.scan, self.hit_leaves, self.leaves = scan, hit_leaves, leaves
 
     def evidence_of(self, key: object) -> tuple[Evidence, ...]:
-        """The evidence of the hit leaves of ``key``, a plan's clauses (leaf numbers)."""
-        clauses: tuple[tuple[int, ...], ...] = key  # type: ignore[assignment]
-        hit_leaves, leaves, chunk = self.hit_leaves, self.leaves, self.scan.chunk
-        chunks = [chunk(n, leaves[n]) for clause in clauses for n in clause if n in hit_leaves]
-        if len(chunks) == 1:
-            return chunks[0][1]
+        """The evidence of the hit leaves of ``key``: a plan's leaves (numbers), or its one leaf's number."""
+        scan, leaves = self.scan, self.leaves
+        built = scan.chunks.get
+        if type(key) is int:  # a rule of one leaf: it matched, so the leaf is hit
+            return (built(key) or scan.chunk(key, leaves[key]))[1]
+        numbers: tuple[int, ...] = key  # type: ignore[assignment]
+        hit_leaves = self.hit_leaves
+        hit = [n for n in numbers if n in hit_leaves]
+        if len(hit) == 1:
+            number = hit[0]
+            return (built(number) or scan.chunk(number, leaves[number]))[1]
         merged: dict[Key, Evidence] = {}
+        chunks = [built(n) or scan.chunk(n, leaves[n]) for n in hit]
         for keys, evidence in chunks:
             if keys is None:  # evidence in the `attachment` field: its keys do not tell evidence apart
                 return ordered([found for _, evidence in chunks for found in evidence])
