@@ -25,6 +25,9 @@ from rules.evidence import (
 from rules.query import TEXT_FIELDS
 from rules.text import WORD_CHARS, Folded, fold, is_word_char
 
+_new = object.__new__
+_set = object.__setattr__  # with ``_new``: ``text_evidence`` inline, for the common chunk
+
 REGEX_TIMEOUT_SECONDS = 0.1
 MAX_REGEX_MATCHES = 100
 CLITICS = ("nya", "lah", "kah")
@@ -55,38 +58,46 @@ class Scan:
                 self._scan(name, folded, keys)
 
     def _scan(self, name: str, folded: Folded, keys: Keys) -> None:
-        """Group the automaton's hits by key, then accept each key's hits at once (most keys need no check)."""
+        """Accept the automaton's hits in one loop: a key of one literal checked only for word boundaries (most
+        keys) is checked inline, hit by hit, and grouped by its literal; the other keys' hits are grouped by
+        key and checked per literal afterwards."""
+        text = folded.text
+        length = len(text)
+        words, clitics, bounded = WORD_CHARS, CLITICS, keys.bounded
         grouped: dict[int, list[Span]] = {}
+        other: dict[int, list[Span]] = {}
         get = grouped.get
-        for index, start, end in keys.automaton.find_matches_as_indexes(folded.text, overlapping=True):
-            spans = get(index)
+        for index, start, end in keys.automaton.find_matches_as_indexes(text, overlapping=True):
+            check = bounded[index]
+            if check is None:
+                other.setdefault(index, []).append((start, end))
+                continue
+            literal, left, right = check
+            if left and start and words[text[start - 1]]:
+                continue
+            if right and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
+                after = end + 3
+                if text[end:after] not in clitics or (after < length and words[text[after]]):
+                    continue
+                end = after
+            spans = get(literal)
             if spans is None:
-                grouped[index] = [(start, end)]
+                grouped[literal] = [(start, end)]
             else:
                 spans.append((start, end))
-        hits, hit_set, meanings = self.hits, self.hit_set, keys.meanings
-        unchecked, bounded = keys.unchecked, keys.bounded
-        original, text = self.originals[name], folded.text
-        length = len(text)
-        for index, spans in grouped.items():
-            literal_id = unchecked[index]
-            if literal_id >= 0:
-                hits[(literal_id, name)] = spans
-                hit_set.add(literal_id)
-                continue
-            check = bounded[index]
-            if check is not None:  # a term checked only for word boundaries: one call per term, not per hit
-                literal_id, left, right = check
-                accepted = _bounded(text, length, left, right, spans)
+        hits, hit_set = self.hits, self.hit_set
+        for literal, spans in grouped.items():
+            hits[(literal, name)] = spans
+        hit_set.update(grouped)
+        if not other:
+            return
+        meanings, original = keys.meanings, self.originals[name]
+        for index, spans in other.items():
+            for meaning in meanings[index]:
+                accepted = accept_all(meaning, folded, original, spans)
                 if accepted:
-                    hits[(literal_id, name)] = accepted
-                    hit_set.add(literal_id)
-                continue
-            for literal in meanings[index]:
-                accepted = accept_all(literal, folded, original, spans)
-                if accepted:
-                    hits[(literal.id, name)] = accepted
-                    hit_set.add(literal.id)
+                    hits[(meaning.id, name)] = accepted
+                    hit_set.add(meaning.id)
 
     def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
         """The evidence of one literal's hits in one field, built once per document (rules share terms)."""
@@ -102,7 +113,7 @@ class Scan:
         folded, original = self.folded[name], self.originals[name]
         spans = self.hits.get((literal, name), ())
         if folded.marks:
-            spans = [folded.original_span(start, end) for start, end in spans]
+            spans = _in_order([folded.original_span(start, end) for start, end in spans])
         if name == "attachment":
             files = self.doc.attachments
             built = [in_attachment(Evidence(written, group, name, start, end, original[start:end]), files)
@@ -133,24 +144,51 @@ class Scan:
         return found
 
     def _chunk(self, leaf: TextLeaf) -> Chunk:
-        """Built from the hits directly: of one term without folding's map, the hits are already in order."""
+        """Built from the hits directly: the evidence of one term (one literal, one written form) is its hits
+        field by field (TEXT_FIELDS is in FIELD_ORDER), each field's in order without repeats: ``ordered``."""
+        literals = leaf.ids.intersection(self.hit_set) if len(leaf.literals) > 1 else leaf.ids
+        if len(literals) == 1:
+            (literal,) = literals
+            written = leaf.written[literal]
+            if len(written) == 1:
+                return self._term_chunk(leaf, literal, written[0])
         hits, evidence, keys = self.hits, [], []
-        sorted_already, combinations = True, 0
-        for literal in leaf.ids.intersection(self.hit_set):  # the order of ``_leaf_evidence``
-            for written in leaf.written[literal]:
-                combinations += 1
+        for literal in literals:  # the order of ``_leaf_evidence``
+            for term in leaf.written[literal]:
                 for name in leaf.fields:
                     if (literal, name) not in hits:
                         continue
-                    found, order = self._literal(literal, written, leaf.group, name)
+                    found, order = self._literal(literal, term, leaf.group, name)
                     if order is None:
                         return None, ordered(self.leaf_evidence(leaf))
                     evidence.extend(found)
                     keys.extend(order)
-                    sorted_already = sorted_already and not self.folded[name].marks
-        if sorted_already and combinations == 1:  # one term's hits by field, each field's by position
-            return tuple(keys), tuple(evidence)
         return in_order(dict(zip(keys, evidence, strict=True)))
+
+    def _term_chunk(self, leaf: TextLeaf, literal: int, written: str) -> Chunk:
+        """The chunk of a leaf of which one term is hit: its evidence built in one loop (``_literal``'s)."""
+        hits, group, folded, originals = self.hits, leaf.group, self.folded, self.originals
+        tie = group or ""
+        evidence: list[Evidence] = []
+        keys: list[Key] = []
+        for name in leaf.fields:
+            spans = hits.get((literal, name))
+            if spans is None:
+                continue
+            if name == "attachment":
+                return None, ordered(self.leaf_evidence(leaf))
+            marks, original, order = folded[name].marks, originals[name], FIELD_ORDER[name]
+            if marks:
+                span_of = folded[name].original_span
+                spans = _in_order([span_of(start, end) for start, end in spans])
+            for start, end in spans:
+                found = _new(Evidence)
+                _set(found, "__dict__", {"term": written, "group": group, "field": name, "start": start,
+                                         "end": end, "text": original[start:end], "attachment": None,
+                                         "attachment_name": None, "context": None})
+                evidence.append(found)
+                keys.append((order, start, end, written, tie))
+        return tuple(keys), tuple(evidence)
 
     def meta_true(self, leaf: MetaLeaf) -> bool:
         return bool(self.leaf_evidence(leaf))
@@ -160,6 +198,14 @@ class Scan:
         if key not in self.regex_results:
             self.regex_results[key] = run_regex(leaf.compiled, self.originals[name])
         return self.regex_results[key]
+
+
+def _in_order(spans: list[Span]) -> list[Span]:
+    """Spans sorted without repeats; a term's hits mapped to the original (a monotone map) almost always are."""
+    for index in range(1, len(spans)):
+        if spans[index - 1] >= spans[index]:
+            return sorted(set(spans))
+    return spans
 
 
 def accept_all(literal: Literal, folded: Folded, original: str, spans: list[Span]) -> list[Span]:
