@@ -40,12 +40,14 @@ class TextLeaf:
     fields: tuple[str, ...]
     ids: frozenset[int] = frozenset()
     written: dict[int, tuple[str, ...]] = field(init=False, compare=False, hash=False, repr=False)
+    term: tuple[int, str] | None = field(init=False, compare=False, hash=False, repr=False)  # its one term
 
     def __post_init__(self) -> None:
         written: dict[int, tuple[str, ...]] = {}
         for literal, term in self.literals:
             written[literal] = (*written.get(literal, ()), term)
         object.__setattr__(self, "written", written)
+        object.__setattr__(self, "term", self.literals[0] if len(self.literals) == 1 else None)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import chain, repeat
 
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
-from rules.evidence import Evidence, RuleMatch, allowed, ordered
+from rules.evidence import Evidence, RuleMatch, allowed, deferred_matches, ordered
 from rules.query import TEXT_FIELDS
 from rules.scan import Key, Scan, collect, in_order
 
@@ -80,11 +80,12 @@ def _or_leaves(node: Compiled) -> list[TextLeaf] | None:
 class Index:
     """The rules by the leaves (or literals) that make them candidates for a document.
 
-    Three kinds of rule are decided with set operations on the hit leaves, no Python step per rule: a rule
-    of one clause and no NOT (``sure``: it holds when one of its leaves is hit), and a rule of exactly two
-    clauses and no NOT (``pairs``: it holds when a leaf of each is hit), both without a source or language
-    filter. Every other rule is a candidate by the leaves of its smallest clause (or by its trigger literals)
-    and is tested step by step.
+    Two kinds of rule are decided with set operations on the hit leaves, no Python step per rule, when they
+    have no source or language filter: a rule of one clause and no NOT holds when one of its leaves is hit
+    (it is a candidate by them), a rule of two clauses and no NOT (``pairs``) when a leaf of each is (a
+    candidate by its first clause's leaves, kept if ``second`` lists it under a hit leaf). Every other rule
+    (``stepwise``) is a candidate by the leaves of its smallest clause (or by its trigger literals) and is
+    tested step by step.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -98,32 +99,38 @@ class Index:
         self.steps = tuple(_step(plan) for plan in self.plans)
         self.names = tuple(rule.spec.name for rule in rules)
         self.evidence_keys = tuple(_evidence_key(plan) for plan in self.plans)
-        sure: dict[int, list[int]] = {}
-        first: dict[int, list[int]] = {}
-        second: dict[int, list[int]] = {}
-        by_leaf: dict[int, list[int]] = {}
+        by_leaf: dict[int, list[int]] = {}  # leaf -> rules that are candidates when it is hit
+        second: dict[int, list[int]] = {}  # leaf -> two-clause rules with the leaf in their second clause
         by_literal: dict[int, list[int]] = {}
         always: list[int] = []
+        pairs: list[int] = []
+        stepwise: list[int] = []
         for index, plan in enumerate(self.plans):
             if plan.clauses is None:
                 for literal in plan.rule.triggers or ():
                     by_literal.setdefault(literal, []).append(index)
                 if plan.rule.triggers is None:
                     always.append(index)
-            elif not plan.clauses:
+                continue
+            if not plan.clauses:
                 always.append(index)
-            elif plan.filter < 0 and not plan.negatives and len(plan.clauses) == 1:
-                for number in plan.clauses[0]:
-                    sure.setdefault(number, []).append(index)
-            elif plan.filter < 0 and not plan.negatives and len(plan.clauses) == 2:
-                for table, clause in zip((first, second), plan.clauses, strict=True):
-                    for number in clause:
-                        table.setdefault(number, []).append(index)
+                continue
+            decided = plan.filter < 0 and not plan.negatives
+            if decided and len(plan.clauses) == 1:
+                indexed = plan.clauses[0]
+            elif decided and len(plan.clauses) == 2:
+                indexed = plan.clauses[0]
+                pairs.append(index)
+                for number in plan.clauses[1]:
+                    second.setdefault(number, []).append(index)
             else:
-                for number in plan.clauses[plan.indexed]:
-                    by_leaf.setdefault(number, []).append(index)
-        self.sure, self.first, self.second = _frozen(sure), _frozen(first), _frozen(second)
-        self.by_leaf, self.by_literal = _frozen(by_leaf), _frozen(by_literal)
+                indexed = plan.clauses[plan.indexed]
+                stepwise.append(index)
+            for number in indexed:
+                by_leaf.setdefault(number, []).append(index)
+        self.by_leaf, self.second, self.by_literal = _frozen(by_leaf), _frozen(second), _frozen(by_literal)
+        self.pairs, self.stepwise = frozenset(pairs), frozenset(stepwise)
+        self.undecided = self.pairs | self.stepwise
         self.some_literals = frozenset(self.some_fields)
         self.always = frozenset(always)
 
@@ -166,24 +173,20 @@ class Index:
         (``RuleMatch.deferred``), from the leaves' evidence that the document's scan builds once each.
         """
         hit_leaves = self._hit_leaves(scan)
-        matched = _union(self.sure, hit_leaves)
-        first = _union(self.first, hit_leaves)
-        if first:
-            matched.update(first.intersection(chain.from_iterable(map(self.second.get, hit_leaves,
-                                                                      repeat(())))))
         candidates = _union(self.by_leaf, hit_leaves)
+        matched = candidates.difference(self.undecided)
+        pairs = candidates.intersection(self.pairs)
+        if pairs:
+            matched.update(pairs.intersection(chain.from_iterable(map(self.second.get, hit_leaves, repeat(())))))
+        stepwise = candidates.intersection(self.stepwise)
         if self.by_literal:
-            candidates.update(chain.from_iterable(map(self.by_literal.get, scan.hit_set, repeat(()))))
+            stepwise.update(chain.from_iterable(map(self.by_literal.get, scan.hit_set, repeat(()))))
+        stepwise.update(self.always)
         eager: dict[int, RuleMatch] = {}
-        if candidates or self.always:
-            self._step_by_step(scan, hit_leaves, candidates.union(self.always), matched, eager)
-        found = _Found(scan, hit_leaves, self.leaves)
-        names, keys = self.names, self.evidence_keys
-        deferred = RuleMatch.deferred
-        if not eager:
-            return [deferred(names[index], found, keys[index]) for index in sorted(matched)]
-        return [eager[index] if index in eager else deferred(names[index], found, keys[index])
-                for index in sorted(matched)]
+        if stepwise:
+            self._step_by_step(scan, hit_leaves, stepwise, matched, eager)
+        return deferred_matches(sorted(matched), self.names, self.evidence_keys,
+                                _Found(scan, hit_leaves, self.leaves), eager)
 
     def _step_by_step(self, scan: Scan, hit_leaves: set[int], candidates: set[int], matched: set[int],
                       eager: dict[int, RuleMatch]) -> None:

@@ -47,6 +47,7 @@ class Scan:
                           "attachment": ATTACHMENT_GAP.join(item.text for item in doc.attachments)}
         self.folded: dict[str, Folded] = {}
         self.hits: dict[tuple[int, str], list[Span]] = {}
+        self.fields_hit: dict[int, list[tuple[str, list[Span]]]] = {}  # literal -> its hits, field by field
         self.hit_set: set[int] = set()
         self.regex_results: dict[tuple[int, str], list[Span]] = {}
         self.evidence: dict[tuple[int, str, str | None, str], tuple[list[Evidence], list[Key] | None]] = {}
@@ -85,9 +86,10 @@ class Scan:
                 grouped[literal] = [(start, end)]
             else:
                 spans.append((start, end))
-        hits, hit_set = self.hits, self.hit_set
+        hits, hit_set, fields_hit = self.hits, self.hit_set, self.fields_hit
         for literal, spans in grouped.items():
             hits[(literal, name)] = spans
+            fields_hit.setdefault(literal, []).append((name, spans))
         hit_set.update(grouped)
         if not other:
             return
@@ -97,6 +99,7 @@ class Scan:
                 accepted = accept_all(meaning, folded, original, spans)
                 if accepted:
                     hits[(meaning.id, name)] = accepted
+                    fields_hit.setdefault(meaning.id, []).append((name, accepted))
                     hit_set.add(meaning.id)
 
     def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
@@ -146,7 +149,9 @@ class Scan:
     def _chunk(self, leaf: TextLeaf) -> Chunk:
         """Built from the hits directly: the evidence of one term (one literal, one written form) is its hits
         field by field (TEXT_FIELDS is in FIELD_ORDER), each field's in order without repeats: ``ordered``."""
-        literals = leaf.ids.intersection(self.hit_set) if len(leaf.literals) > 1 else leaf.ids
+        if leaf.term is not None:
+            return self._term_chunk(leaf, *leaf.term)
+        literals = leaf.ids.intersection(self.hit_set)
         if len(literals) == 1:
             (literal,) = literals
             written = leaf.written[literal]
@@ -167,20 +172,17 @@ class Scan:
 
     def _term_chunk(self, leaf: TextLeaf, literal: int, written: str) -> Chunk:
         """The chunk of a leaf of which one term is hit: its evidence built in one loop (``_literal``'s)."""
-        hits, group, folded, originals = self.hits, leaf.group, self.folded, self.originals
+        group, folded, originals, every_field = leaf.group, self.folded, self.originals, leaf.fields == TEXT_FIELDS
         tie = group or ""
         evidence: list[Evidence] = []
         keys: list[Key] = []
-        for name in leaf.fields:
-            spans = hits.get((literal, name))
-            if spans is None:
+        for name, hit in self.fields_hit.get(literal, ()):  # in TEXT_FIELDS order
+            if not every_field and name not in leaf.fields:
                 continue
             if name == "attachment":
                 return None, ordered(self.leaf_evidence(leaf))
-            marks, original, order = folded[name].marks, originals[name], FIELD_ORDER[name]
-            if marks:
-                span_of = folded[name].original_span
-                spans = _in_order([span_of(start, end) for start, end in spans])
+            fold, original, order = folded[name], originals[name], FIELD_ORDER[name]
+            spans = _in_order([fold.original_span(start, end) for start, end in hit]) if fold.marks else hit
             for start, end in spans:
                 found = _new(Evidence)
                 _set(found, "__dict__", {"term": written, "group": group, "field": name, "start": start,
