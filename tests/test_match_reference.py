@@ -14,7 +14,7 @@ import random
 from rules.attachments import AttachmentText
 from rules.evidence import Evidence, allowed, ordered, text_evidence
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
-from rules.scan import Scan, collect
+from rules.scan import Scan, _in_order, collect
 from tests.bench.rules_before.match import Matcher as FormerMatcher
 
 WORDS = ["AI", "ai", "Taiwan", "Taiwanese", "kerja sama", "kerja", "mitra", "臺灣", "台湾", "夥伴", "伙伴",
@@ -104,3 +104,38 @@ def test_text_evidence_is_the_dataclass_built_by_its_constructor() -> None:
     assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
     assert pickle.dumps(made) == pickle.dumps(built)
     assert list(vars(made)) == [field.name for field in dataclasses.fields(Evidence)]
+
+
+def test_rules_decided_by_sets_match_as_their_trees_do() -> None:
+    """One- and two-clause rules without NOT or filter are decided by set operations on the hit leaves, the
+    others step by step; every kind gives the reference's matches and evidence, including a leaf in both
+    clauses of a pair and a pair whose second clause is not hit."""
+    specs = [RuleSpec("one", "Taiwan OR 夥伴"), RuleSpec("pair", "(Taiwan OR chip) AND (夥伴 OR mitra*)"),
+             RuleSpec("same", "Taiwan AND (Taiwan OR MOU)"), RuleSpec("unhit", "Taiwan AND MOU"),
+             RuleSpec("three", "Taiwan AND chip AND 夥伴"), RuleSpec("not", "Taiwan AND chip NOT MOU"),
+             RuleSpec("filtered", "Taiwan AND chip", languages=("en",)), RuleSpec("group", "@tw AND @p")]
+    matcher = Matcher.compile(specs, GROUPS)
+    index = matcher._index
+    names = {spec.name: number for number, spec in enumerate(specs)}
+    assert index.pairs == {names["pair"], names["same"], names["unhit"], names["group"]}
+    assert index.stepwise == {names["three"], names["not"], names["filtered"]}
+    doc = Document("Taiwan chip", "夥伴 and the mitranya, ＴＡＩＷＡＮ… chips", language="en")
+    found = matcher.match(doc)
+    assert [m.rule for m in found] == ["one", "pair", "same", "three", "not", "filtered", "group"]
+    assert found == _reference(matcher, doc)
+    assert [(e.field, e.text) for e in found[1].evidence] == [
+        ("title", "Taiwan"), ("title", "chip"), ("body", "夥伴"), ("body", "mitranya"), ("body", "ＴＡＩＷＡＮ")]
+
+
+def test_a_terms_hits_mapped_to_the_original_are_in_order_without_repeats() -> None:
+    """Two hits inside one cluster ("㍇" folds to "マンション", two "ン") map to the same original span: one
+    evidence, as the reference and the former matcher give."""
+    doc = Document("", "㍇とン ㍇")
+    specs = [RuleSpec("n", "ン"), RuleSpec("both", "ン AND マ")]
+    matcher = Matcher.compile(specs, {})
+    found = matcher.match(doc)
+    assert found == _reference(matcher, doc)
+    assert _plain(found) == _plain(FormerMatcher.compile(specs, {}).match(doc))
+    assert [(e.start, e.end, e.text) for e in found[0].evidence] == [(0, 1, "㍇"), (2, 3, "ン"), (4, 5, "㍇")]
+    assert _in_order([(0, 1), (0, 1), (2, 3), (1, 2)]) == [(0, 1), (1, 2), (2, 3)]
+    assert _in_order([(0, 1), (2, 3)]) == [(0, 1), (2, 3)]
