@@ -7,6 +7,7 @@ turns a tree into a closure that says whether it holds for a scanned document, b
 from __future__ import annotations
 
 import unicodedata
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -163,30 +164,22 @@ class Builder:
             by_key.setdefault(literal.key, []).append(literal)
         automaton = ahocorasick_rs.AhoCorasick(list(by_key))
         meanings = tuple(tuple(meanings) for meanings in by_key.values())
-        return Keys(automaton, meanings, tuple(_unchecked(literals) for literals in meanings),
-                    tuple(_bounded(literals) for literals in meanings))
+        bounded = [_bounded(literals) for literals in meanings]
+        return Keys(automaton, meanings, array("l", [-1 if found is None else found[0] for found in bounded]),
+                    bytes(0 if found is None else found[1] | found[2] << 1 for found in bounded))
 
 
 @dataclass(frozen=True)
 class Keys:
-    """The automaton and, per key index, its literals, and the one literal id of a key whose every hit is
-    accepted as it is (no boundary, prefix or case check), else -1."""
+    """The automaton and, per key index, its literals; for a key whose one literal is checked only for word
+    boundaries (no prefix or case check), that literal's id (else -1) and which edges need a boundary (bit 0:
+    the left, bit 1: the right; neither: every hit is accepted). Flat arrays: a few cache lines for the scan,
+    where tuples per key were a few objects per hit."""
 
     automaton: ahocorasick_rs.AhoCorasick
     meanings: tuple[tuple[Literal, ...], ...]
-    unchecked: tuple[int, ...]
-    bounded: tuple[tuple[int, bool, bool] | None, ...]  # (id, left, right) of a key's one boundary-only literal
-
-
-def _unchecked(literals: tuple[Literal, ...]) -> int:
-    """The literal id when every hit is accepted as it is, else -1.
-
-    Such a literal is ``(key, no prefix, no exact form)``: no other literal shares its key and flags.
-    """
-    if len(literals) != 1 or any(x.left_boundary or x.right_boundary or x.prefix or x.exact is not None
-                                 for x in literals):
-        return -1
-    return literals[0].id
+    bounded: array[int]
+    edges: bytes
 
 
 def _bounded(literals: tuple[Literal, ...]) -> tuple[int, bool, bool] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import chain, repeat
+from itertools import chain
 
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
 from rules.evidence import Evidence, RuleMatch, allowed, deferred_matches, ordered
@@ -88,14 +88,15 @@ class Index:
     tested step by step.
     """
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], literals: int) -> None:
+        """Index ``rules``, whose literal ids are below ``literals``."""
         self.leaves: list[TextLeaf] = []
         self._numbers: dict[TextLeaf, int] = {}
         self.filters: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         all_fields: dict[int, list[int]] = {}  # literal id -> leaves searching every text field
         self.some_fields: dict[int, list[tuple[int, tuple[str, ...]]]] = {}  # ... and leaves of some fields
         self.plans = tuple(self._plan(rule, all_fields) for rule in rules)
-        self.all_fields = _frozen(all_fields)
+        self.all_fields = _dense(all_fields, literals)
         self.steps = tuple(_step(plan) for plan in self.plans)
         self.names = tuple(rule.spec.name for rule in rules)
         self.evidence_keys = tuple(_evidence_key(plan) for plan in self.plans)
@@ -128,7 +129,8 @@ class Index:
                 stepwise.append(index)
             for number in indexed:
                 by_leaf.setdefault(number, []).append(index)
-        self.by_leaf, self.second, self.by_literal = _frozen(by_leaf), _frozen(second), _frozen(by_literal)
+        self.by_leaf, self.second = _dense(by_leaf, len(self.leaves)), _dense(second, len(self.leaves))
+        self.by_literal = _dense(by_literal, literals) if by_literal else ()
         self.pairs, self.stepwise = frozenset(pairs), frozenset(stepwise)
         self.undecided = self.pairs | self.stepwise
         self.some_literals = frozenset(self.some_fields)
@@ -177,10 +179,10 @@ class Index:
         matched = candidates.difference(self.undecided)
         pairs = candidates.intersection(self.pairs)
         if pairs:
-            matched.update(pairs.intersection(chain.from_iterable(map(self.second.get, hit_leaves, repeat(())))))
+            matched.update(pairs.intersection(chain.from_iterable(map(self.second.__getitem__, hit_leaves))))
         stepwise = candidates.intersection(self.stepwise)
         if self.by_literal:
-            stepwise.update(chain.from_iterable(map(self.by_literal.get, scan.hit_set, repeat(()))))
+            stepwise.update(chain.from_iterable(map(self.by_literal.__getitem__, scan.hit_set)))
         stepwise.update(self.always)
         eager: dict[int, RuleMatch] = {}
         if stepwise:
@@ -213,7 +215,7 @@ class Index:
 
     def _hit_leaves(self, scan: Scan) -> set[int]:
         hit_set = scan.hit_set
-        hit_leaves = set(chain.from_iterable(map(self.all_fields.get, hit_set, repeat(()))))
+        hit_leaves = set(chain.from_iterable(map(self.all_fields.__getitem__, hit_set)))
         if self.some_literals:
             hits = scan.hits
             for literal in self.some_literals.intersection(hit_set):
@@ -229,13 +231,14 @@ class Index:
         return found
 
 
-def _frozen(table: dict[int, list[int]]) -> dict[int, tuple[int, ...]]:
-    return {key: tuple(values) for key, values in table.items()}
+def _dense(table: dict[int, list[int]], size: int) -> tuple[tuple[int, ...], ...]:
+    """``table`` as a tuple indexed by its keys, ``0 <= key < size`` (one array: fewer cache lines than a dict)."""
+    return tuple(tuple(table.get(key, ())) for key in range(size))
 
 
-def _union(table: dict[int, tuple[int, ...]], keys: set[int]) -> set[int]:
-    """The rules listed under any of ``keys`` (one C-level pass: no Python step per key)."""
-    return set(chain.from_iterable(map(table.get, keys, repeat(()))))
+def _union(table: tuple[tuple[int, ...], ...], keys: set[int]) -> set[int]:
+    """The values listed under any of ``keys`` (one C-level pass: no Python step per key)."""
+    return set(chain.from_iterable(map(table.__getitem__, keys)))
 
 
 def _evidence_key(plan: Plan) -> object:

@@ -57,7 +57,7 @@ class Matcher:
     def __init__(self, rules: tuple[Rule, ...], keys: Keys | None) -> None:
         self._rules = rules
         self._keys = keys
-        self._index = Index(rules)
+        self._index = Index(rules, sum(map(len, keys.meanings)) if keys is not None else 0)
 
     @classmethod
     def compile(cls, rules: Sequence[RuleSpec], groups: Mapping[str, Sequence[str]]) -> Matcher:

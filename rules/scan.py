@@ -64,19 +64,19 @@ class Scan:
         key and checked per literal afterwards."""
         text = folded.text
         length = len(text)
-        words, clitics, bounded = WORD_CHARS, CLITICS, keys.bounded
+        words, clitics, bounded, edges = WORD_CHARS, CLITICS, keys.bounded, keys.edges
         grouped: dict[int, list[Span]] = {}
         other: dict[int, list[Span]] = {}
         get = grouped.get
         for index, start, end in keys.automaton.find_matches_as_indexes(text, overlapping=True):
-            check = bounded[index]
-            if check is None:
+            literal = bounded[index]
+            if literal < 0:
                 other.setdefault(index, []).append((start, end))
                 continue
-            literal, left, right = check
-            if left and start and words[text[start - 1]]:
+            edge = edges[index]
+            if edge & 1 and start and words[text[start - 1]]:
                 continue
-            if right and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
+            if edge & 2 and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
                 after = end + 3
                 if text[end:after] not in clitics or (after < length and words[text[after]]):
                     continue
