@@ -290,18 +290,17 @@ class _Found:
 
     def evidence_of(self, key: object) -> tuple[Evidence, ...]:
         """The evidence of the hit leaves of ``key``: a plan's leaves (numbers), or its one leaf's number."""
-        scan, leaves = self.scan, self.leaves
-        built = scan.chunks.get
+        chunk, leaves = self.scan.chunk, self.leaves
         if type(key) is int:  # a rule of one leaf: it matched, so the leaf is hit
-            return (built(key) or scan.chunk(key, leaves[key]))[1]
+            return chunk(key, leaves[key])[1]
         numbers: tuple[int, ...] = key  # type: ignore[assignment]
         hit_leaves = self.hit_leaves
         hit = [n for n in numbers if n in hit_leaves]
         if len(hit) == 1:
             number = hit[0]
-            return (built(number) or scan.chunk(number, leaves[number]))[1]
+            return chunk(number, leaves[number])[1]
         merged: dict[Key, Evidence] = {}
-        chunks = [built(n) or scan.chunk(n, leaves[n]) for n in hit]
+        chunks = [chunk(n, leaves[n]) for n in hit]
         for keys, evidence in chunks:
             if keys is None:  # evidence in the `attachment` field: its keys do not tell evidence apart
                 return ordered([found for _, evidence in chunks for found in evidence])

@@ -143,14 +143,14 @@ class Scan:
         index, with the order keys of its evidence unless some is in the `attachment` field."""
         found = self.chunks.get(number)
         if found is None:
-            found = self.chunks[number] = self._chunk(leaf)
+            term = leaf.term
+            found = self.chunks[number] = self._chunk(leaf) if term is None else self._term_chunk(leaf, *term)
         return found
 
     def _chunk(self, leaf: TextLeaf) -> Chunk:
-        """Built from the hits directly: the evidence of one term (one literal, one written form) is its hits
-        field by field (TEXT_FIELDS is in FIELD_ORDER), each field's in order without repeats: ``ordered``."""
-        if leaf.term is not None:
-            return self._term_chunk(leaf, *leaf.term)
+        """Built from the hits directly (a leaf of one term: ``_term_chunk``): the evidence of one term (one
+        literal, one written form) is its hits field by field (TEXT_FIELDS is in FIELD_ORDER), each field's in
+        order without repeats, as ``ordered`` gives them."""
         literals = leaf.ids.intersection(self.hit_set)
         if len(literals) == 1:
             (literal,) = literals
