@@ -77,7 +77,7 @@ def serve_command(context: Context, host: str | None, port: int | None) -> None:
 async def _serve(app: Any, sock: Any) -> None:
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", server_header=False))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", server_header=False, ws="none"))
     await server.serve(sockets=[sock])
 
 

@@ -89,8 +89,9 @@ class WebServer:
 
     def __init__(self, app: ASGIApp, sock: socket.socket) -> None:
         self.sock = sock
+        # ws="none": the app has no WebSocket routes, and uvicorn's "auto" loads a WebSocket stack (~1.6 MiB)
         config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, server_header=False,
-                                timeout_graceful_shutdown=5)
+                                timeout_graceful_shutdown=5, ws="none")
         self.server = _QuietServer(config)
         self.task: asyncio.Task[None] | None = None
 
