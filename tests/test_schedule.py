@@ -90,3 +90,31 @@ def test_the_planner_learns_from_published_else_first_seen() -> None:
     night = planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=2))
     assert busy.adapted and busy.seconds < 600 < night.seconds
     assert busy.reason == "weekday 10:00 is busy" and night.reason.endswith("is quiet")
+
+
+def _intervals_with_100_steps(profile: Profile, policy: Policy) -> tuple[float, ...]:
+    """`intervals` as first written: always 100 bisection steps (it now stops when the bounds stop moving)."""
+    import math
+
+    if policy.mode == "fixed" or not profile.rates:
+        return (policy.interval,) * HOURS
+    low, high = policy.min_interval, max(policy.min_interval, policy.max_interval)
+    roots = [float(rate**0.75) for rate in profile.rates]
+    budget = HOURS / policy.interval
+    lo, hi = 1e-6, 1e9
+    for _ in range(100):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (lo, mid) if sum(1 / min(high, max(low, mid / root)) for root in roots) < budget else (mid, hi)
+    return tuple(min(high, max(low, hi / root)) for root in roots)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, HOURS - 1), min_size=MIN_HISTORY, max_size=400),
+       st.floats(60, 7200), st.floats(1, 600), st.floats(600, 86400))
+def test_intervals_stop_bisecting_at_the_same_bounds(hours: list[int], interval: float, low: float,
+                                                      high: float) -> None:
+    tz = ZoneInfo("Asia/Taipei")
+    monday = datetime(2026, 3, 2, tzinfo=tz)
+    profile = Profile.learn([monday + timedelta(hours=hour, minutes=7) for hour in hours], tz)
+    policy = Policy(interval=interval, min_interval=low, max_interval=high)
+    assert intervals(profile, policy) == _intervals_with_100_steps(profile, policy)

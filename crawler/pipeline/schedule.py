@@ -101,7 +101,10 @@ def intervals(profile: Profile, policy: Policy) -> tuple[float, ...]:
     lo, hi = 1e-6, 1e9
     for _ in range(100):  # spent() falls as the scale grows: bisect for the budget
         mid = math.sqrt(lo * hi)
-        lo, hi = (lo, mid) if spent(mid) < budget else (mid, hi)
+        bounds = (lo, mid) if spent(mid) < budget else (mid, hi)
+        if bounds == (lo, hi):  # converged (~60 steps): every further step would give these bounds again
+            break
+        lo, hi = bounds
     return tuple(min(high, max(low, hi / root)) for root in roots)
 
 
