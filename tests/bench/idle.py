@@ -25,7 +25,9 @@ extras bring trio, which httpcore imports when present). Each tree's bytecode is
 PYTHONDONTWRITEBYTECODE environment does not make every start compile tidings from source.
 
 Idle daemon: `tidings run` on the replica with every source on a fixed 10 s interval (nothing new), sampled by
-psutil; its RSS after a few polls of every source, and its CPU per poll.
+psutil; its RSS after a few polls of every source, and its CPU per poll; then one new article is published and
+its RSS is sampled again once the article is stored (what stays of a daemon's size after its first news). The
+daemons run last, each on its own copy of the database.
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import textwrap
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -63,6 +68,7 @@ from tests.bench.common import (
 )
 
 REPLICA_TOML = ROOT / "tests" / "sites" / "replica.toml"
+AFTER_ARTICLE = 10.0  # seconds the daemon runs on after storing the new article, the second half sampled
 POLL_ONLY = textwrap.dedent("""
     import asyncio, json, sys, time
     from crawler.config import load_config
@@ -235,21 +241,40 @@ def daemon_config(tmp: Path, health_port: int) -> Path:
     return path
 
 
-def idle_daemon(tools: Tools, python: str, tree: Path, seconds: float) -> dict[str, Any]:
-    """`tidings run` with nothing new for `seconds`: RSS after the first polls, CPU per source poll."""
+def _entries(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as connection:
+        return int(connection.execute("SELECT count(*) FROM entry").fetchone()[0])
+
+
+def idle_daemon(tools: Tools, python: str, tree: Path, seconds: float, db: Path) -> dict[str, Any]:
+    """`tidings run` on its own copy `db` of the database: nothing new for `seconds` (its RSS and CPU per source
+    poll in the second half), then one new article published (focustaiwan, topic ai: it matches the default
+    rules and is alerted on the console) and its RSS again once the article is stored and the daemon settled."""
     config = daemon_config(tools.tmp, free_port())
     tools.replica.clear_log()
-    child = Child([python, "-m", "crawler", "-c", str(config), "run"], env=tools.env, cwd=tree)
+    env = {**tools.env, "TIDINGS_REPLICA_DATABASE_URL": f"sqlite:///{db}"}
+    stored_before = _entries(db)
+    child = Child([python, "-m", "crawler", "-c", str(config), "run"], env=env, cwd=tree)
     time.sleep(seconds)
     polls = len(tools.replica.log())
+    published_at = time.monotonic() - child.start
+    tools.replica.publish("focustaiwan", topic="ai")
+    deadline = time.monotonic() + 60
+    while _entries(db) == stored_before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    stored_at = time.monotonic() - child.start
+    time.sleep(AFTER_ARTICLE)  # the alert dispatched, the run's garbage collected: the settled size
     measured = child.finish(terminate=True, timeout=60)
-    settled = [s for s in measured.samples if s[0] >= seconds / 2]
+    settled = [s for s in measured.samples if seconds / 2 <= s[0] < published_at]
+    after = [s for s in measured.samples if s[0] >= stored_at + AFTER_ARTICLE / 2]
     cpu = (settled[-1][1] - settled[0][1]) if len(settled) >= 2 else float("nan")
     span = (settled[-1][0] - settled[0][0]) if len(settled) >= 2 else float("nan")
     return {
         "requests": polls,
         "rss_median": statistics.median(s[2] for s in settled) if settled else measured.peak_rss,
         "rss_max": max((s[2] for s in settled), default=measured.peak_rss),
+        "rss_after": statistics.median(s[2] for s in after) if after else float("nan"),
+        "new_stored": _entries(db) - stored_before,
         "cpu_ms_per_poll": 1000 * cpu / max(1.0, polls * span / seconds) if settled else float("nan"),
         "cpu_pct": 100 * cpu / span if settled and span else float("nan"),
         "rc": measured.returncode,
@@ -313,9 +338,6 @@ def main() -> None:
             contenders.append(("tidings before", (tools.tidings_db, lambda: tools.tidings(python, before))))
         contenders.append(("urlwatch", (tools.cache, tools.urlwatch)))
         idle = [*idle_rounds(tools, contenders, args.rounds), poll_only(tools)]
-        daemons = [("tidings run", idle_daemon(tools, python, ROOT, args.daemon_seconds))]
-        if args.before:
-            daemons.append(("tidings run, before", idle_daemon(tools, python, args.before, args.daemon_seconds)))
         published = replica.publish("focustaiwan", topic="ai")
         print(f"published {published.get('url')}", flush=True)
         new = [
@@ -323,16 +345,27 @@ def main() -> None:
             tools.measure("urlwatch", tools.cache, tools.urlwatch),
         ]
         startup = start_up(tools, python, args.before, args.rounds)
+        # Last, as each publishes an article: each daemon on a copy of the database as the previous one left it,
+        # so that each finds exactly its own one new article.
+        daemons: list[tuple[str, dict[str, Any]]] = []
+        db = tools.tidings_db
+        for name, tree in [("tidings run", ROOT), *([("tidings run, before", args.before)] if args.before else [])]:
+            copy = tools.tmp / f"daemon-{len(daemons)}.db"
+            shutil.copyfile(db, copy)
+            daemons.append((name, idle_daemon(tools, python, tree, args.daemon_seconds, copy)))
+            db = copy
         proxy.stop()
     print("\nfirst run (filling the cache/database; for reference)\n" + table(HEADERS, rows(warm)))
     print(f"\nidle poll (nothing changed; CPU and RSS: median of {args.rounds} rounds, taking turns)\n"
           + table(HEADERS, rows(idle)))
     print("CPU ms of each round: " + "; ".join(f"{r['name']} {r['cpu_all']}" for r in idle if "cpu_all" in r))
     print(f"\nidle daemon (`tidings run`, every source every 10 s, nothing new; {args.daemon_seconds:.0f} s, "
-          "the second half sampled)\n" + table(
-              ["daemon", "requests", "RSS MiB median", "RSS MiB max", "CPU ms per request", "CPU %", "exit"],
+          f"the second half sampled; then one new article, sampled {AFTER_ARTICLE / 2:.0f}-{AFTER_ARTICLE:.0f} s "
+          "after it was stored)\n" + table(
+              ["daemon", "requests", "RSS MiB median", "RSS MiB max", "CPU ms per request", "CPU %",
+               "RSS MiB after one new article", "new stored", "exit"],
               [[name, d["requests"], mib(d["rss_median"]), mib(d["rss_max"]), d["cpu_ms_per_poll"], d["cpu_pct"],
-                d["rc"]] for name, d in daemons]))
+                mib(d["rss_after"]), d["new_stored"], d["rc"]] for name, d in daemons]))
     for name, d in daemons:
         if d["rc"] not in (0, -15):
             print(f"{name} stderr: {d['err']}")
