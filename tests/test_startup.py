@@ -160,3 +160,31 @@ def test_a_daemon_with_a_broken_rule_does_not_start(tmp_path: Path) -> None:
     assert result.exit_code != 0, result.output
     assert f"{config}: rules: rule 'broken': position 19" in result.output + result.stderr
     assert "tidings: running" not in result.output + result.stderr  # it stopped before scheduling any source
+
+
+# `sources list` prints one table: no JSON module, no emoji table (rich's console runs with emoji=False).
+SOURCES_LIST_UNUSED = ("json", "rich._emoji_codes", "sqlalchemy", "httpx", "storage.store", "rules.match")
+
+
+def test_sources_list_loads_no_json_emoji_or_database_layer(tmp_path: Path) -> None:
+    probe = (
+        "import sys\nfrom crawler.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n"
+        "    code = exit.code\nelse:\n    code = 0\n"
+        f"loaded = sorted(m for m in {SOURCES_LIST_UNUSED!r} if m in sys.modules)\n"
+        "print('PROBE', code, loaded)"
+    )
+    env = {**os.environ, "TIDINGS_HOME": str(tmp_path)}
+    env.pop("TIDINGS_CONFIG", None)
+    done = subprocess.run([sys.executable, "-c", probe, "sources", "list"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("PROBE 0 "), done.stdout + done.stderr
+    assert "focustaiwan" in done.stdout
+    assert last == "PROBE 0 []", f"sources list imported {last.removeprefix('PROBE 0 ')}"
+
+
+def test_printed_text_keeps_emoji_codes_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.cli import output
+
+    output.console.print("Taiwan :flag_tw: pact :smile:")
+    assert capsys.readouterr().out.strip() == "Taiwan :flag_tw: pact :smile:"

@@ -3,7 +3,6 @@ print nothing themselves, so one module decides how tidings looks on a terminal 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
@@ -28,8 +27,10 @@ T = TypeVar("T")
 
 # Off a terminal (pipes, cron, logs) rich would assume 80 columns and cut table cells with "…": keep them whole.
 _WIDTH = None if sys.stdout.isatty() else 200
-console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+# emoji=False: a title or URL with ":name:" in it is printed as it is, not as an emoji (and rich's table of emoji
+# codes is never loaded).
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
 
 
 def say(line: str) -> None:
@@ -264,6 +265,8 @@ def alerts_table(rows: Iterable[AlertRow], counts: dict[str, int], statuses: Ite
 
 def stories_table(stories: Iterable[StoryRow], *, as_json: bool = False) -> None:
     if as_json:
+        import json  # here: only the JSON outputs need it
+
         for story in stories:
             say(json.dumps(_story_json(story), ensure_ascii=False))
         return
@@ -275,6 +278,8 @@ def stories_table(stories: Iterable[StoryRow], *, as_json: bool = False) -> None
 
 
 def _story_json(story: StoryRow) -> dict[str, Any]:
+    import json
+
     members = [{"entry_id": m.entry_id, "title": m.title, "url": m.url, "source": m.source_id,
                 "language": m.language, "published": m.published, "first_seen": m.first_seen.isoformat(),
                 "reason": m.reason, "score": m.score, "linked_by": m.linked_by,
@@ -298,6 +303,8 @@ def story_detail(story: StoryRow) -> None:
 
 
 def _link_reason(member: Any) -> str:
+    import json
+
     if member.reason == "new":
         return "first of the story"
     score = "" if member.score is None else f" {member.score:.2f}"
@@ -345,6 +352,8 @@ def edit_report(analysis: EditAnalysis) -> None:
 
 def json_value(value: object) -> None:
     """One JSON document on stdout (UTF-8 kept readable)."""
+    import json
+
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
 
