@@ -31,6 +31,7 @@ HEAVY = (
     "rules.render", "crawler.extract.page", "crawler.pipeline.articles", "crawler.web",
     "sqlalchemy.dialects.postgresql", "rules.match", "rules.compiled", "rules.query", "rules.text", "regex", "luqum",
     "opencc", "pygments", "rich.syntax", "crawler.extract.decode", "crawler.extract.cleanup", "crawler.extract.dates",
+    "charset_normalizer",
 )
 SOURCES = ("focustaiwan", "mofa-en", "moda-en")  # a feed, a list page and a JSON API
 
@@ -58,9 +59,9 @@ def test_an_idle_crawl_imports_no_page_alert_web_or_migration_module(tmp_path: P
         stored = json.loads(first.stdout.splitlines()[-1])
         assert stored["code"] == 0, first.stdout + first.stderr
         assert "new entries" in first.stdout and " 0 new entries" not in first.stdout, first.stdout
-        # Storing new pages of sources with a language needs no numpy (SimHash counts bits with int.bit_count;
-        # only language detection, for a source without one, brings it).
-        assert "numpy" not in stored["loaded"] and "py3langid" not in stored["loaded"], stored["loaded"]
+        # Storing new UTF-8 pages of sources with a language needs no numpy (SimHash counts bits with
+        # int.bit_count; only language detection, for a source without one, brings it) and no charset detector.
+        assert not {"numpy", "py3langid", "charset_normalizer"} & set(stored["loaded"]), stored["loaded"]
         idle = _tidings(env, "-c", config, "crawl", *SOURCES)
     outcome = json.loads(idle.stdout.splitlines()[-1])
     assert outcome["code"] == 0, idle.stdout + idle.stderr

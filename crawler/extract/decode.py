@@ -13,12 +13,12 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
-
-from charset_normalizer import CharsetMatch, from_bytes
-from charset_normalizer.md import mess_ratio
+from typing import TYPE_CHECKING, Literal
 
 from crawler.errors import ExtractError
+
+if TYPE_CHECKING:  # charset-normalizer (~1.6 MiB) loads for the first page that is not UTF-8 or has no label
+    from charset_normalizer import CharsetMatch
 
 log = logging.getLogger(__name__)
 Source = Literal["bom", "http", "meta", "detected"]
@@ -131,6 +131,8 @@ def _is_utf8_with_non_ascii(content: bytes) -> bool:
 
 def _detected(content: bytes) -> list[str]:
     """charset-normalizer's guesses: least chaos, most coherent, windows-1252 first on a tie (WHATWG)."""
+    from charset_normalizer import from_bytes
+
     matches = sorted(from_bytes(content[:DETECT_BYTES]), key=_detection_rank)
     return [encoding for match in matches if (encoding := normalise_charset(match.encoding)) is not None]
 
@@ -188,6 +190,8 @@ def _least_messy(content: bytes, encodings: Iterable[str]) -> tuple[str, str] | 
 
 
 def _mess(text: str) -> float:
+    from charset_normalizer.md import mess_ratio
+
     return float(mess_ratio(text[:MESS_SAMPLE_CHARS], 1.0))  # a lower bound would stop it early
 
 
