@@ -10,13 +10,16 @@ import dataclasses
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import apprise
 from apprise.plugins.custom_json import NotifyJSON
 from apprise.plugins.email.base import NotifyEmail
 
+from rules.delivery import HTML_SCHEMES as _HTML_SCHEMES
+from rules.delivery import Delivery as Delivery  # re-exported: the value lives where apprise is not imported
+from rules.delivery import is_email as is_email
+from rules.delivery import wants_payload as wants_payload
 from rules.render import Format, Message
 from rules.secrets import redact_url, remember_urls, scrub
 
@@ -25,22 +28,12 @@ _FORMATS = {
     "markdown": apprise.NotifyFormat.MARKDOWN,
     "html": apprise.NotifyFormat.HTML,
 }
-_HTML_SCHEMES = ("mailto", "mailtos")
 _WEBHOOK_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms")
-_PAYLOAD_SCHEMES = ("json", "jsons", "mqtt", "mqtts")
 _APPRISE_JSON_KEYS = ("version", "title", "message", "attachments", "type")
 IDEMPOTENCY_HEADER = "X-Tidings-Alert-Id"
 _MARKDOWN_SCHEMES = (
     "slack", "discord", "tgram", "matrix", "matrixs", "msteams", "ntfy", "ntfys", "mattermost", "rocket",
 )
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The outcome of one send: ok, or the error apprise reported (URLs with secrets redacted)."""
-
-    ok: bool
-    error: str | None = None
 
 
 def redact(url: str) -> str:
@@ -60,15 +53,6 @@ def default_format(urls: Sequence[str]) -> Format:
     if scheme in _MARKDOWN_SCHEMES:
         return "markdown"
     return "text"
-
-
-def wants_payload(urls: Sequence[str]) -> bool:
-    """Webhook (json://, jsons://) and MQTT channels receive a JSON payload."""
-    return any(url.split(":", 1)[0].lower() in _PAYLOAD_SCHEMES for url in urls)
-
-
-def is_email(urls: Sequence[str]) -> bool:
-    return any(url.split(":", 1)[0].lower() in _HTML_SCHEMES for url in urls)
 
 
 class Notifier:

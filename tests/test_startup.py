@@ -63,10 +63,17 @@ def test_an_idle_crawl_imports_no_page_alert_web_or_migration_module(tmp_path: P
         # int.bit_count; only language detection, for a source without one, brings it) and no charset detector.
         assert not {"numpy", "py3langid", "charset_normalizer"} & set(stored["loaded"]), stored["loaded"]
         idle = _tidings(env, "-c", config, "crawl", *SOURCES)
+        published = replica.publish("focustaiwan", topic="ai")
+        alerted = _tidings(env, "-c", config, "crawl", *SOURCES)
     outcome = json.loads(idle.stdout.splitlines()[-1])
     assert outcome["code"] == 0, idle.stdout + idle.stderr
     assert " 0 new entries" in idle.stdout and "0 errors" in idle.stdout, idle.stdout
     assert outcome["loaded"] == [], f"an idle crawl imported {outcome['loaded']}"
+    # An alert printed on the console (the only channel of this config) loads no notification library.
+    sent = json.loads(alerted.stdout.splitlines()[-1])
+    assert sent["code"] == 0 and "1 alerts sent" in alerted.stdout, alerted.stdout + alerted.stderr
+    assert published["title"] in alerted.stdout
+    assert "rules.render" in sent["loaded"] and not {"apprise", "rules.notify"} & set(sent["loaded"]), sent["loaded"]
 
 
 # The daemon needs its scheduler, metrics and server, and `crawler.web.security` (the binding check) at start, and

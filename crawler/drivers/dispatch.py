@@ -24,7 +24,7 @@ from storage import MatchAlert, PendingAlert, Store
 
 if TYPE_CHECKING:  # rendering and sending load jinja2 and apprise: imported when an alert is delivered
     from crawler.drivers.messages import Outgoing
-    from rules.notify import Delivery
+    from rules.delivery import Delivery
     from rules.render import Format
 
 CLAIM_BATCH = 100
@@ -111,7 +111,7 @@ class Dispatcher:
 
     async def _deliver(self, group: Sequence[PendingAlert], now: datetime, *, summary: bool = False) -> DispatchReport:
         from crawler.drivers.messages import flood_summary, outgoing
-        from rules.notify import Delivery
+        from rules.delivery import Delivery
 
         channel = group[0].channel
         if channel != CONSOLE and channel not in self.config.channels:
@@ -145,7 +145,7 @@ class Dispatcher:
             stream = self.console or sys.stdout
             stream.write(f"\n{message.title}\n{message.body}\n")
             stream.flush()
-            from rules.notify import Delivery
+            from rules.delivery import Delivery
 
             return Delivery(True)
         return self.notifier.send(self.config.channels[channel].urls, message, key=key, headers=out.headers,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.extract.article import seed_body
-from rules.notify import is_email, wants_payload
+from rules.delivery import is_email, wants_payload
 from rules.render import AlertView, Format, Message, render_digest, render_health, render_template
 from rules.story_render import StoryView, carrier, render_story, story_payload, thread_headers
 from storage import AlertItem, HealthAlert, MatchAlert, PendingAlert
@@ -36,11 +36,16 @@ def outgoing(group: Sequence[PendingAlert], fmt: Format, template: str | None, u
     view = story_view(alerts[0])
     if template:
         return Outgoing(render_template(template, view.articles[0], fmt))
-    email = is_email(urls)
-    message = render_story(view, fmt, short=not email and not wants_payload(urls))
+    email, json_payload = _channel_kind(urls)
+    message = render_story(view, fmt, short=not email and not json_payload)
     headers = thread_headers(view) if email else {}
-    payload = story_payload(view, message.body) if wants_payload(urls) else None
+    payload = story_payload(view, message.body) if json_payload else None
     return Outgoing(message, headers, payload)
+
+
+def _channel_kind(urls: Sequence[str]) -> tuple[bool, bool]:
+    """Whether the channel is e-mail, and whether it takes a JSON payload (`rules.delivery`: no apprise)."""
+    return is_email(urls), wants_payload(urls)
 
 
 def flood_summary(group: Sequence[PendingAlert], fmt: Format) -> Outgoing:

@@ -10,7 +10,7 @@ The notification library (apprise, through `rules.notify`) is imported on the fi
 nothing to deliver does without it (`LazyNotifier`).
 
 >>> import asyncio
->>> from rules.notify import Delivery
+>>> from rules.delivery import Delivery
 >>> asyncio.run(send_with_timeout(lambda: Delivery(True), 1.0, what="channel x")).ok
 True
 """
@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from rules.notify import Delivery, Notifier
+    from rules.delivery import Delivery
+    from rules.notify import Notifier
     from rules.render import Message
 
 R = TypeVar("R")
@@ -71,11 +72,11 @@ async def send_with_timeout(send: Callable[[], Delivery], timeout: float, *, wha
     """`send()` in its own daemon thread; a failed Delivery if it has not returned after `timeout` seconds.
 
     >>> import time
-    >>> from rules.notify import Delivery
+    >>> from rules.delivery import Delivery
     >>> asyncio.run(send_with_timeout(lambda: time.sleep(2) or Delivery(True), 0.1, what="channel slow")).error
     'channel slow: no answer within 0.1 s (a slow or stuck receiver); tried again later'
     """
-    from rules.notify import Delivery
+    from rules.delivery import Delivery
 
     loop = asyncio.get_running_loop()
     answer: asyncio.Future[Delivery] = loop.create_future()
