@@ -230,7 +230,8 @@ def start_up(tools: Tools, python: str, before: Path | None, rounds: int) -> dic
 def daemon_config(tmp: Path, health_port: int) -> Path:
     """replica.toml with every source on a fixed 10 s interval and the daemon's port free."""
     text = REPLICA_TOML.read_text(encoding="utf-8")
-    text = text.replace("[settings]\n", f"[settings]\nhealth_port = {health_port}\n", 1)
+    # story_hold = 0: the new article's alert is delivered at once even when it joins an earlier article's story
+    text = text.replace("[settings]\n", f"[settings]\nhealth_port = {health_port}\nstory_hold = 0\n", 1)
     lines = []
     for line in text.splitlines():
         lines.append(line)
@@ -246,14 +247,19 @@ def _entries(db: Path) -> int:
         return int(connection.execute("SELECT count(*) FROM entry").fetchone()[0])
 
 
+def _sent(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as connection:
+        return int(connection.execute("SELECT count(*) FROM alert WHERE status = 'sent'").fetchone()[0])
+
+
 def idle_daemon(tools: Tools, python: str, tree: Path, seconds: float, db: Path) -> dict[str, Any]:
     """`tidings run` on its own copy `db` of the database: nothing new for `seconds` (its RSS and CPU per source
     poll in the second half), then one new article published (focustaiwan, topic ai: it matches the default
-    rules and is alerted on the console) and its RSS again once the article is stored and the daemon settled."""
+    rules; its alert is printed on the console) and its RSS again once it is stored and the daemon settled."""
     config = daemon_config(tools.tmp, free_port())
     tools.replica.clear_log()
     env = {**tools.env, "TIDINGS_REPLICA_DATABASE_URL": f"sqlite:///{db}"}
-    stored_before = _entries(db)
+    stored_before, sent_before = _entries(db), _sent(db)
     child = Child([python, "-m", "crawler", "-c", str(config), "run"], env=env, cwd=tree)
     time.sleep(seconds)
     polls = len(tools.replica.log())
@@ -275,6 +281,7 @@ def idle_daemon(tools: Tools, python: str, tree: Path, seconds: float, db: Path)
         "rss_max": max((s[2] for s in settled), default=measured.peak_rss),
         "rss_after": statistics.median(s[2] for s in after) if after else float("nan"),
         "new_stored": _entries(db) - stored_before,
+        "alerts_sent": _sent(db) - sent_before,
         "cpu_ms_per_poll": 1000 * cpu / max(1.0, polls * span / seconds) if settled else float("nan"),
         "cpu_pct": 100 * cpu / span if settled and span else float("nan"),
         "rc": measured.returncode,
@@ -363,9 +370,9 @@ def main() -> None:
           f"the second half sampled; then one new article, sampled {AFTER_ARTICLE / 2:.0f}-{AFTER_ARTICLE:.0f} s "
           "after it was stored)\n" + table(
               ["daemon", "requests", "RSS MiB median", "RSS MiB max", "CPU ms per request", "CPU %",
-               "RSS MiB after one new article", "new stored", "exit"],
+               "RSS MiB after one new article", "new stored", "alerts sent", "exit"],
               [[name, d["requests"], mib(d["rss_median"]), mib(d["rss_max"]), d["cpu_ms_per_poll"], d["cpu_pct"],
-                mib(d["rss_after"]), d["new_stored"], d["rc"]] for name, d in daemons]))
+                mib(d["rss_after"]), d["new_stored"], d["alerts_sent"], d["rc"]] for name, d in daemons]))
     for name, d in daemons:
         if d["rc"] not in (0, -15):
             print(f"{name} stderr: {d['err']}")
