@@ -18,14 +18,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
-
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any, Literal
 
 from rules import render_edits
 from rules.safetext import TITLE_CHARS, neutralise_mentions, safe_text, visible_controls
+
+if TYPE_CHECKING:  # jinja2 (~1 MiB) renders channels' own templates only: imported by the first of them
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +86,9 @@ def render_template(template: str, view: AlertView, fmt: Format) -> Message:
     >>> render_template("{{ title }} <{{ url }}>", view, "text").body
     'AI pact <https://x.tw/1>'
     """
+    from jinja2 import TemplateError
+    from markupsafe import Markup
+
     view = safe_view(view)
     values = {
         "rule": view.rule, "kind": view.kind, "title": view.title, "url": view.url, "source": view.source,
@@ -105,6 +107,8 @@ def render_template(template: str, view: AlertView, fmt: Format) -> Message:
 
 @cache
 def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     return ImmutableSandboxedEnvironment(autoescape=autoescape)
 
 
