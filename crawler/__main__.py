@@ -1,6 +1,6 @@
 """`python -m crawler` is `tidings`."""
 
-from crawler.cli import main
+from crawler.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -12,6 +12,7 @@ import sys
 import click
 
 from crawler.cli.context import Context, LazyGroup
+from crawler.drivers import heap
 from rules.secrets import install_log_filter
 
 # pydantic looks for plugins in the metadata of every installed package when it builds its first model (tens of ms
@@ -83,3 +84,10 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
         # Each retry is logged by stamina as a warning; the crawl summary already reports what finally failed.
         logging.getLogger("stamina").setLevel(logging.ERROR)
     ctx.obj = Context(config_path)
+
+
+def entry() -> None:
+    """The `tidings` console script (and `python -m crawler`): this process is tidings' own, so the commands that
+    crawl or serve may tune its garbage collector after start-up (crawler.drivers.heap)."""
+    heap.own_process()
+    main()

@@ -9,6 +9,7 @@ import click
 
 from crawler.cli import output
 from crawler.cli.context import Context, pass_context
+from crawler.drivers import heap
 from crawler.drivers.crawl import crawl
 from crawler.pipeline.wiring import select_sources
 
@@ -45,6 +46,7 @@ def crawl_command(
     config = context.config
     sources = select_sources(config, source_ids)
     with context.store() as store:
+        heap.settle_after_startup()
         summary = output.with_progress(
             lambda on_done: crawl(config, store, sources, backfill=backfill, send_alerts=not no_alerts,
                                   alert_existing=alert_existing, recheck_all=recheck, on_done=on_done),

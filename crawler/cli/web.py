@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler.cli.context import Context, pass_context
+from crawler.drivers import heap
 
 if TYPE_CHECKING:
     from crawler.drivers.serving import AppContext
@@ -71,6 +72,7 @@ def serve_command(context: Context, host: str | None, port: int | None) -> None:
         from crawler.cli import output  # here: the daemon imports this module for daemon_app, and prints no table
 
         output.say(f"web app on {url_of(sock)}/")
+        heap.settle_after_startup()
         asyncio.run(_serve(app, sock))
 
 

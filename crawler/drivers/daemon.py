@@ -40,6 +40,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, Settings, Source, load_config
+from crawler.drivers import heap
 from crawler.drivers.dispatch import Dispatcher
 from crawler.drivers.dispatch import claim_batch as claim_batch  # re-exported: tests use it
 from crawler.drivers.health import HEARTBEAT_SECONDS, HealthView, Metrics
@@ -378,6 +379,7 @@ def run(config_arg: str | None, *, app_factory: AppFactory, stderr: TextIO = sys
     if logging.getLogger().getEffectiveLevel() <= logging.WARNING:  # --log-level ERROR silences them
         runs_log.setLevel(logging.INFO)
     with single_daemon_lock(config.database_url), Store.open(config.database_url) as store:
+        heap.settle_after_startup()
         asyncio.run(_serve(config, store, config_arg, app_factory, stderr))
 
 

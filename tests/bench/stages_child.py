@@ -125,6 +125,13 @@ def main() -> None:
     wrap()
     from crawler.cli import main as tidings
 
+    try:  # this process is the console script's (trees before crawler.drivers.heap had no such step)
+        from crawler.drivers.heap import own_process
+    except ImportError:
+        pass
+    else:
+        own_process()
+
     started, usage = time.thread_time(), resource.getrusage(resource.RUSAGE_SELF)
     with contextlib.suppress(SystemExit):
         tidings(sys.argv[1:])
