@@ -328,7 +328,8 @@ def test_status_prints_sources_alerts_and_runs(tmp_path: Path, store: Store, mon
     words = result.output.split()
     due = output_when(now + timedelta(seconds=60), seconds=True).split()  # last run + interval
     assert words[words.index("cna"):][4:9] == ["0", *due, "-", "ok"], result.output
-    assert [w for w in words if w in ("stale;", "failing:", "boom")] == ["stale;", "failing:", "boom"]
+    assert [w for w in words if w in ("stale;", "failing", "boom")] == ["stale;", "failing", "boom"]
+    assert "focustaiwan: 1 failed run(s) in a row, last: boom" in result.output
     assert "alerts: pending 0, sending 0, sent 0, dead 0" in result.output
     # 3 x the longest adaptive wait (4 x 60 s) + run_timeout
     assert "unhealthy: source focustaiwan: no successful run yet (allowed 724s)" in result.output

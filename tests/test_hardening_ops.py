@@ -88,6 +88,20 @@ def test_status_and_sources_list_show_the_same_next_due(tmp_path: Path, store: S
     listed = CliRunner().invoke(main, ["-c", str(path), "sources", "list"])
     assert listed.exit_code == 0, listed.output
     assert "in 120 min: backing off after 1 failure" in listed.output
+    row = next(line for line in listed.output.splitlines() if line.strip().startswith("cna"))
+    assert "failing (last error below)" in row  # the row says it; the error is whole under the table
+    assert "cna: 1 failed run(s) in a row, last: down" in listed.output
+
+
+def test_a_long_error_is_shown_whole_under_the_sources_table(tmp_path: Path, store: Store) -> None:
+    path = _config(tmp_path, store.url, "[sources.cna]\n")
+    _ensure(store, path)
+    error = ("http://127.0.0.1:8765/www.cna.com.tw/cna2018api/api/WNewsList: the site's robots.txt could not be "
+             "read: connection failed (ConnectError: All connection attempts failed); check the URL or retry later")
+    store.record_source_result("cna", ok=False, error=error, degraded=False, now=datetime.now(UTC), next_due_at=None)
+    listed = CliRunner().invoke(main, ["-c", str(path), "sources", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert f"cna: 1 failed run(s) in a row, last: {error}" in listed.output
 
 
 def test_status_of_a_never_run_source_says_due_now(tmp_path: Path, store: Store) -> None:

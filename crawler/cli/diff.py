@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from crawler.cli import output
+from crawler.cli import output, output_edits
 
 
 def _read(path: str) -> str:
@@ -51,5 +51,5 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
     if as_json:
         output.json_value(analysis.to_json())
     else:
-        output.edit_report(analysis)
+        output_edits.edit_report(analysis)
     sys.exit(1 if analysis.substantive else 0)

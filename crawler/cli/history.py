@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import output
+from crawler.cli import output, output_edits
 from crawler.cli.context import Context, pass_context
 from storage import EntryRow, Store, VersionRow
 
@@ -32,7 +32,7 @@ def show_command(context: Context, ref: str) -> None:
         entry = _entry(store, ref)
         versions = store.entry_versions(entry.id)
         matches = store.entry_matches(entry.id)
-    output.entry_details(entry, versions, matches)
+    output_edits.entry_details(entry, versions, matches)
 
 
 def _pick(versions: list[VersionRow], numbers: tuple[int | None, int | None]) -> tuple[int, int, list[VersionRow]]:
@@ -76,4 +76,4 @@ def diff_command(context: Context, ref: str, v1: int | None, v2: int | None) -> 
     verdict = "substantive" if analysis.substantive else "cosmetic" if analysis.classes else "no change"
     header = (f"entry {entry.id}: v{first} ({output.when(old.fetched_at)}) -> v{second} "
               f"({output.when(new.fetched_at)}): {verdict}: {', '.join(analysis.classes) or '-'}")
-    output.text_diff(header, inline_diff(old.text, new.text))
+    output_edits.text_diff(header, inline_diff(old.text, new.text))

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 if TYPE_CHECKING:
     from crawler.config import Source
@@ -19,9 +18,8 @@ if TYPE_CHECKING:
     from crawler.drivers.planner import Planner
     from crawler.pipeline.check import CheckResult
     from crawler.pipeline.values import RunReport
-    from rules.edits import EditAnalysis
     from rules.match import RuleMatch
-    from storage import AlertRow, EntryMatch, EntryRow, SourceState, StoryRow, VersionRow
+    from storage import AlertRow, EntryRow, SourceState, StoryRow
 
 T = TypeVar("T")
 
@@ -63,8 +61,15 @@ def health(state: SourceState | None) -> str:
     if state is None:
         return "not run yet"
     if state.consecutive_failures:
-        return f"failing: {state.last_error or ''}"[:80]
+        return "failing (last error below)" if state.last_error else "failing"
     return "degraded (generic fallback)" if state.degraded else "ok"
+
+
+def last_errors(states: Iterable[SourceState | None]) -> None:
+    """Under a table of sources: each failing source's last error, whole (a table cell would cut it)."""
+    for state in states:
+        if state is not None and state.consecutive_failures and state.last_error:
+            say(f"{state.source_id}: {state.consecutive_failures} failed run(s) in a row, last: {state.last_error}")
 
 
 def with_progress(start: Callable[[Callable[[RunReport], None]], Coroutine[Any, Any, T]], *, total: int) -> T:
@@ -158,10 +163,10 @@ def article_text(text: str) -> None:
 # --- sources, entries, status ------------------------------------------------------------------------------
 
 
-def sources_table(sources: Iterable[Source], states: dict[str, SourceState], plans: dict[str, str],
+def sources_table(sources: Sequence[Source], states: dict[str, SourceState], plans: dict[str, str],
                   changes: dict[str, dict[str, int]] | None = None) -> None:
     """Each source with its health, its next poll, and what its stored pages went through: edits by class
-    (substantive/cosmetic), removals."""
+    (substantive/cosmetic), removals; under the table, each failing source's last error."""
     table = Table("id", "language", "method", "interval", "last success", "failures", "edits (subst/cosm)",
                   "removed", "state", "next poll", box=None)
     for source in sources:
@@ -174,6 +179,7 @@ def sources_table(sources: Iterable[Source], states: dict[str, SourceState], pla
                       f"{counts.get('substantive', 0)}/{counts.get('cosmetic', 0)}", str(counts.get("removed", 0)),
                       health(state), plans.get(source.id, ""))
     console.print(table)
+    last_errors(states.get(source.id) for source in sources)
 
 
 def next_poll(planner: Planner, source: Source, state: SourceState | None, now: datetime) -> str:
@@ -202,6 +208,7 @@ def status_report(status: Status) -> None:
     for source in status.sources:
         table.add_row(*_status_row(source))
     console.print(table)
+    last_errors(source.state for source in status.sources)
     say("alerts: " + ", ".join(f"{name} {count}" for name, count in status.alerts.items()))
     runs = Table("source", "started", "seconds", "new", "edits", "cosmetic", "removed", "restored", "304",
                  "requests", "errors", box=None, title="last runs")
@@ -315,39 +322,7 @@ def _link_reason(member: Any) -> str:
     return f"{member.reason}{score} by {member.linked_by}" + (f" ({details})" if details else "")
 
 
-# --- edits: classified changes, diffs, an entry's history ---------------------------------------------------
-
-
-def _marked(parts: Sequence[tuple[str, str]]) -> Text | str:
-    """Segments ("equal", "delete", "insert"): coloured on a terminal (deletions red, insertions green), else
-    with plain markers [-old-]{+new+}."""
-    if not console.is_terminal:
-        from rules.render_edits import segments_text
-
-        return segments_text([(kind, text) for kind, text in parts], "text")  # type: ignore[misc]
-    styled = Text()
-    for kind, text in parts:
-        styled.append(text, style={"delete": "red strike", "insert": "green"}.get(kind, ""))
-    return styled
-
-
-def _print_marked(prefix: str, parts: Sequence[tuple[str, str]]) -> None:
-    marked = _marked(parts)
-    if isinstance(marked, str):
-        say(prefix + marked)
-    else:
-        console.print(Text(prefix) + marked)
-
-
-def edit_report(analysis: EditAnalysis) -> None:
-    """`tidings diff`: the verdict, then each change with its class and the sentence around it."""
-    from rules.render_edits import change_segments
-
-    verdict = "substantive" if analysis.substantive else "cosmetic" if analysis.changes else "no change"
-    say(f"{verdict}: {', '.join(analysis.classes) or '-'}")
-    for change in analysis.changes:
-        kind = "substantive" if change.substantive else "cosmetic"
-        _print_marked(f"  {change.cls} ({kind}): ", change_segments(change))
+# --- JSON ----------------------------------------------------------------------------------------------
 
 
 def json_value(value: object) -> None:
@@ -356,48 +331,3 @@ def json_value(value: object) -> None:
 
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
-
-
-def text_diff(header: str, parts: Sequence[tuple[str, str]]) -> None:
-    """`tidings entries diff`: a header line, then the whole text with deletions and insertions marked."""
-    say(header)
-    marked = _marked(parts)
-    if isinstance(marked, str):
-        sys.stdout.write(marked if marked.endswith("\n") else marked + "\n")
-        sys.stdout.flush()
-    else:
-        console.print(marked)
-
-
-def entry_details(entry: EntryRow, versions: Sequence[VersionRow], found: Sequence[EntryMatch]) -> None:
-    """`tidings entries show`: metadata, versions with their class and times, matches with evidence and the
-    alerts they sent, then the current text."""
-    facts = [("id", str(entry.id)), ("url", entry.url), ("source", entry.source_id),
-             ("language", entry.language or "-"), ("title", entry.title or "-"), ("published", entry.published or "-"),
-             ("updated", entry.updated or "-"), ("first seen", when(entry.first_seen, seconds=True)),
-             ("last seen", when(entry.last_seen, seconds=True)), ("next check", when(entry.next_check_at, never="-")),
-             ("removed", when(entry.removed_at, never="no")),
-             ("duplicate of", str(entry.duplicate_of) if entry.duplicate_of else "-")]
-    for name, value in facts:
-        say(f"{name + ':':<14}{value}")
-    numbers = version_numbers(versions)
-    table = Table("v", "id", "class", "fetched", "changes", box=None, title="versions")
-    for row in versions:
-        classes = ", ".join((row.analysis or {}).get("classes", ())) if row.analysis else ""
-        table.add_row(str(numbers.get(row.id, "-")), str(row.id), row.change_class, when(row.fetched_at, seconds=True),
-                      classes)
-    console.print(table)
-    matched = Table("rule", "kind", "v", "terms", "alerts", box=None, title="matches")
-    for item in found:
-        terms = ", ".join(dict.fromkeys(str(e.get("text") or e.get("term")) for e in item.evidence))
-        sent = "; ".join(f"{channel} {status}" + (f" {when(at)}" if at else "") for channel, status, at in item.alerts)
-        matched.add_row(item.rule, item.kind, str(numbers.get(item.version_id, "-")), terms or "-", sent or "-")
-    console.print(matched)
-    say("--- current text ---")
-    article_text(entry.text if entry.text.endswith("\n") else entry.text + "\n")
-
-
-def version_numbers(versions: Sequence[VersionRow]) -> dict[int, int]:
-    """Version id -> its number (1, 2, ...) among the versions with text; markers have none."""
-    texts = [row for row in versions if not row.is_marker]
-    return {row.id: index for index, row in enumerate(texts, start=1)}

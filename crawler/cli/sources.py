@@ -49,7 +49,7 @@ def sources_list(context: Context) -> None:
     by_id = {state.source_id: state for state in states}
     plans = {source.id: output.next_poll(planner, source, by_id.get(source.id), now)
              for source in config.sources.values()}
-    output.sources_table(config.sources.values(), by_id, plans, changes)
+    output.sources_table(list(config.sources.values()), by_id, plans, changes)
 
 
 def _config_file(context: Context) -> Path:
