@@ -23,10 +23,13 @@ async def candidates(run: SourceRun) -> list[DiscoveredItem]:
 
 
 async def _discover(run: SourceRun) -> list[DiscoveredItem]:
+    entries = [entry for entry in run.source.profile.discover if run.options.backfill or not entry.backfill]
+    conditional = [state_key(page_request(entry, run.source.discovery_url(entry), entry.start_page))
+                   for entry in entries if not run.options.backfill or not entry.paginated]
+    if len(conditional) > 1:  # the validators of all the source's listings in one query, not one each
+        run.memory.preload(conditional)
     items: list[DiscoveredItem] = []
-    for entry in run.source.profile.discover:
-        if entry.backfill and not run.options.backfill:
-            continue
+    for entry in entries:
         items.extend(await _discover_entry(run, entry))
     return items
 
