@@ -5,8 +5,8 @@ By the first page a `tidings crawl` or `tidings run` holds some hundreds of thou
 end (modules, the config, compiled rules, SQLAlchemy's statements). CPython's collector traverses every one of
 them at each full collection, and runs a young collection every 700 net allocations; a stored article allocates
 tens of thousands. Freezing the start-up objects (``gc.freeze``: they stay alive, the collector skips them) and
-raising the young threshold takes about a third of the collector's time off each page (the crawl bench's stages:
-0.37 → 0.19 ms per stored article) and leaves memory as it was: reference counting still frees every acyclic
+raising the young threshold takes about a third of the collector's time off each page (`tests.bench.stages`:
+0.35 → 0.23 ms per stored article) and leaves memory as it was: reference counting still frees every acyclic
 object at once, and cycles still go within a few thousand allocations.
 
 Only a process that is tidings' own tunes it: the `tidings` console script and `python -m crawler` say so

@@ -36,16 +36,11 @@ def outgoing(group: Sequence[PendingAlert], fmt: Format, template: str | None, u
     view = story_view(alerts[0])
     if template:
         return Outgoing(render_template(template, view.articles[0], fmt))
-    email, json_payload = _channel_kind(urls)
+    email, json_payload = is_email(urls), wants_payload(urls)
     message = render_story(view, fmt, short=not email and not json_payload)
     headers = thread_headers(view) if email else {}
     payload = story_payload(view, message.body) if json_payload else None
     return Outgoing(message, headers, payload)
-
-
-def _channel_kind(urls: Sequence[str]) -> tuple[bool, bool]:
-    """Whether the channel is e-mail, and whether it takes a JSON payload (`rules.delivery`: no apprise)."""
-    return is_email(urls), wants_payload(urls)
 
 
 def flood_summary(group: Sequence[PendingAlert], fmt: Format) -> Outgoing:

@@ -98,6 +98,9 @@ class SourceRun:
     rulebook: RuleBook
     options: RunOptions
     memory: HttpMemory
+    # The source's state as this run's claim left it: the lease is this run's, so no other process writes the
+    # outcome columns (failures, last success) before the run records its own.
+    claimed: SourceState
     templates: TemplateMemory = field(default_factory=TemplateMemory)  # the source's, owned by the caller
     stats: FetchStats = field(default_factory=FetchStats)
     outcomes: list[OutcomeKind] = field(default_factory=list)
@@ -120,9 +123,6 @@ class SourceRun:
     # Open-data exports whose raw response is stored: id(listing) -> (the listing, its raw_response id), so that
     # every article taken from one export shares one stored copy of it.
     listing_raw: dict[int, tuple[Fetched, int]] = field(default_factory=dict)
-    # The source's state as this run's claim left it: the lease is this run's, so no other process writes the
-    # outcome columns (failures, last success) before the run records its own.
-    claimed: SourceState | None = None
 
     async def fetch(self, request: PageRequest, key: str | None) -> Fetched:
         """Fetch through the run's fetcher, conditionally when `key` has validators, counted in the run."""

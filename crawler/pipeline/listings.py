@@ -24,21 +24,27 @@ async def candidates(run: SourceRun) -> list[DiscoveredItem]:
 
 async def _discover(run: SourceRun) -> list[DiscoveredItem]:
     entries = [entry for entry in run.source.profile.discover if run.options.backfill or not entry.backfill]
-    conditional = [state_key(page_request(entry, run.source.discovery_url(entry), entry.start_page))
-                   for entry in entries if not run.options.backfill or not entry.paginated]
-    if len(conditional) > 1:  # the validators of all the source's listings in one query, not one each
-        run.memory.preload(conditional)
+    polled = [state_key(request) for entry in entries if (request := _polled_page(run, entry)) is not None]
+    if len(polled) > 1:  # the validators of all the source's listings in one query, not one each
+        run.memory.preload(polled)
     items: list[DiscoveredItem] = []
     for entry in entries:
         items.extend(await _discover_entry(run, entry))
     return items
 
 
+def _polled_page(run: SourceRun, entry: DiscoveryModel) -> PageRequest | None:
+    """The one page of `entry` a run reads (conditionally), or None when a backfill walks its pages."""
+    if run.options.backfill and entry.paginated:
+        return None
+    return page_request(entry, run.source.discovery_url(entry), entry.start_page)
+
+
 async def _discover_entry(run: SourceRun, entry: DiscoveryModel) -> list[DiscoveredItem]:
-    url = run.source.discovery_url(entry)
-    if not run.options.backfill or not entry.paginated:
-        return await _listing_page(run, entry, page_request(entry, url, entry.start_page)) or []
-    return await _paginate(run, entry, url)
+    request = _polled_page(run, entry)
+    if request is not None:
+        return await _listing_page(run, entry, request) or []
+    return await _paginate(run, entry, run.source.discovery_url(entry))
 
 
 async def _paginate(run: SourceRun, entry: DiscoveryModel, url: str) -> list[DiscoveredItem]:

@@ -49,8 +49,7 @@ def _record(run: SourceRun) -> None:
 
 def _record_result(run: SourceRun, error: str | None) -> None:
     source_id, store, options = run.source.id, run.store, run.options
-    previous = run.claimed if run.claimed is not None else store.source_state(source_id)
-    failures = (previous.consecutive_failures if previous else 0) + 1 if run.failed else 0
+    failures = run.claimed.consecutive_failures + 1 if run.failed else 0
     next_due = run.now + timedelta(seconds=backoff(run.source.interval, failures, options.backoff_max))
     state = store.record_source_result(
         source_id, ok=not run.failed, error=error if run.failed else None, degraded=run.degraded, now=run.now,

@@ -67,8 +67,8 @@ async def run_source(
         _release_quietly(store, source.id, options.owner)
         return RunReport(source_id=source.id, errors=(str(exc),), failed=True)
     memory = (templates or TemplateMemories()).for_source(source.id)
-    run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now), templates=memory,
-                    claimed=claimed)
+    run = SourceRun(source, now, fetcher, store, rulebook, options, HttpMemory(store, now), claimed,
+                    templates=memory)
     run.baseline = is_baseline(source, claimed, options)
     renewal = asyncio.create_task(_renew(store, source.id, options, now))
     try:
@@ -126,12 +126,12 @@ async def _renew(store: Store, source_id: str, options: RunOptions, now: datetim
             log.warning("source %s: could not renew the lease", source_id, exc_info=True)
 
 
-def is_baseline(source: Source, state: SourceState | None, options: RunOptions) -> bool:
+def is_baseline(source: Source, state: SourceState, options: RunOptions) -> bool:
     """The source never ran successfully (``state``: as this run claimed it): this run records what is already
     there, quietly."""
     if options.alert_existing or not source.baseline:
         return False
-    return state is None or state.last_success_at is None
+    return state.last_success_at is None
 
 
 async def _crawl(run: SourceRun) -> None:
