@@ -27,6 +27,7 @@ def own_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+    gc.enable()
 
 
 class Node:
@@ -50,6 +51,16 @@ def test_garbage_left_by_start_up_is_collected_before_freezing(own_process: None
     assert probe() is None
 
 
+def test_a_one_pass_process_freezes_without_the_full_collection(own_process: None) -> None:
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    probe = weakref.ref(a)
+    del a, b
+    settle_after_startup(collect=False)
+    gc.collect()
+    assert probe() is not None and gc.isenabled()  # frozen with the rest of start-up: freed at exit
+
+
 def test_cycles_made_after_start_up_are_still_collected(own_process: None) -> None:
     settle_after_startup()
     a, b = Node(), Node()
@@ -60,10 +71,24 @@ def test_cycles_made_after_start_up_are_still_collected(own_process: None) -> No
     assert probe() is None
 
 
+def test_start_up_runs_without_the_collector_until_it_settles(own_process: None) -> None:
+    heap.own_process()
+    assert not gc.isenabled()
+    settle_after_startup()
+    assert gc.isenabled()
+
+
+def test_a_command_that_opens_the_database_turns_the_collector_back_on(own_process: None) -> None:
+    heap.own_process()
+    heap.end_of_startup()
+    assert gc.isenabled() and gc.get_threshold()[0] != YOUNG_THRESHOLD  # CPython's own: it does not crawl
+
+
 def test_a_program_invoking_the_commands_keeps_its_collector() -> None:
-    before = gc.get_threshold(), gc.get_freeze_count()
+    before = gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()
     settle_after_startup()  # this test process is not tidings' own
-    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    heap.end_of_startup()
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
 
 
 def test_the_console_script_crawls_with_the_tuned_collector(tmp_path: Path) -> None:
@@ -71,7 +96,7 @@ def test_the_console_script_crawls_with_the_tuned_collector(tmp_path: Path) -> N
     probe = (
         "import gc, sys\nimport crawler.drivers.crawl as driver\nreal = driver.crawl\n"
         "async def spy(*args, **kwargs):\n"
-        "    print('collector', gc.get_threshold()[0], gc.get_freeze_count() > 0, file=sys.stderr)\n"
+        "    print('collector', gc.get_threshold()[0], gc.get_freeze_count() > 0, gc.isenabled(), file=sys.stderr)\n"
         "    return await real(*args, **kwargs)\n"
         "driver.crawl = spy\nfrom crawler.cli import entry\nentry()\n"
     )
@@ -80,5 +105,5 @@ def test_the_console_script_crawls_with_the_tuned_collector(tmp_path: Path) -> N
                "TIDINGS_REPLICA_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
         done = subprocess.run([sys.executable, "-c", probe, "-c", str(REPLICA_CONFIG), "crawl", "focustaiwan"],
                               capture_output=True, text=True, env=env, timeout=300)
-    assert f"collector {YOUNG_THRESHOLD} True" in done.stderr, done.stderr[-2000:]
+    assert f"collector {YOUNG_THRESHOLD} True True" in done.stderr, done.stderr[-2000:]
     assert done.returncode == 0, done.stderr[-2000:]

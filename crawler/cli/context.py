@@ -39,9 +39,11 @@ class Context:
 
     @contextmanager
     def store(self) -> Iterator[Store]:
+        from crawler.drivers import heap
         from storage import Store
 
         with Store.open(self.config.database_url) as store:
+            heap.end_of_startup()  # its imports are done: the garbage collector runs again (crawler.drivers.heap)
             yield store
 
 

@@ -46,7 +46,7 @@ def crawl_command(
     config = context.config
     sources = select_sources(config, source_ids)
     with context.store() as store:
-        heap.settle_after_startup()
+        heap.settle_after_startup(collect=False)  # one pass, then exit: start-up's few cycles may stay
         summary = output.with_progress(
             lambda on_done: crawl(config, store, sources, backfill=backfill, send_alerts=not no_alerts,
                                   alert_existing=alert_existing, recheck_all=recheck, on_done=on_done),
