@@ -12,7 +12,7 @@ from sqlalchemy.engine import RowMapping
 from storage.engine import Database, checked, from_json, to_json
 from storage.errors import UnknownRowError
 from storage.health import health_alert
-from storage.prepared import dialect_insert, once_per_dialect
+from storage.prepared import dialect_insert, driver_once
 from storage.records import (
     ALERT_MODES,
     ALERT_STATUSES,
@@ -29,10 +29,11 @@ from storage.records import (
 from storage.schema import alert, alert_match, entry, match, version
 from storage.threads import ThreadWrites, story_members
 
-_insert_match = once_per_dialect(
+_insert_match = driver_once(  # once per matched rule of a stored page: on the driver's cursor
     lambda name: dialect_insert(name, match)
     .on_conflict_do_nothing(index_elements=["version_id", "rule"])
-    .returning(match.c.id)
+    .returning(match.c.id),
+    ("entry_id", "version_id", "rule", "kind", "evidence", "created_at"),
 )
 
 
@@ -90,7 +91,7 @@ class MatchWrites(ThreadWrites):
         kind = checked("match kind", rec.kind, MATCH_KINDS)
         values = {"entry_id": rec.entry_id, "version_id": rec.version_id, "rule": rec.rule, "kind": kind,
                   "evidence": to_json(rec.evidence), "created_at": now}
-        match_id: int | None = self._conn.execute(_insert_match(self._conn), values).scalar()
+        match_id: int | None = _insert_match(self._conn).scalar(self._conn, values)
         return match_id
 
     def enqueue_alert(

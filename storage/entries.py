@@ -5,13 +5,14 @@ The :class:`UnitOfWork` is one transaction: an article, its matches and their ou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Select, Update, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import NoResultFound
 
 from storage import dedup
 from storage.alerts import MatchWrites
@@ -21,7 +22,7 @@ from storage.errors import UnknownRowError
 from storage.evidence import EvidenceWrites, insert_raw_response, link_version_raw, raw_values
 from storage.evidence_records import RawResponseRecord
 from storage.http_state import HttpStateWrites
-from storage.prepared import dialect_insert, once_per_dialect
+from storage.prepared import dialect_insert, driver_once
 from storage.rechecks import RecheckWrites, mark_back
 from storage.records import (
     MARKER_CLASSES,
@@ -65,20 +66,30 @@ _LOOKUP = select(
     _ONE_ROW.outerjoin(entry, entry.c.canonical_url == bindparam("canonical_url"))
     .outerjoin(version, version.c.id == entry.c.current_version_id)
 )
+_LOOKUP_NAMES = tuple(str(column.key) for column in _LOOKUP.selected_columns)
 _VERSION_WITH_HASH = select(version.c.id).where(
     version.c.entry_id == bindparam("entry_id"), version.c.content_hash == bindparam("digest")
 )
 _UPDATE_ENTRY = update(entry).where(entry.c.id == bindparam("entry_id_"))  # SET: the columns given
-_insert_entry = once_per_dialect(
+_NEW_ENTRY_COLUMNS = ("url", "source_id", "language", "title", "author", "published", "updated", "last_seen",
+                      "fingerprint", "canonical_url", "first_seen", "next_check_at", "duplicate_of")
+_VERSION_COLUMNS = ("entry_id", "content_hash", "text", "fetched_at", "change_class", "raw_response_id", "analysis")
+# The hottest statements of a new entry run on the driver's cursor (see storage.prepared.DriverStatement): through
+# Connection.execute each cost ~40-60 µs of SQLAlchemy's execution context, result and row machinery.
+_lookup = driver_once(lambda _name: _LOOKUP, None)
+_insert_entry = driver_once(
     lambda name: dialect_insert(name, entry)
     .on_conflict_do_nothing(index_elements=["canonical_url"])
-    .returning(entry.c.id)
+    .returning(entry.c.id),
+    _NEW_ENTRY_COLUMNS,
 )
-_insert_version = once_per_dialect(
+_insert_version = driver_once(
     lambda name: dialect_insert(name, version)
     .on_conflict_do_nothing(index_elements=["entry_id", "content_hash"])
-    .returning(version.c.id)
+    .returning(version.c.id),
+    _VERSION_COLUMNS,
 )
+_set_current_version = driver_once(lambda _name: _UPDATE_ENTRY, ("current_version_id",))
 
 
 _RAW_COLUMNS = tuple(column.name for column in raw_response.c if column.name != "id")
@@ -105,7 +116,8 @@ def _first_version(with_raw: bool) -> Update:
             .values(current_version_id=new_version.c.id).returning(new_version.c.id))
 
 
-_FIRST_VERSION = {True: _first_version(True), False: _first_version(False)}
+_FIRST_VERSION = {True: driver_once(lambda _name: _first_version(True)),
+                  False: driver_once(lambda _name: _first_version(False))}
 
 
 def _entry_values(rec: ArticleRecord, now: datetime) -> dict[str, Any]:
@@ -151,10 +163,12 @@ class ArticleWrites:
         create one entry: the loser sees the winner's row and is treated as an update of it.
         """
         digest = dedup.content_hash(rec.text)
-        found = self._conn.execute(
-            _LOOKUP, {"canonical_url": rec.canonical_url, "source_id": rec.source_id, "digest": digest}
-        ).one()._mapping
-        existing = found if found["id"] is not None else None
+        row = _lookup(self._conn).first(
+            self._conn, {"canonical_url": rec.canonical_url, "source_id": rec.source_id, "digest": digest}
+        )
+        assert row is not None, "the look-up selects from one row"
+        found: dict[Any, Any] = dict(zip(_LOOKUP_NAMES, row, strict=True))
+        existing: Mapping[Any, Any] | None = found if found["id"] is not None else None
         if existing is None:
             created = self._insert_entry(rec, digest, now, next_check_at, raw, found["known_source"],
                                          found["original"])
@@ -177,14 +191,15 @@ class ArticleWrites:
             raise UnknownRowError("source", rec.source_id)
         values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now,
                   "next_check_at": next_check_at, "duplicate_of": original}
-        entry_id = self._conn.execute(_insert_entry(self._conn), values).scalar()
+        entry_id = _insert_entry(self._conn).scalar(self._conn, values)
         if entry_id is None:
             return None
         if self._conn.dialect.name == "postgresql":  # a new entry's first version: no conflict to handle
             version_id = self._first_version(entry_id, rec, digest, raw)
         else:
             version_id = self._add_version(entry_id, rec, digest, "initial", None, raw)
-            self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, "current_version_id": version_id})
+            _set_current_version(self._conn).rows(self._conn, {"entry_id_": entry_id,
+                                                               "current_version_id": version_id})
         if original is not None:
             return SaveOutcome(
                 "duplicate", entry_id, version_id, duplicate_of=original, change_class="initial"
@@ -201,7 +216,10 @@ class ArticleWrites:
             params.update((f"r_{name}", value) for name, value in raw_values(raw).items())
         else:
             params["v_raw_response_id"] = raw
-        return int(self._conn.execute(_FIRST_VERSION[new_raw], params).scalar_one())
+        version_id = _FIRST_VERSION[new_raw](self._conn).scalar(self._conn, params)
+        if version_id is None:
+            raise NoResultFound("No row was found when one was required")  # as scalar_one(): no entry row
+        return int(version_id)
 
     def _add_version(
         self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,
@@ -217,7 +235,7 @@ class ArticleWrites:
             "raw_response_id": raw_id,
             "analysis": None if analysis is None else to_json(analysis),
         }
-        version_id = self._conn.execute(_insert_version(self._conn), values).scalar()
+        version_id = _insert_version(self._conn).scalar(self._conn, values)
         if version_id is not None:
             return int(version_id)
         older = self._version_with_hash(entry_id, digest)  # an older text again, or a concurrent writer's
@@ -232,7 +250,7 @@ class ArticleWrites:
         return int(version_id)
 
     def _update_entry(
-        self, existing: RowMapping, rec: ArticleRecord, digest: str, now: datetime, analyse: Analyse | None,
+        self, existing: Mapping[Any, Any], rec: ArticleRecord, digest: str, now: datetime, analyse: Analyse | None,
         raw: RawResponseRecord | int | None,
     ) -> SaveOutcome:
         entry_id: int = existing["id"]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from storage.engine import Database
-from storage.prepared import dialect_insert, once_per_dialect
+from storage.prepared import dialect_insert, driver_once
 from storage.records import HttpState
 from storage.schema import http_state
 
@@ -23,7 +23,7 @@ def _build_upsert(name: str) -> Any:
     return stmt.on_conflict_do_update(index_elements=["url"], set_={col: stmt.excluded[col] for col in _VALUES})
 
 
-_upsert = once_per_dialect(_build_upsert)
+_upsert = driver_once(_build_upsert, ("url", *_VALUES))  # once per stored page: on the driver's cursor
 
 
 class HttpStateRepository(Database):
@@ -77,5 +77,5 @@ def upsert_http_state(
     fetched_at: datetime,
 ) -> None:
     """Insert or replace one URL's row."""
-    conn.execute(_upsert(conn), {"url": url, "etag": etag, "last_modified": last_modified, "body_hash": body_hash,
+    _upsert(conn).rows(conn, {"url": url, "etag": etag, "last_modified": last_modified, "body_hash": body_hash,
                                  "status": status, "fetched_at": fetched_at})

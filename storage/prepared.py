@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
@@ -54,6 +54,23 @@ def dialect_insert(dialect: str, table: Table) -> Any:
     return sqlite.insert(table)
 
 
+def driver_once(
+    build: Callable[[str], Any], columns: Sequence[str] | None = None
+) -> Callable[[Connection], DriverStatement]:
+    """``build(dialect name)`` compiled once per dialect as a :class:`DriverStatement` (``columns``: an INSERT's
+    or UPDATE's column keys); the returned function gives the connection's one."""
+    compiled: dict[str, DriverStatement] = {}
+
+    def for_connection(conn: Connection) -> DriverStatement:
+        found = compiled.get(conn.dialect.name)
+        if found is None:
+            found = compiled[conn.dialect.name] = DriverStatement.compile(build(conn.dialect.name), conn.dialect,
+                                                                          columns)
+        return found
+
+    return for_connection
+
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -74,6 +91,8 @@ class DriverStatement:
     positional: bool
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    """The values of the statement's own bound literals (a LIMIT's ``param_1``), used when ``params`` lacks them."""
 
     @classmethod
     def compile(cls, statement: Any, dialect: Dialect, columns: Sequence[str] | None = None) -> DriverStatement:
@@ -85,11 +104,23 @@ class DriverStatement:
         binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                         for column in statement.exported_columns)  # a SELECT's columns, or a DML's RETURNING
-        return cls(compiled.string, names, positional, binds, results)
+        fixed = {name: bind.value for name, bind in compiled.binds.items()
+                 if name in names and not bind.required and bind.callable is None}
+        return cls(compiled.string, names, positional, binds, results, fixed)
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
         """The statement run with ``params`` on ``conn``'s connection (its current transaction); its rows, if any."""
         return self._run(conn, self._bound(params), many=False)
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of the statement run with ``params`` (an INSERT's RETURNING), or None."""
+        rows = self._run(conn, self._bound(params), many=False)
+        return rows[0] if rows else None
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None without a row (as ``Connection.execute(...).scalar()``)."""
+        rows = self._run(conn, self._bound(params), many=False)
+        return rows[0][0] if rows else None
 
     def run_many(self, conn: Connection, value_sets: Sequence[Sequence[Any]]) -> None:
         """The statement (a DML without RETURNING) run once per set of values, each in the order of :attr:`names`,
@@ -106,7 +137,8 @@ class DriverStatement:
 
     def _bound(self, params: Mapping[str, Any]) -> Any:
         values = [value if process is None else process(value)
-                  for process, value in zip(self.binds, (params[name] for name in self.names), strict=True)]
+                  for process, value in zip(self.binds, (_value(params, self.fixed, name) for name in self.names),
+                                            strict=True)]
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def _run(self, conn: Connection, bound: Any, *, many: bool) -> Sequence[tuple[Any, ...]]:
@@ -131,6 +163,13 @@ class DriverStatement:
         if not processed:
             return rows
         return [_processed(row, processed) for row in rows]
+
+
+def _value(params: Mapping[str, Any], fixed: Mapping[str, Any], name: str) -> Any:
+    """``params[name]``, else the statement's own literal of that name; a missing parameter raises KeyError."""
+    if name in params or name not in fixed:
+        return params[name]
+    return fixed[name]
 
 
 def _processed(row: tuple[Any, ...], processed: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
