@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
+import re
 import socket
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable
@@ -40,6 +41,9 @@ class UnsafeURL(FetchError):
     """The URL (or a redirect hop) is refused for safety: bad scheme, credentials, backslash or address."""
 
 
+_WHITESPACE_OR_CONTROL = re.compile("[\x00-\x20\x7f]")  # below U+0021, and DEL
+
+
 def check_url_syntax(url: str) -> None:
     """Raise UnsafeURL unless `url` is an http(s) URL with a host, no credentials and no backslash.
 
@@ -49,7 +53,7 @@ def check_url_syntax(url: str) -> None:
     """
     if "\\" in url:
         raise UnsafeURL(url, "a backslash in a URL is parsed differently by different tools; remove it")
-    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in url):
+    if _WHITESPACE_OR_CONTROL.search(url):
         raise UnsafeURL(url, "the URL contains whitespace or control characters; percent-encode them")
     parsed = parse_url(url)
     if parsed.scheme not in ALLOWED_SCHEMES:

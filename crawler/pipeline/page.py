@@ -6,6 +6,8 @@ Shared by the unit of work and by `tidings check`, which reads a page without st
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from dataclasses import replace
 
 from crawler.config import Source
@@ -24,9 +26,14 @@ _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
 async def extract_within_budget(
     fetched: Fetched, source: Source | None, *, memory: TemplateMemory | None = None, seconds: float = PAGE_SECONDS
 ) -> Extraction:
-    """`extract_page` in a worker thread, cut off after `seconds`: no page can stall a source or the event loop."""
+    """`extract_page` in a worker thread, cut off after `seconds`: no page can stall a source or the event loop.
+
+    As `asyncio.wait_for(asyncio.to_thread(...))` (the caller's context variables, the default executor), without
+    the task wait_for would wrap the call in: one timer and one executor future per page."""
+    call = functools.partial(contextvars.copy_context().run, extract_page, fetched, source, memory=memory)
     try:
-        return await asyncio.wait_for(asyncio.to_thread(extract_page, fetched, source, memory=memory), seconds)
+        async with asyncio.timeout(seconds):
+            return await asyncio.get_running_loop().run_in_executor(None, call)
     except TimeoutError:
         raise ExtractError(fetched.final_url, f"reading the page took over {seconds:g} s (the per-page budget); "
                                               "skipped: a page that size or shape is not an article") from None

@@ -85,6 +85,22 @@ def _count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
     STATEMENTS[" ".join(statement.split()[:3])[:50]] += 1
 
 
+def _count_driver_statements() -> None:
+    """Statements run on the driver's cursor (storage.prepared.DriverStatement, where a tree has it) bypass the
+    engine's events: count them too, so trees that moved statements there compare fairly."""
+    try:
+        from storage.prepared import DriverStatement
+    except ImportError:
+        return
+    original = DriverStatement._run
+
+    def counted(self: Any, conn: Any, bound: Any, *, many: bool) -> Any:
+        _count(conn, None, self.sql)
+        return original(self, conn, bound, many=many)
+
+    DriverStatement._run = counted  # type: ignore[method-assign]
+
+
 def wrap() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -118,6 +134,7 @@ def wrap() -> None:
     for owner, name, key in coroutines:
         timed_async(owner, name, key)
     event.listen(Engine, "before_cursor_execute", _count)
+    _count_driver_statements()
     gc.callbacks.append(_on_gc)
 
 
