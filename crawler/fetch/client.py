@@ -347,8 +347,8 @@ class Fetcher:
                 job.stats.bytes += len(content)
         finally:
             await response.aclose()
-        headers = {name: ", ".join(response.headers.get_list(name)) for name in response.headers}
-        return Response(url, response.status_code, headers, content, raw_exchange(response, content, raw_parts))
+        return Response(url, response.status_code, _joined_headers(response.headers), content,
+                        raw_exchange(response, content, raw_parts))
 
     async def _read_decoded(
         self, url: str, response: httpx.Response, limit: int, truncate: bool, raw_parts: list[bytes], setting: str
@@ -372,6 +372,15 @@ class _SetCookieJar(httpx.Cookies):
         headers = response.headers
         if "set-cookie" in headers or "set-cookie2" in headers:
             super().extract_cookies(response)
+
+
+def _joined_headers(headers: httpx.Headers) -> dict[str, str]:
+    """Each header name (lower case, in order of first appearance) with its values joined by ", ", as
+    ``{name: ", ".join(headers.get_list(name)) for name in headers}`` in one pass (that scans every header per name)."""
+    joined: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        joined[name] = f"{joined[name]}, {value}" if name in joined else value
+    return joined
 
 
 def _has_wanted_body(status: int) -> bool:
