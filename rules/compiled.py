@@ -166,20 +166,28 @@ class Builder:
         meanings = tuple(tuple(meanings) for meanings in by_key.values())
         bounded = [_bounded(literals) for literals in meanings]
         return Keys(automaton, meanings, array("l", [-1 if found is None else found[0] for found in bounded]),
-                    bytes(0 if found is None else found[1] | found[2] << 1 for found in bounded))
+                    bytes(_edges(literals, found) for literals, found in zip(meanings, bounded, strict=True)))
 
 
 @dataclass(frozen=True)
 class Keys:
     """The automaton and, per key index, its literals; for a key whose one literal is checked only for word
-    boundaries (no prefix or case check), that literal's id (else -1) and which edges need a boundary (bit 0:
-    the left, bit 1: the right; neither: every hit is accepted). Flat arrays: a few cache lines for the scan,
-    where tuples per key were a few objects per hit."""
+    boundaries (no prefix or case check), that literal's id (else -1); and its checks (``_edges``; none: every
+    hit is accepted). Flat arrays: a few cache lines for the scan, where tuples per key were a few objects per
+    hit."""
 
     automaton: ahocorasick_rs.AhoCorasick
     meanings: tuple[tuple[Literal, ...], ...]
     bounded: array[int]
     edges: bytes
+
+
+def _edges(literals: tuple[Literal, ...], bounded: tuple[int, bool, bool] | None) -> int:
+    """A key's checks: bit 0 the left word boundary (every meaning of a key has the same), bit 1 the right one
+    (a key of one literal checked only for word boundaries), bit 2 the literals' own checks (the others)."""
+    if bounded is None:
+        return literals[0].left_boundary | 4
+    return bounded[1] | bounded[2] << 1
 
 
 def _bounded(literals: tuple[Literal, ...]) -> tuple[int, bool, bool] | None:
@@ -215,7 +223,7 @@ class Probe(Protocol):
     """What a truth test reads of a scanned document."""
 
     hit_set: set[int]
-    hits: dict[tuple[int, str], list[tuple[int, int]]]
+    fields: dict[str, dict[int, list[tuple[int, int]]]]  # field -> literal -> its hits there
 
     def regex_spans(self, leaf: RegexLeaf, name: str) -> list[tuple[int, int]]: ...
 
@@ -230,7 +238,7 @@ def truth(node: Compiled) -> Test:
 
     >>> leaf = TextLeaf(((0, "a"),), None, TEXT_FIELDS, frozenset({0}))
     >>> class Hits:
-    ...     hit_set, hits = {0}, {}
+    ...     hit_set, fields = {0}, {}
     >>> truth(AnyOf((leaf, NoneOf(leaf))))(Hits()), truth(NoneOf(leaf))(Hits())
     (True, False)
     """
@@ -265,4 +273,5 @@ def _leaf_truth(node: TextLeaf) -> Test:
     if node.fields == TEXT_FIELDS:  # the automaton scans exactly these fields: any hit is a hit here
         return lambda probe: not ids.isdisjoint(probe.hit_set)
     keys = tuple((literal, name) for literal, _ in node.literals for name in node.fields)
-    return lambda probe: not ids.isdisjoint(probe.hit_set) and any(key in probe.hits for key in keys)
+    return lambda probe: not ids.isdisjoint(probe.hit_set) and any(literal in probe.fields[name]
+                                                                   for literal, name in keys)

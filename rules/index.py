@@ -10,10 +10,13 @@ evaluate their tree.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import chain
 
+from rules.bits import RuleBits, indices
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
 from rules.evidence import Evidence, RuleMatch, allowed, deferred_matches, ordered
 from rules.query import TEXT_FIELDS
@@ -27,14 +30,7 @@ class Plan:
     rule: Rule
     filter: int  # index into the index's filters, or -1 when the rule has none
     clauses: tuple[tuple[int, ...], ...] | None
-    clause_sets: tuple[frozenset[int], ...] = ()
     negatives: tuple[Test, ...] = ()
-    others: tuple[frozenset[int], ...] = ()  # the clauses but the one the rule is indexed under
-
-    @property
-    def indexed(self) -> int:
-        """The position of the clause whose leaves index the rule (the first smallest)."""
-        return min(range(len(self.clause_sets)), key=lambda position: len(self.clause_sets[position]))
 
 
 Clauses = tuple[list[list[TextLeaf]], list[Compiled]]
@@ -78,14 +74,12 @@ def _or_leaves(node: Compiled) -> list[TextLeaf] | None:
 
 
 class Index:
-    """The rules by the leaves (or literals) that make them candidates for a document.
+    """The rules by how they are decided for a scanned document.
 
-    Two kinds of rule are decided with set operations on the hit leaves, no Python step per rule, when they
-    have no source or language filter: a rule of one clause and no NOT holds when one of its leaves is hit
-    (it is a candidate by them), a rule of two clauses and no NOT (``pairs``) when a leaf of each is (a
-    candidate by its first clause's leaves, kept if ``second`` lists it under a hit leaf). Every other rule
-    (``stepwise``) is a candidate by the leaves of its smallest clause (or by its trigger literals) and is
-    tested step by step.
+    An AND-of-ORs rule whose NOT clauses are ORs of text leaves (most rules) is decided by the bits of the hit
+    literals (``rules.bits``), its source or language filter tested only when the bits say it holds. A rule
+    with another NOT clause has its clauses decided by bits and its NOT clauses tested. Other trees (regexes,
+    ``source:``/``lang:``, ANDs inside ORs) are candidates by their trigger literals and evaluate their tree.
     """
 
     def __init__(self, rules: Sequence[Rule], literals: int) -> None:
@@ -97,44 +91,36 @@ class Index:
         self.some_fields: dict[int, list[tuple[int, tuple[str, ...]]]] = {}  # ... and leaves of some fields
         self.plans = tuple(self._plan(rule, all_fields) for rule in rules)
         self.all_fields = _dense(all_fields, literals)
-        self.steps = tuple(_step(plan) for plan in self.plans)
         self.names = tuple(rule.spec.name for rule in rules)
         self.evidence_keys = tuple(_evidence_key(plan) for plan in self.plans)
-        by_leaf: dict[int, list[int]] = {}  # leaf -> rules that are candidates when it is hit
-        second: dict[int, list[int]] = {}  # leaf -> two-clause rules with the leaf in their second clause
+        self.numbers = tuple(range(len(rules)))
+        bits = RuleBits(literals)
         by_literal: dict[int, list[int]] = {}
         always: list[int] = []
-        pairs: list[int] = []
-        stepwise: list[int] = []
+        self.tested: dict[int, tuple[Test, ...]] = {}  # rule -> its NOT tests, for NOT clauses bits cannot decide
+        by_filter: dict[int, int] = {}
         for index, plan in enumerate(self.plans):
+            if plan.filter >= 0:
+                by_filter[plan.filter] = by_filter.get(plan.filter, 0) | 1 << index
             if plan.clauses is None:
                 for literal in plan.rule.triggers or ():
                     by_literal.setdefault(literal, []).append(index)
                 if plan.rule.triggers is None:
                     always.append(index)
                 continue
-            if not plan.clauses:
-                always.append(index)
-                continue
-            decided = plan.filter < 0 and not plan.negatives
-            if decided and len(plan.clauses) == 1:
-                indexed = plan.clauses[0]
-            elif decided and len(plan.clauses) == 2:
-                indexed = plan.clauses[0]
-                pairs.append(index)
-                for number in plan.clauses[1]:
-                    second.setdefault(number, []).append(index)
-            else:
-                indexed = plan.clauses[plan.indexed]
-                stepwise.append(index)
-            for number in indexed:
-                by_leaf.setdefault(number, []).append(index)
-        self.by_leaf, self.second = _dense(by_leaf, len(self.leaves)), _dense(second, len(self.leaves))
+            clauses = [[self.leaves[number] for number in clause] for clause in plan.clauses]
+            negative_leaves = _negative_leaves(plan.rule.tree)
+            if negative_leaves is None:
+                self.tested[index] = plan.negatives
+                negative_leaves = []
+            bits.add(index, clauses, negative_leaves)
+        self.bits = bits.frozen()
+        self.filtered = tuple(by_filter.items())
+        self.any_filtered = functools.reduce(operator.or_, by_filter.values(), 0)
+        self.tested_bits = functools.reduce(operator.or_, (1 << index for index in self.tested), 0)
         self.by_literal = _dense(by_literal, literals) if by_literal else ()
-        self.pairs, self.stepwise = frozenset(pairs), frozenset(stepwise)
-        self.undecided = self.pairs | self.stepwise
-        self.some_literals = frozenset(self.some_fields)
         self.always = frozenset(always)
+        self.some_literals = frozenset(self.some_fields)
 
     def _plan(self, rule: Rule, all_fields: dict[int, list[int]]) -> Plan:
         spec = rule.spec
@@ -149,12 +135,7 @@ class Index:
             return Plan(rule, filter_number, None)
         clauses = tuple(tuple(dict.fromkeys(self._number(leaf, all_fields) for leaf in clause))
                         for clause in found[0])
-        plan = Plan(rule, filter_number, clauses, tuple(frozenset(clause) for clause in clauses),
-                    tuple(truth(child) for child in found[1]))
-        if not clauses:
-            return plan
-        indexed = plan.indexed
-        return replace(plan, others=tuple(c for n, c in enumerate(plan.clause_sets) if n != indexed))
+        return Plan(rule, filter_number, clauses, tuple(truth(child) for child in found[1]))
 
     def _number(self, leaf: TextLeaf, all_fields: dict[int, list[int]]) -> int:
         number = self._numbers.get(leaf)
@@ -171,56 +152,44 @@ class Index:
     def match(self, scan: Scan) -> list[RuleMatch]:
         """The rules that match the scanned document, in rule order, each with its evidence.
 
-        A rule's clauses and NOT clauses are tested on the hit leaves; its evidence is built only when read
-        (``RuleMatch.deferred``), from the leaves' evidence that the document's scan builds once each.
+        Deciding builds no evidence: a match's is built when it is first read (``RuleMatch.deferred``), from
+        the leaves' evidence that the document's scan builds once each.
         """
-        hit_leaves = self._hit_leaves(scan)
-        candidates = _union(self.by_leaf, hit_leaves)
-        matched = candidates.difference(self.undecided)
-        pairs = candidates.intersection(self.pairs)
-        if pairs:
-            matched.update(pairs.intersection(chain.from_iterable(map(self.second.__getitem__, hit_leaves))))
-        stepwise = candidates.intersection(self.stepwise)
-        if self.by_literal:
-            stepwise.update(chain.from_iterable(map(self.by_literal.__getitem__, scan.hit_set)))
-        stepwise.update(self.always)
+        hit_set, fields = scan.hit_set, scan.fields
+        found = self.bits.holds(hit_set, fields)
+        cache: dict[int, bool] = {}
+        if found & self.any_filtered:
+            for number, rules in self.filtered:
+                if found & rules and not self._allowed(number, scan, cache):
+                    found &= ~rules
+        if found & self.tested_bits:
+            for index in indices(found & self.tested_bits, self.numbers):
+                if _any_true(self.tested[index], scan):
+                    found &= ~(1 << index)
         eager: dict[int, RuleMatch] = {}
-        if stepwise:
-            self._step_by_step(scan, hit_leaves, stepwise, matched, eager)
-        return deferred_matches(sorted(matched), self.names, self.evidence_keys,
-                                _Found(scan, hit_leaves, self.leaves), eager)
-
-    def _step_by_step(self, scan: Scan, hit_leaves: set[int], candidates: set[int], matched: set[int],
-                      eager: dict[int, RuleMatch]) -> None:
-        """Test the rules that sets do not decide; add those that hold to ``matched`` (and ``eager``: those
-        evaluated by their tree, with their evidence)."""
-        allowed_by: dict[int, bool] = {}
-        steps = self.steps
-        for index in candidates:
-            name, kind, filter_number, _clauses, others, negatives = steps[index]
-            if filter_number >= 0 and not self._allowed(filter_number, scan, allowed_by):
+        trees = set(self.always)
+        if self.by_literal:
+            trees.update(chain.from_iterable(map(self.by_literal.__getitem__, hit_set)))
+        for index in trees:
+            plan = self.plans[index]
+            if plan.filter >= 0 and not self._allowed(plan.filter, scan, cache):
                 continue
-            if kind == _TREE:
-                rule = self.plans[index].rule
-                if rule.test(scan):
-                    eager[index] = RuleMatch(name, ordered(collect(rule.tree, scan)))
-                    matched.add(index)
-                continue
-            if kind == _CLAUSES:
-                if others and not _every_clause_hit(others, hit_leaves):
-                    continue
-                if negatives and _any_true(negatives, scan):
-                    continue
-            matched.add(index)
+            rule = plan.rule
+            if rule.test(scan):
+                eager[index] = RuleMatch(rule.spec.name, ordered(collect(rule.tree, scan)))
+                found |= 1 << index
+        return deferred_matches(indices(found, self.numbers), self.names, self.evidence_keys, _Found(scan, self),
+                                eager)
 
-    def _hit_leaves(self, scan: Scan) -> set[int]:
+    def hit_leaves(self, scan: Scan) -> set[int]:
+        """The numbers of the leaves with a hit (a leaf of some fields: with a hit in one of them)."""
         hit_set = scan.hit_set
         hit_leaves = set(chain.from_iterable(map(self.all_fields.__getitem__, hit_set)))
         if self.some_literals:
-            hits = scan.hits
+            fields = scan.fields
             for literal in self.some_literals.intersection(hit_set):
-                for number, fields in self.some_fields[literal]:
-                    if any((literal, name) in hits for name in fields):
+                for number, names in self.some_fields[literal]:
+                    if any(literal in fields[name] for name in names):
                         hit_leaves.add(number)
         return hit_leaves
 
@@ -231,14 +200,22 @@ class Index:
         return found
 
 
+def _negative_leaves(tree: Compiled) -> list[TextLeaf] | None:
+    """The text leaves of an AND-of-ORs rule's NOT clauses, if each is an OR of text leaves (else None)."""
+    found = clauses_of(tree)
+    assert found is not None
+    leaves: list[TextLeaf] = []
+    for child in found[1]:
+        inner = _or_leaves(child)
+        if inner is None:
+            return None
+        leaves.extend(inner)
+    return leaves
+
+
 def _dense(table: dict[int, list[int]], size: int) -> tuple[tuple[int, ...], ...]:
     """``table`` as a tuple indexed by its keys, ``0 <= key < size`` (one array: fewer cache lines than a dict)."""
     return tuple(tuple(table.get(key, ())) for key in range(size))
-
-
-def _union(table: tuple[tuple[int, ...], ...], keys: set[int]) -> set[int]:
-    """The values listed under any of ``keys`` (one C-level pass: no Python step per key)."""
-    return set(chain.from_iterable(map(table.__getitem__, keys)))
 
 
 def _evidence_key(plan: Plan) -> object:
@@ -250,30 +227,6 @@ def _evidence_key(plan: Plan) -> object:
     return leaves[0] if len(leaves) == 1 else leaves
 
 
-_SURE, _CLAUSES, _TREE = 0, 1, 2
-Step = tuple[str, int, int, tuple[tuple[int, ...], ...], tuple[frozenset[int], ...], tuple[Test, ...]]
-
-
-def _step(plan: Plan) -> Step:
-    """A plan as the flat tuple ``match`` reads: name, kind, filter, clauses, the other clauses, NOT tests.
-
-    A rule of one clause and no NOT clause (``_SURE``) matches whenever it is a candidate: its only clause
-    has a hit leaf, or it would not have been looked up.
-    """
-    if plan.clauses is None:
-        return plan.rule.spec.name, _TREE, plan.filter, (), (), ()
-    kind = _SURE if plan.clauses and not plan.others and not plan.negatives else _CLAUSES
-    return plan.rule.spec.name, kind, plan.filter, plan.clauses, plan.others, plan.negatives
-
-
-def _every_clause_hit(clauses: tuple[frozenset[int], ...], hit_leaves: set[int]) -> bool:
-    """Whether each clause has a hit leaf (a loop, not ``all()``: no generator per candidate rule)."""
-    for clause in clauses:  # noqa: SIM110
-        if clause.isdisjoint(hit_leaves):
-            return False
-    return True
-
-
 def _any_true(tests: tuple[Test, ...], scan: Scan) -> bool:
     """Whether a NOT clause holds (a loop, not ``any()``: no generator per candidate rule)."""
     for test in tests:  # noqa: SIM110
@@ -283,18 +236,21 @@ def _any_true(tests: tuple[Test, ...], scan: Scan) -> bool:
 
 
 class _Found:
-    """A document's hit leaves: builds the evidence of a matched rule's clauses when it is first read."""
+    """A document's scan: builds the evidence of a matched rule's clauses when it is first read."""
 
-    def __init__(self, scan: Scan, hit_leaves: set[int], leaves: list[TextLeaf]) -> None:
-        self.scan, self.hit_leaves, self.leaves = scan, hit_leaves, leaves
+    def __init__(self, scan: Scan, index: Index) -> None:
+        self.scan, self.index = scan, index
+        self._hit_leaves: set[int] | None = None
 
     def evidence_of(self, key: object) -> tuple[Evidence, ...]:
         """The evidence of the hit leaves of ``key``: a plan's leaves (numbers), or its one leaf's number."""
-        chunk, leaves = self.scan.chunk, self.leaves
+        chunk, leaves = self.scan.chunk, self.index.leaves
         if type(key) is int:  # a rule of one leaf: it matched, so the leaf is hit
             return chunk(key, leaves[key])[1]
         numbers: tuple[int, ...] = key  # type: ignore[assignment]
-        hit_leaves = self.hit_leaves
+        hit_leaves = self._hit_leaves
+        if hit_leaves is None:
+            hit_leaves = self._hit_leaves = self.index.hit_leaves(self.scan)
         hit = [n for n in numbers if n in hit_leaves]
         if len(hit) == 1:
             number = hit[0]

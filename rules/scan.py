@@ -7,6 +7,7 @@ Evidence is built only when a matching rule asks, once per document for each lit
 
 from __future__ import annotations
 
+import operator
 import unicodedata
 
 import regex
@@ -26,6 +27,7 @@ from rules.query import TEXT_FIELDS
 from rules.text import WORD_CHARS, Folded, fold, is_word_char
 
 _new = object.__new__
+_first = operator.itemgetter(0)
 _set = object.__setattr__  # with ``_new``: ``text_evidence`` inline, for the common chunk
 
 REGEX_TIMEOUT_SECONDS = 0.1
@@ -46,61 +48,89 @@ class Scan:
         self.originals = {"title": doc.title, "body": doc.body,
                           "attachment": ATTACHMENT_GAP.join(item.text for item in doc.attachments)}
         self.folded: dict[str, Folded] = {}
-        self.hits: dict[tuple[int, str], list[Span]] = {}
-        self.fields_hit: dict[int, list[tuple[str, list[Span]]]] = {}  # literal -> its hits, field by field
+        # field -> literal -> its accepted hits there; None until a field's hits are grouped (``spans``)
+        self.fields: dict[str, dict[int, list[Span] | None]] = {}
         self.hit_set: set[int] = set()
         self.regex_results: dict[tuple[int, str], list[Span]] = {}
         self.evidence: dict[tuple[int, str, str | None, str], tuple[list[Evidence], list[Key] | None]] = {}
         self.leaves: dict[int, list[Evidence]] = {}
         self.chunks: dict[int, Chunk] = {}
+        self._keys = keys
+        self._accepted: dict[str, list[tuple[int, int, int]]] = {}  # field -> accepted hits not yet grouped
         for name in TEXT_FIELDS:
             self.folded[name] = folded = fold(self.originals[name])
             if keys is not None and folded.text:
-                self._scan(name, folded, keys)
+                self.fields[name] = found = self._scan(name, folded, keys)
+                self.hit_set.update(found)
+            else:
+                self.fields[name] = {}
 
-    def _scan(self, name: str, folded: Folded, keys: Keys) -> None:
-        """Accept the automaton's hits in one loop: a key of one literal checked only for word boundaries (most
-        keys) is checked inline, hit by hit, and grouped by its literal; the other keys' hits are grouped by
-        key and checked per literal afterwards."""
+    def _scan(self, name: str, folded: Folded, keys: Keys) -> dict[int, list[Span] | None]:
+        """The literals hit in one field, in one loop over the automaton's hits: a key without checks (CJK)
+        is accepted as it is, the left word boundary (the same for every meaning of a key) is checked inline
+        for the others, and so is the right one of a key of one literal checked only for word boundaries (most
+        keys). Accepted hits are kept as they come and grouped by literal only when evidence asks (``spans``);
+        the other keys' hits are checked per literal afterwards."""
         text = folded.text
         length = len(text)
-        words, clitics, bounded, edges = WORD_CHARS, CLITICS, keys.bounded, keys.edges
-        grouped: dict[int, list[Span]] = {}
-        other: dict[int, list[Span]] = {}
-        get = grouped.get
-        for index, start, end in keys.automaton.find_matches_as_indexes(text, overlapping=True):
-            literal = bounded[index]
-            if literal < 0:
-                other.setdefault(index, []).append((start, end))
-                continue
+        words, clitics, edges = WORD_CHARS, CLITICS, keys.edges
+        accepted: list[tuple[int, int, int]] = []
+        other: list[tuple[int, int, int]] = []
+        keep = accepted.append
+        for hit in keys.automaton.find_matches_as_indexes(text, overlapping=True):
+            index, start, end = hit
             edge = edges[index]
+            if not edge:
+                keep(hit)
+                continue
             if edge & 1 and start and words[text[start - 1]]:
+                continue
+            if edge & 4:
+                other.append(hit)
                 continue
             if edge & 2 and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
                 after = end + 3
                 if text[end:after] not in clitics or (after < length and words[text[after]]):
                     continue
-                end = after
-            spans = get(literal)
-            if spans is None:
-                grouped[literal] = [(start, end)]
-            else:
-                spans.append((start, end))
-        hits, hit_set, fields_hit = self.hits, self.hit_set, self.fields_hit
-        for literal, spans in grouped.items():
-            hits[(literal, name)] = spans
-            fields_hit.setdefault(literal, []).append((name, spans))
-        hit_set.update(grouped)
-        if not other:
-            return
+                hit = (index, start, after)
+            keep(hit)
+        found: dict[int, list[Span] | None] = dict.fromkeys(map(keys.bounded.__getitem__,
+                                                                set(map(_first, accepted))))
+        if accepted:
+            self._accepted[name] = accepted
+        if other:
+            self._check(name, folded, keys, other, found)
+        return found
+
+    def _check(self, name: str, folded: Folded, keys: Keys, hits: list[tuple[int, int, int]],
+               found: dict[int, list[Span] | None]) -> None:
+        """Accept the hits of keys with a prefix, a case check or several meanings, literal by literal."""
+        by_key: dict[int, list[Span]] = {}
+        for index, start, end in hits:
+            by_key.setdefault(index, []).append((start, end))
         meanings, original = keys.meanings, self.originals[name]
-        for index, spans in other.items():
+        for index, spans in by_key.items():
             for meaning in meanings[index]:
                 accepted = accept_all(meaning, folded, original, spans)
                 if accepted:
-                    hits[(meaning.id, name)] = accepted
-                    fields_hit.setdefault(meaning.id, []).append((name, accepted))
-                    hit_set.add(meaning.id)
+                    found[meaning.id] = accepted
+
+    def spans(self, name: str, literal: int) -> list[Span] | None:
+        """The accepted hits of ``literal`` in field ``name`` (None if it has none), grouped on first use."""
+        by_literal = self.fields[name]
+        found = by_literal.get(literal)
+        if found is None and literal in by_literal:
+            assert self._keys is not None  # a field has hits only when there are keys
+            bounded = self._keys.bounded
+            for index, start, end in self._accepted.pop(name):
+                number = bounded[index]
+                spans = by_literal[number]
+                if spans is None:
+                    by_literal[number] = [(start, end)]
+                else:
+                    spans.append((start, end))
+            found = by_literal[literal]
+        return found
 
     def literal_evidence(self, literal: int, written: str, group: str | None, name: str) -> list[Evidence]:
         """The evidence of one literal's hits in one field, built once per document (rules share terms)."""
@@ -114,7 +144,7 @@ class Scan:
         if built is not None:
             return built
         folded, original = self.folded[name], self.originals[name]
-        spans = self.hits.get((literal, name), ())
+        spans = self.spans(name, literal) or ()
         if folded.marks:
             spans = _in_order([folded.original_span(start, end) for start, end in spans])
         if name == "attachment":
@@ -157,11 +187,11 @@ class Scan:
             written = leaf.written[literal]
             if len(written) == 1:
                 return self._term_chunk(leaf, literal, written[0])
-        hits, evidence, keys = self.hits, [], []
+        fields, evidence, keys = self.fields, [], []
         for literal in literals:  # the order of ``_leaf_evidence``
             for term in leaf.written[literal]:
                 for name in leaf.fields:
-                    if (literal, name) not in hits:
+                    if literal not in fields[name]:
                         continue
                     found, order = self._literal(literal, term, leaf.group, name)
                     if order is None:
@@ -176,9 +206,11 @@ class Scan:
         tie = group or ""
         evidence: list[Evidence] = []
         keys: list[Key] = []
-        for name, hit in self.fields_hit.get(literal, ()):  # in TEXT_FIELDS order
-            if not every_field and name not in leaf.fields:
+        for name, by_literal in self.fields.items():  # in TEXT_FIELDS order
+            if literal not in by_literal or not every_field and name not in leaf.fields:
                 continue
+            hit = self.spans(name, literal)
+            assert hit is not None
             if name == "attachment":
                 return None, ordered(self.leaf_evidence(leaf))
             fold, original, order = folded[name], originals[name], FIELD_ORDER[name]
@@ -306,13 +338,13 @@ def collect(node: Compiled, scan: Scan) -> list[Evidence]:
 
 def _leaf_evidence(node: Leaf, scan: Scan) -> list[Evidence]:
     if isinstance(node, TextLeaf):
-        hits = scan.hits
+        fields = scan.fields
         return [
             evidence
             for literal in node.ids.intersection(scan.hit_set)
             for written in node.written[literal]
             for name in node.fields
-            if (literal, name) in hits
+            if literal in fields[name]
             for evidence in scan.literal_evidence(literal, written, node.group, name)
         ]
     if isinstance(node, RegexLeaf):

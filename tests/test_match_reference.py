@@ -106,25 +106,35 @@ def test_text_evidence_is_the_dataclass_built_by_its_constructor() -> None:
     assert list(vars(made)) == [field.name for field in dataclasses.fields(Evidence)]
 
 
-def test_rules_decided_by_sets_match_as_their_trees_do() -> None:
-    """One- and two-clause rules without NOT or filter are decided by set operations on the hit leaves, the
-    others step by step; every kind gives the reference's matches and evidence, including a leaf in both
-    clauses of a pair and a pair whose second clause is not hit."""
+def test_rules_decided_by_bits_match_as_their_trees_do() -> None:
+    """AND-of-ORs rules whose NOT clauses are text leaves are decided by the bits of the hit literals, a rule
+    with another NOT clause by bits and its NOT tests, other trees by their tree; every kind gives the
+    reference's matches and evidence, including a leaf in both clauses of a pair, a pair whose second clause is
+    not hit, leaves of one field, filters and a rule of only NOT clauses."""
     specs = [RuleSpec("one", "Taiwan OR 夥伴"), RuleSpec("pair", "(Taiwan OR chip) AND (夥伴 OR mitra*)"),
              RuleSpec("same", "Taiwan AND (Taiwan OR MOU)"), RuleSpec("unhit", "Taiwan AND MOU"),
              RuleSpec("three", "Taiwan AND chip AND 夥伴"), RuleSpec("not", "Taiwan AND chip NOT MOU"),
-             RuleSpec("filtered", "Taiwan AND chip", languages=("en",)), RuleSpec("group", "@tw AND @p")]
+             RuleSpec("filtered", "Taiwan AND chip", languages=("en",)), RuleSpec("group", "@tw AND @p"),
+             RuleSpec("out", "Taiwan", languages=("zh",)), RuleSpec("titled", "title:chip AND body:夥伴"),
+             RuleSpec("untitled", "body:chip"), RuleSpec("not-body", "Taiwan NOT body:chip"),
+             RuleSpec("not-title", "Taiwan NOT title:MOU"), RuleSpec("not-and", "Taiwan NOT (MOU AND chip)"),
+             RuleSpec("not-and-hit", "Taiwan NOT (chip AND 夥伴)"), RuleSpec("tree", "Taiwan OR (MOU AND chip)"),
+             RuleSpec("only-not", "NOT MOU"), RuleSpec("only-not-hit", "-chip"),
+             RuleSpec("four", "Taiwan chip 夥伴 mitra*")]
     matcher = Matcher.compile(specs, GROUPS)
     index = matcher._index
     names = {spec.name: number for number, spec in enumerate(specs)}
-    assert index.pairs == {names["pair"], names["same"], names["unhit"], names["group"]}
-    assert index.stepwise == {names["three"], names["not"], names["filtered"]}
+    assert set(index.tested) == {names["not-and"], names["not-and-hit"]}
+    assert {number for number, plan in enumerate(index.plans) if plan.clauses is None} == {names["tree"]}
     doc = Document("Taiwan chip", "夥伴 and the mitranya, ＴＡＩＷＡＮ… chips", language="en")
     found = matcher.match(doc)
-    assert [m.rule for m in found] == ["one", "pair", "same", "three", "not", "filtered", "group"]
+    assert [m.rule for m in found] == ["one", "pair", "same", "three", "not", "filtered", "group", "titled",
+                                       "not-body", "not-title", "not-and", "tree", "only-not", "four"]
     assert found == _reference(matcher, doc)
     assert [(e.field, e.text) for e in found[1].evidence] == [
         ("title", "Taiwan"), ("title", "chip"), ("body", "夥伴"), ("body", "mitranya"), ("body", "ＴＡＩＷＡＮ")]
+    for other in (Document("chip", "Taiwan MOU"), Document("MOU", "chip and Taiwan"), Document("", "")):
+        assert matcher.match(other) == _reference(matcher, other), other
 
 
 def test_a_terms_hits_mapped_to_the_original_are_in_order_without_repeats() -> None:
