@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
+from typing import TypeVar
 
 from rules.compiled import TextLeaf
 from rules.query import TEXT_FIELDS
 
+T = TypeVar("T")
 _BITS = bytes.maketrans(b"01", b"\x00\x01")
 _or = operator.or_
 _reduce = functools.reduce
@@ -29,7 +31,16 @@ _reduce = functools.reduce
 
 def indices(mask: int, numbers: tuple[int, ...]) -> list[int]:
     """The positions of ``mask``'s set bits, ascending (``numbers`` is ``tuple(range(n))``, ``n`` above them)."""
-    return list(compress(numbers, bin(mask)[:1:-1].encode().translate(_BITS)))
+    return list(selected(mask, numbers))
+
+
+def selected(mask: int, items: Sequence[T]) -> Iterator[T]:
+    """The items at the positions of ``mask``'s set bits, in order (``items`` reaches past the highest).
+
+    >>> list(selected(0b110, "abcd"))
+    ['b', 'c']
+    """
+    return compress(items, bin(mask)[:1:-1].encode().translate(_BITS))
 
 
 @dataclass

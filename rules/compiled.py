@@ -164,17 +164,14 @@ class Builder:
             by_key.setdefault(literal.key, []).append(literal)
         automaton = ahocorasick_rs.AhoCorasick(list(by_key))
         meanings = tuple(tuple(meanings) for meanings in by_key.values())
-        bounded = [_bounded(literals) for literals in meanings]
-        return Keys(automaton, meanings, array("l", [-1 if found is None else found[0] for found in bounded]),
-                    bytes(_edges(literals, found) for literals, found in zip(meanings, bounded, strict=True)))
+        return Keys(automaton, meanings, array("l", map(_accepted_as, meanings)), bytes(map(_checks, meanings)))
 
 
 @dataclass(frozen=True)
 class Keys:
-    """The automaton and, per key index, its literals; for a key whose one literal is checked only for word
-    boundaries (no prefix or case check), that literal's id (else -1); and its checks (``_edges``; none: every
-    hit is accepted). Flat arrays: a few cache lines for the scan, where tuples per key were a few objects per
-    hit."""
+    """The automaton and, per key index, its literals, the literal its accepted hits are of (-1: its literals
+    check them, ``OWN``) and its checks (``_checks``; none: every hit is accepted). Flat arrays: a few cache
+    lines for the scan, where tuples per key were a few objects per hit."""
 
     automaton: ahocorasick_rs.AhoCorasick
     meanings: tuple[tuple[Literal, ...], ...]
@@ -182,19 +179,24 @@ class Keys:
     edges: bytes
 
 
-def _edges(literals: tuple[Literal, ...], bounded: tuple[int, bool, bool] | None) -> int:
-    """A key's checks: bit 0 the left word boundary (every meaning of a key has the same), bit 1 the right one
-    (a key of one literal checked only for word boundaries), bit 2 the literals' own checks (the others)."""
-    if bounded is None:
-        return literals[0].left_boundary | 4
-    return bounded[1] | bounded[2] << 1
+LEFT, RIGHT, OWN, PREFIX = 1, 2, 4, 8  # a key's checks (``Keys.edges``)
 
 
-def _bounded(literals: tuple[Literal, ...]) -> tuple[int, bool, bool] | None:
-    """``(id, left_boundary, right_boundary)`` when a key's one literal is checked only for word boundaries."""
-    if len(literals) != 1 or literals[0].prefix or literals[0].exact is not None:
-        return None
-    return literals[0].id, literals[0].left_boundary, literals[0].right_boundary
+def _checks(literals: tuple[Literal, ...]) -> int:
+    """A key's checks: ``LEFT`` the left word boundary (the same for every meaning of a key); for a key of one
+    literal without a case check, ``RIGHT`` the right one, or ``PREFIX`` a prefix's extension to its word's
+    end; ``OWN`` the literals' own checks (``accept``: a case check or several meanings)."""
+    literal = literals[0]
+    if len(literals) != 1 or literal.exact is not None:
+        return literal.left_boundary | OWN
+    if literal.prefix:
+        return literal.left_boundary | PREFIX
+    return literal.left_boundary | literal.right_boundary << 1
+
+
+def _accepted_as(literals: tuple[Literal, ...]) -> int:
+    """The literal a key's accepted hit is of, or -1 when its literals check its hits themselves (``OWN``)."""
+    return -1 if _checks(literals) & OWN else literals[0].id
 
 
 def fields_of(name: str | None) -> tuple[str, ...]:

@@ -133,18 +133,18 @@ class RuleMatch:
         return RuleMatch, (self._rule, self.evidence)
 
 
-def deferred_matches(indices: Sequence[int], names: Sequence[str], keys: Sequence[object], source: EvidenceSource,
+def deferred_matches(rules: Iterable[tuple[int, str, object]], source: EvidenceSource,
                      eager: Mapping[int, RuleMatch]) -> list[RuleMatch]:
-    """``RuleMatch.deferred(names[i], source, keys[i])`` for each rule index ``i``, or ``eager[i]`` if it has
-    one, in one loop (no method call per match)."""
+    """``RuleMatch.deferred(name, source, key)`` for each ``(index, name, key)`` of ``rules``, or ``eager[index]``
+    if it has one, in one loop (no method call per match)."""
     matches: list[RuleMatch] = []
     append, new = matches.append, _new
-    for index in indices:
+    for index, name, key in rules:
         if eager and index in eager:
             append(eager[index])
             continue
         match = new(RuleMatch)
-        match._rule, match._evidence, match._source, match._key = names[index], None, source, keys[index]
+        match._rule, match._evidence, match._source, match._key = name, None, source, key
         append(match)
     return matches
 

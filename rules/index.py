@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from rules.bits import RuleBits, indices
+from rules.bits import RuleBits, indices, selected
 from rules.compiled import AllOf, AnyOf, Compiled, NoneOf, Rule, Test, TextLeaf, truth
 from rules.evidence import Evidence, RuleMatch, allowed, deferred_matches, ordered
 from rules.query import TEXT_FIELDS
@@ -94,6 +94,7 @@ class Index:
         self.names = tuple(rule.spec.name for rule in rules)
         self.evidence_keys = tuple(_evidence_key(plan) for plan in self.plans)
         self.numbers = tuple(range(len(rules)))
+        self.entries = tuple(zip(self.numbers, self.names, self.evidence_keys, strict=True))
         bits = RuleBits(literals)
         by_literal: dict[int, list[int]] = {}
         always: list[int] = []
@@ -178,8 +179,7 @@ class Index:
             if rule.test(scan):
                 eager[index] = RuleMatch(rule.spec.name, ordered(collect(rule.tree, scan)))
                 found |= 1 << index
-        return deferred_matches(indices(found, self.numbers), self.names, self.evidence_keys, _Found(scan, self),
-                                eager)
+        return deferred_matches(selected(found, self.entries), _Found(scan, self), eager)
 
     def hit_leaves(self, scan: Scan) -> set[int]:
         """The numbers of the leaves with a hit (a leaf of some fields: with a hit in one of them)."""

@@ -12,7 +12,21 @@ import unicodedata
 
 import regex
 
-from rules.compiled import AllOf, AnyOf, Compiled, Keys, Literal, MetaLeaf, NoneOf, RegexLeaf, TextLeaf
+from rules.compiled import (
+    LEFT,
+    OWN,
+    PREFIX,
+    RIGHT,
+    AllOf,
+    AnyOf,
+    Compiled,
+    Keys,
+    Literal,
+    MetaLeaf,
+    NoneOf,
+    RegexLeaf,
+    TextLeaf,
+)
 from rules.evidence import (
     ATTACHMENT_GAP,
     FIELD_ORDER,
@@ -24,7 +38,7 @@ from rules.evidence import (
     text_evidence,
 )
 from rules.query import TEXT_FIELDS
-from rules.text import WORD_CHARS, Folded, fold, is_word_char
+from rules.text import WORD_CHARS, WORD_RUN, Folded, fold, is_word_char
 
 _new = object.__new__
 _first = operator.itemgetter(0)
@@ -68,12 +82,12 @@ class Scan:
     def _scan(self, name: str, folded: Folded, keys: Keys) -> dict[int, list[Span] | None]:
         """The literals hit in one field, in one loop over the automaton's hits: a key without checks (CJK)
         is accepted as it is, the left word boundary (the same for every meaning of a key) is checked inline
-        for the others, and so is the right one of a key of one literal checked only for word boundaries (most
-        keys). Accepted hits are kept as they come and grouped by literal only when evidence asks (``spans``);
-        the other keys' hits are checked per literal afterwards."""
+        for the others, and so are the right one or a prefix's extension for a key of one literal without a
+        case check (most keys). Accepted hits are kept as they come and grouped by literal only when evidence
+        asks (``spans``); the other keys' hits are checked per literal afterwards (``_check``)."""
         text = folded.text
         length = len(text)
-        words, clitics, edges = WORD_CHARS, CLITICS, keys.edges
+        words, clitics, edges, extend = WORD_CHARS, CLITICS, keys.edges, WORD_RUN.match
         accepted: list[tuple[int, int, int]] = []
         other: list[tuple[int, int, int]] = []
         keep = accepted.append
@@ -83,12 +97,15 @@ class Scan:
             if not edge:
                 keep(hit)
                 continue
-            if edge & 1 and start and words[text[start - 1]]:
+            if edge & LEFT and start and words[text[start - 1]]:
                 continue
-            if edge & 4:
-                other.append(hit)
+            if edge & (OWN | PREFIX):
+                if edge & PREFIX:  # to the end of the word (a run may be empty: always a match)
+                    keep((index, start, extend(text, end).end()))  # type: ignore[union-attr]
+                else:
+                    other.append(hit)
                 continue
-            if edge & 2 and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
+            if edge & RIGHT and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
                 after = end + 3
                 if text[end:after] not in clitics or (after < length and words[text[after]]):
                     continue
@@ -207,7 +224,7 @@ class Scan:
         evidence: list[Evidence] = []
         keys: list[Key] = []
         for name, by_literal in self.fields.items():  # in TEXT_FIELDS order
-            if literal not in by_literal or not every_field and name not in leaf.fields:
+            if literal not in by_literal or (not every_field and name not in leaf.fields):
                 continue
             hit = self.spans(name, literal)
             assert hit is not None
@@ -273,8 +290,7 @@ def accept(literal: Literal, folded: Folded, original: str, start: int, end: int
     if literal.left_boundary and start > 0 and is_word_char(text[start - 1]):
         return None
     if literal.prefix:
-        while end < len(text) and is_word_char(text[end]):
-            end += 1
+        end = WORD_RUN.match(text, end).end()  # type: ignore[union-attr]  # a run may be empty: always a match
     elif literal.right_boundary and end < len(text) and is_word_char(text[end]):
         if literal.exact is not None or not _clitic_at(text, end):
             return None

@@ -122,6 +122,10 @@ class _WordChars(dict[str, bool]):
 WORD_CHARS: dict[str, bool] = _WordChars()
 """``WORD_CHARS[char]`` is ``is_word_char(char)`` (for the matcher's per-hit boundary checks)."""
 
+WORD_RUN = re.compile(f"[^\\W_{class_of_ranges(_CJK_RANGES)}]*")
+"""A run of ``is_word_char`` characters (the standard library's ``\\w`` is ``str.isalnum()`` or "_"): where a
+prefix's word ends, in one C-level match instead of a call per character."""
+
 
 @functools.cache
 def _t2s() -> opencc.OpenCC:

@@ -17,7 +17,7 @@ from tests.bench.rules_before.text import fold as former_fold
 # Latin, CJK (Traditional, Simplified), full-width forms, ligatures, combining marks (Latin, Arabic), Hangul jamo,
 # Arabic presentation forms, "…", whitespace runs, the character the fold joins texts with, any other character.
 _PICKED = st.sampled_from([*"aAbZz9 -臺台灣湾夥伙合作，：（）；？！％＃０Ａｚ\u3000\u00a0ﬁßİ…\u0301\u0308\u0653\u0654",
-                           *"\u064b\u0650\u0627\u0628ﺑﻻ\u1100\u1161\u11a8한\t\n\r\x85\u2028\u1680\u2000\ufe0f\U0001f642ﾞ",
+                           *"\u064b\u0650\u0627\u0628ﺑﻻ\u1100\u1161\u11a8한\t\n\r\x85\u2028\u1680\u2000\ufe0f\U0001f642ﾞ\U0001d165\U000e0100",
                            "  ", "\n\n", _GAP])
 _CHARS = st.one_of(_PICKED, _PICKED, _PICKED, st.characters(blacklist_categories=("Cs",)))
 TEXTS = st.lists(_CHARS, max_size=80).map("".join)
