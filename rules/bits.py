@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import TypeVar
@@ -62,20 +63,30 @@ class Table:
                 by_literal[literal] = by_literal.get(literal, 0) | bit
 
     def frozen(self) -> Frozen:
-        return Frozen(tuple(self.every), tuple((name, by_literal) for name, by_literal in self.some.items()))
+        nonzero = frozenset(literal for literal, bits in enumerate(self.every) if bits)
+        return Frozen(tuple(self.every), tuple((name, by_literal) for name, by_literal in self.some.items()),
+                      nonzero if len(nonzero) * 2 < len(self.every) else None)
 
 
 @dataclass(frozen=True)
 class Frozen:
-    """A ``Table`` as ``hit`` reads it."""
+    """A ``Table`` as ``hit`` reads it; ``sparse``, when few literals have bits, lists them (a set intersection
+    with the hit literals finds them, where a pass over every hit literal would find mostly zeros)."""
 
     every: tuple[int, ...]
     some: tuple[tuple[str, dict[int, int]], ...]
+    sparse: frozenset[int] | None
 
-    def hit(self, hit_set: Iterable[int], fields: Mapping[str, Mapping[int, object]], start: int) -> int:
+    def hit(self, hit_set: AbstractSet[int], fields: Mapping[str, Mapping[int, object]], start: int) -> int:
         """``start`` with the bits of every hit literal: ``hit_set`` the literals hit in any field, ``fields``
         the literals hit per field."""
-        found: int = _reduce(_or, map(self.every.__getitem__, hit_set), start)
+        every = self.every
+        found = start
+        if self.sparse is None:
+            found = _reduce(_or, filter(None, map(every.__getitem__, hit_set)), start)  # most are not 0
+        else:
+            for literal in hit_set & self.sparse:
+                found |= every[literal]
         for name, by_literal in self.some:
             hit = fields.get(name)
             if hit:
@@ -126,7 +137,7 @@ class FrozenBits:
     positions: tuple[tuple[Frozen, int], ...]
     negative: Frozen
 
-    def holds(self, hit_set: Iterable[int], fields: Mapping[str, Mapping[int, object]]) -> int:
+    def holds(self, hit_set: AbstractSet[int], fields: Mapping[str, Mapping[int, object]]) -> int:
         """The bits of the rules whose clauses all hold and no NOT leaf of which is hit."""
         found = self.rules
         for table, vacuous in self.positions:
