@@ -164,9 +164,7 @@ class Builder:
             by_key.setdefault(literal.key, []).append(literal)
         automaton = ahocorasick_rs.AhoCorasick(list(by_key))
         meanings = tuple(tuple(meanings) for meanings in by_key.values())
-        checks = bytes(map(_checks, meanings))
-        return Keys(automaton, meanings, array("l", map(_accepted_as, meanings)), checks,
-                    frozenset(index for index, check in enumerate(checks) if check))
+        return Keys(automaton, meanings, array("l", map(_accepted_as, meanings)), bytes(map(_checks, meanings)))
 
 
 @dataclass(frozen=True)
@@ -179,7 +177,6 @@ class Keys:
     meanings: tuple[tuple[Literal, ...], ...]
     bounded: array[int]
     edges: bytes
-    checked: frozenset[int]  # the keys with checks
 
 
 LEFT, RIGHT, OWN, PREFIX = 1, 2, 4, 8  # a key's checks (``Keys.edges``)

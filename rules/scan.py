@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import operator
 import unicodedata
-from itertools import compress
 
 import regex
 
@@ -71,7 +70,7 @@ class Scan:
         self.leaves: dict[int, list[Evidence]] = {}
         self.chunks: dict[int, Chunk] = {}
         self._keys = keys
-        self._raw: dict[str, list[tuple[int, int, int]]] = {}  # field -> the automaton's hits, until grouped
+        self._accepted: dict[str, list[tuple[int, int, int]]] = {}  # field -> accepted hits not yet grouped
         for name in TEXT_FIELDS:
             self.folded[name] = folded = fold(self.originals[name])
             if keys is not None and folded.text:
@@ -81,73 +80,48 @@ class Scan:
                 self.fields[name] = {}
 
     def _scan(self, name: str, folded: Folded, keys: Keys) -> dict[int, list[Span] | None]:
-        """The literals hit in one field (their hits are grouped when evidence asks: ``spans``).
-
-        A key without checks (CJK) is hit when the automaton finds it, which set operations tell; the hits of the
-        other keys are checked one by one, but only until their key has an accepted hit: the left word boundary
-        (the same for every meaning of a key), and for a key of one literal without a case check the right one
-        (a prefix extends to its word's end, which rejects nothing). The hits of keys whose literals check them
-        themselves (a case check, several meanings) are checked literal by literal afterwards (``_check``).
-        """
-        raw = keys.automaton.find_matches_as_indexes(text := folded.text, overlapping=True)
-        if not raw:
-            return {}
-        self._raw[name] = raw
+        """The literals hit in one field, in one loop over the automaton's hits: a key without checks (CJK)
+        is accepted as it is, the left word boundary (the same for every meaning of a key) is checked inline
+        for the others, and so are the right one or a prefix's extension for a key of one literal without a
+        case check (most keys). Accepted hits are kept as they come and grouped by literal only when evidence
+        asks (``spans``); the other keys' hits are checked per literal afterwards (``_check``)."""
+        text = folded.text
         length = len(text)
-        words, clitics, edges = WORD_CHARS, CLITICS, keys.edges
-        done = set(map(_first, raw))
-        done -= keys.checked
+        words, clitics, edges, extend = WORD_CHARS, CLITICS, keys.edges, WORD_RUN.match
+        accepted: list[tuple[int, int, int]] = []
         other: list[tuple[int, int, int]] = []
-        for hit in compress(raw, map(edges.__getitem__, map(_first, raw))):
+        keep = accepted.append
+        for hit in keys.automaton.find_matches_as_indexes(text, overlapping=True):
             index, start, end = hit
-            if index in done:
-                continue
             edge = edges[index]
+            if not edge:
+                keep(hit)
+                continue
             if edge & LEFT and start and words[text[start - 1]]:
                 continue
-            if edge & OWN:
-                other.append(hit)
+            if edge & (OWN | PREFIX):
+                if edge & PREFIX:  # to the end of the word (a run may be empty: always a match)
+                    keep((index, start, extend(text, end).end()))  # type: ignore[union-attr]
+                else:
+                    other.append(hit)
                 continue
-            if edge & RIGHT and end < length and words[text[end]]:  # a clitic such as -nya may follow
+            if edge & RIGHT and end < length and words[text[end]]:  # a clitic such as -nya is taken into the hit
                 after = end + 3
                 if text[end:after] not in clitics or (after < length and words[text[after]]):
                     continue
-            done.add(index)
-        found: dict[int, list[Span] | None] = dict.fromkeys(map(keys.bounded.__getitem__, done))
+                hit = (index, start, after)
+            keep(hit)
+        found: dict[int, list[Span] | None] = dict.fromkeys(map(keys.bounded.__getitem__,
+                                                                set(map(_first, accepted))))
+        if accepted:
+            self._accepted[name] = accepted
         if other:
             self._check(name, folded, keys, other, found)
         return found
 
-    def _group(self, name: str, keys: Keys) -> None:
-        """Every accepted hit of field ``name`` under its literal: the checks of ``_scan`` on every hit, a
-        clitic taken into the hit and a prefix extended to its word's end (``_check`` did the other keys')."""
-        by_literal, text = self.fields[name], self.folded[name].text
-        length = len(text)
-        words, clitics, edges, bounded, extend = WORD_CHARS, CLITICS, keys.edges, keys.bounded, WORD_RUN.match
-        for index, start, end in self._raw.pop(name):
-            edge = edges[index]
-            if edge:
-                if edge & LEFT and start and words[text[start - 1]]:
-                    continue
-                if edge & OWN:
-                    continue
-                if edge & PREFIX:  # a run may be empty: always a match
-                    end = extend(text, end).end()  # type: ignore[union-attr]
-                elif edge & RIGHT and end < length and words[text[end]]:
-                    after = end + 3
-                    if text[end:after] not in clitics or (after < length and words[text[after]]):
-                        continue
-                    end = after
-            number = bounded[index]
-            spans = by_literal[number]
-            if spans is None:
-                by_literal[number] = [(start, end)]
-            else:
-                spans.append((start, end))
-
     def _check(self, name: str, folded: Folded, keys: Keys, hits: list[tuple[int, int, int]],
                found: dict[int, list[Span] | None]) -> None:
-        """Accept the hits of keys with a case check or several meanings, literal by literal."""
+        """Accept the hits of keys with a prefix, a case check or several meanings, literal by literal."""
         by_key: dict[int, list[Span]] = {}
         for index, start, end in hits:
             by_key.setdefault(index, []).append((start, end))
@@ -164,7 +138,14 @@ class Scan:
         found = by_literal.get(literal)
         if found is None and literal in by_literal:
             assert self._keys is not None  # a field has hits only when there are keys
-            self._group(name, self._keys)
+            bounded = self._keys.bounded
+            for index, start, end in self._accepted.pop(name):
+                number = bounded[index]
+                spans = by_literal[number]
+                if spans is None:
+                    by_literal[number] = [(start, end)]
+                else:
+                    spans.append((start, end))
             found = by_literal[literal]
         return found
 
