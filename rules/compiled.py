@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -225,7 +225,11 @@ class Probe(Protocol):
     """What a truth test reads of a scanned document."""
 
     hit_set: set[int]
-    fields: dict[str, dict[int, list[tuple[int, int]]]]  # field -> literal -> its hits there
+
+    @property
+    def fields(self) -> Mapping[str, Mapping[int, object]]:
+        """Field -> the literals hit there (-> their hits)."""
+        ...
 
     def regex_spans(self, leaf: RegexLeaf, name: str) -> list[tuple[int, int]]: ...
 

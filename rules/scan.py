@@ -42,6 +42,7 @@ from rules.text import WORD_CHARS, WORD_RUN, Folded, fold, is_word_char
 
 _new = object.__new__
 _first = operator.itemgetter(0)
+_EMPTY = Folded("")  # an empty field (most documents have no attachment)
 _set = object.__setattr__  # with ``_new``: ``text_evidence`` inline, for the common chunk
 
 REGEX_TIMEOUT_SECONDS = 0.1
@@ -72,7 +73,8 @@ class Scan:
         self._keys = keys
         self._accepted: dict[str, list[tuple[int, int, int]]] = {}  # field -> accepted hits not yet grouped
         for name in TEXT_FIELDS:
-            self.folded[name] = folded = fold(self.originals[name])
+            original = self.originals[name]
+            self.folded[name] = folded = fold(original) if original else _EMPTY
             if keys is not None and folded.text:
                 self.fields[name] = found = self._scan(name, folded, keys)
                 self.hit_set.update(found)

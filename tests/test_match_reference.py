@@ -15,6 +15,7 @@ from rules.attachments import AttachmentText
 from rules.evidence import Evidence, allowed, ordered, text_evidence
 from rules.match import Document, Matcher, RuleMatch, RuleSpec
 from rules.scan import Scan, _in_order, collect
+from rules.text import WORD_RUN, is_word_char
 from tests.bench.rules_before.match import Matcher as FormerMatcher
 
 WORDS = ["AI", "ai", "Taiwan", "Taiwanese", "kerja sama", "kerja", "mitra", "臺灣", "台湾", "夥伴", "伙伴",
@@ -149,3 +150,15 @@ def test_a_terms_hits_mapped_to_the_original_are_in_order_without_repeats() -> N
     assert [(e.start, e.end, e.text) for e in found[0].evidence] == [(0, 1, "㍇"), (2, 3, "ン"), (4, 5, "㍇")]
     assert _in_order([(0, 1), (0, 1), (2, 3), (1, 2)]) == [(0, 1), (1, 2), (2, 3)]
     assert _in_order([(0, 1), (2, 3)]) == [(0, 1), (2, 3)]
+
+
+def test_a_prefix_extends_over_the_characters_the_boundary_checks_call_word_characters() -> None:
+    """``WORD_RUN`` (a standard-library class) matches exactly the ``is_word_char`` characters."""
+    codes = [*range(0x10000), *range(0x10000, 0x110000, 7)]
+    chars = [chr(code) for code in codes if not 0xD800 <= code <= 0xDFFF]
+    assert [c for c in chars if (WORD_RUN.fullmatch(c) is not None) != is_word_char(c)] == []
+    assert WORD_RUN.match("mitranya, kerja", 3).end() == 8  # type: ignore[union-attr]
+    doc = Document("", "Kerja sama bermitra: mitra2026 dan mitra-nya (mitraan)")
+    found = Matcher.compile([RuleSpec("p", "mitra*")], {}).match(doc)
+    assert [e.text for e in found[0].evidence] == ["mitra2026", "mitra", "mitraan"]
+    assert found == _reference(Matcher.compile([RuleSpec("p", "mitra*")], {}), doc)
