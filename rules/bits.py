@@ -5,7 +5,7 @@ has a hit leaf and no NOT leaf is hit. Rule ``r`` is bit ``1 << r``. For clause 
 per literal, the rules whose ``j``-th clause has a leaf with that literal: the OR of the tables' entries for the
 hit literals is the set of rules whose ``j``-th clause holds (a rule with ``j`` clauses or fewer holds there at
 once), and the AND over the positions is the set of rules whose clauses all hold. One OR of a thousand-bit
-integer is one C loop over 34 machine words; a Python step per rule or per leaf costs more than all of them.
+integer is one C loop over its 34 digits; a Python step per rule or per leaf costs more than all of them.
 
 >>> indices(0b101001, tuple(range(8)))
 [0, 3, 5]

@@ -1,11 +1,11 @@
-"""Which rules to evaluate for a scanned document, and their evaluation.
+"""Which rules match a scanned document, and the evidence of those that do.
 
 Most rules are an AND of clauses, each a text leaf or an OR of text leaves, plus NOT clauses
-(``a OR b``, ``@ai AND (x OR y)``, ``x NOT y``). Such a rule is indexed under the leaves of its smallest
-clause and is true when every clause has a hit leaf and no NOT clause holds; its evidence is that of its hit
-leaves, each leaf's built once per document. A rule of only NOT clauses is evaluated for every document;
-other trees (regexes, ``source:``/``lang:``, ANDs inside ORs) are indexed by their trigger literals and
-evaluate their tree.
+(``a OR b``, ``@ai AND (x OR y)``, ``x NOT y``). Such a rule is true when every clause has a hit leaf and no NOT
+clause holds: when its NOT clauses are text leaves too, the bits of the hit literals decide it (``rules.bits``);
+otherwise they decide its clauses and its NOT clauses are tested. Its evidence is that of its hit leaves, each
+leaf's built once per document when first read. Other trees (regexes, ``source:``/``lang:``, ANDs inside ORs)
+are candidates by their trigger literals (or always, without one) and evaluate their tree.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 All literal terms of all rules (words, phrases, prefixes, group terms) go into one Aho-Corasick automaton over
 folded text (see ``rules.text``). Each field is folded and scanned once (``rules.scan``); hits are checked for
-word boundaries; then only the rules whose leaves were hit (or that can be true without a hit, like ``NOT x``)
-are evaluated (``rules.index``), and a matching rule's evidence is built when it is first read
-(``RuleMatch.evidence`` in ``rules.evidence``): deciding which rules match builds none.
+word boundaries; then the rules are decided by the bits of the hit literals, a tree that bits do not express
+evaluated only when one of its literals is hit (``rules.index``), and a matching rule's evidence is built when it
+is first read (``RuleMatch.evidence`` in ``rules.evidence``): deciding which rules match builds none.
 
 Matching choices (documented because a reader relies on them):
 
