@@ -4,6 +4,7 @@ DOCX (python-docx), a 50 MB PDF and a PDF bomb. Test-only: reportlab is in the `
 from __future__ import annotations
 
 import io
+import zipfile
 import zlib
 from collections.abc import Sequence
 
@@ -51,6 +52,18 @@ def make_docx(paragraphs: Sequence[str]) -> bytes:
         document.add_paragraph(paragraph)
     out = io.BytesIO()
     document.save(out)
+    return _without_timestamps(out.getvalue())
+
+
+def _without_timestamps(archive: bytes) -> bytes:
+    """The ZIP with every member dated 1980-01-01: python-docx stamps members with the current time (2 s steps),
+    so two calls a second apart gave different bytes and a test comparing a served file's hash flaked."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(member))
     return out.getvalue()
 
 
