@@ -10,11 +10,12 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, Update, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import NoResultFound
 
 from storage import dedup
+from storage import entry_statements as statements
 from storage.alerts import MatchWrites
 from storage.attachments import AttachmentWrites
 from storage.engine import Database, from_json, to_json
@@ -22,7 +23,6 @@ from storage.errors import UnknownRowError
 from storage.evidence import EvidenceWrites, insert_raw_response, link_version_raw, raw_values
 from storage.evidence_records import RawResponseRecord
 from storage.http_state import HttpStateWrites
-from storage.prepared import dialect_insert, driver_once
 from storage.rechecks import RecheckWrites, mark_back
 from storage.records import (
     MARKER_CLASSES,
@@ -35,90 +35,10 @@ from storage.records import (
     SaveOutcome,
     VersionRow,
 )
-from storage.schema import entry, raw_response, source, version
+from storage.schema import entry, version
 from storage.stories import StoryWrites
 
 _CHUNK = 500  # URLs per IN (...) query: well under every dialect's bound-parameter limit
-
-# The statements of save_article, built once (see storage/prepared.py); values are bound at execution.
-_ENTRY_BY_URL = (
-    select(entry.c.id, entry.c.current_version_id, entry.c.removed_at, version.c.content_hash, version.c.text)
-    .outerjoin(version, version.c.id == entry.c.current_version_id)
-    .where(entry.c.canonical_url == bindparam("canonical_url"))
-)
-# The first read of save_article, in one round trip: the entry of this URL (with its current text) if any, and
-# what a new entry needs: does its source exist, which entry already has this text.
-_SOURCE_KNOWN = select(source.c.id).where(source.c.id == bindparam("source_id")).scalar_subquery()
-_ORIGINAL = (
-    select(entry.c.id)
-    .join(version, version.c.entry_id == entry.c.id)
-    .where(version.c.content_hash == bindparam("digest"), entry.c.duplicate_of.is_(None))
-    .order_by(entry.c.id)
-    .limit(1)
-    .scalar_subquery()
-)
-_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
-_LOOKUP = select(
-    _SOURCE_KNOWN.label("known_source"),
-    _ORIGINAL.label("original"),
-    *_ENTRY_BY_URL.selected_columns,
-).select_from(
-    _ONE_ROW.outerjoin(entry, entry.c.canonical_url == bindparam("canonical_url"))
-    .outerjoin(version, version.c.id == entry.c.current_version_id)
-)
-_LOOKUP_NAMES = tuple(str(column.key) for column in _LOOKUP.selected_columns)
-_VERSION_WITH_HASH = select(version.c.id).where(
-    version.c.entry_id == bindparam("entry_id"), version.c.content_hash == bindparam("digest")
-)
-_UPDATE_ENTRY = update(entry).where(entry.c.id == bindparam("entry_id_"))  # SET: the columns given
-_NEW_ENTRY_COLUMNS = ("url", "source_id", "language", "title", "author", "published", "updated", "last_seen",
-                      "fingerprint", "canonical_url", "first_seen", "next_check_at", "duplicate_of")
-_VERSION_COLUMNS = ("entry_id", "content_hash", "text", "fetched_at", "change_class", "raw_response_id", "analysis")
-# The hottest statements of a new entry run on the driver's cursor (see storage.prepared.DriverStatement): through
-# Connection.execute each cost ~40-60 µs of SQLAlchemy's execution context, result and row machinery.
-_lookup = driver_once(lambda _name: _LOOKUP, None)
-_insert_entry = driver_once(
-    lambda name: dialect_insert(name, entry)
-    .on_conflict_do_nothing(index_elements=["canonical_url"])
-    .returning(entry.c.id),
-    _NEW_ENTRY_COLUMNS,
-)
-_insert_version = driver_once(
-    lambda name: dialect_insert(name, version)
-    .on_conflict_do_nothing(index_elements=["entry_id", "content_hash"])
-    .returning(version.c.id),
-    _VERSION_COLUMNS,
-)
-_set_current_version = driver_once(lambda _name: _UPDATE_ENTRY, ("current_version_id",))
-
-
-_RAW_COLUMNS = tuple(column.name for column in raw_response.c if column.name != "id")
-_FIRST_VERSION_COLUMNS = ("entry_id", "content_hash", "text", "fetched_at", "change_class", "analysis")
-
-
-def _first_version(with_raw: bool) -> Update:
-    """PostgreSQL, a new entry's first version in one round trip: its raw response (`with_raw`; else the id of
-    one stored already, or none), the version pointing at it, and the entry pointing at the version
-    (data-modifying CTEs), returning the version's id. SQLite has no INSERT inside WITH: it takes the same
-    statements one by one."""
-    values = [bindparam(f"v_{name}", type_=version.c[name].type) for name in _FIRST_VERSION_COLUMNS]
-    given_raw = bindparam("v_raw_response_id", type_=version.c.raw_response_id.type)
-    rows, names = select(*values, given_raw), [*_FIRST_VERSION_COLUMNS, "raw_response_id"]
-    if with_raw:
-        raw: Insert = insert(raw_response).values(
-            {name: bindparam(f"r_{name}", type_=raw_response.c[name].type) for name in _RAW_COLUMNS}
-        )
-        new_raw = raw.returning(raw_response.c.id).cte("new_raw")
-        rows = select(*values, new_raw.c.id).select_from(new_raw)
-    new_version = (insert(version).from_select(names, rows)
-                   .returning(version.c.id, version.c.entry_id).cte("new_version"))
-    return (update(entry).where(entry.c.id == new_version.c.entry_id)
-            .values(current_version_id=new_version.c.id).returning(new_version.c.id))
-
-
-_FIRST_VERSION = {True: driver_once(lambda _name: _first_version(True)),
-                  False: driver_once(lambda _name: _first_version(False))}
-
 
 def _entry_values(rec: ArticleRecord, now: datetime) -> dict[str, Any]:
     """The entry columns an article sets, on insert and on every edit."""
@@ -163,11 +83,11 @@ class ArticleWrites:
         create one entry: the loser sees the winner's row and is treated as an update of it.
         """
         digest = dedup.content_hash(rec.text)
-        row = _lookup(self._conn).first(
+        row = statements.lookup(self._conn).first(
             self._conn, {"canonical_url": rec.canonical_url, "source_id": rec.source_id, "digest": digest}
         )
         assert row is not None, "the look-up selects from one row"
-        found: dict[Any, Any] = dict(zip(_LOOKUP_NAMES, row, strict=True))
+        found: dict[Any, Any] = dict(zip(statements.LOOKUP_NAMES, row, strict=True))
         existing: Mapping[Any, Any] | None = found if found["id"] is not None else None
         if existing is None:
             created = self._insert_entry(rec, digest, now, next_check_at, raw, found["known_source"],
@@ -180,7 +100,7 @@ class ArticleWrites:
         return self._update_entry(existing, rec, digest, now, analyse, raw)
 
     def _entry_by_url(self, canonical_url: str) -> RowMapping | None:
-        row = self._conn.execute(_ENTRY_BY_URL, {"canonical_url": canonical_url}).first()
+        row = self._conn.execute(statements.ENTRY_BY_URL, {"canonical_url": canonical_url}).first()
         return None if row is None else row._mapping
 
     def _insert_entry(
@@ -191,14 +111,14 @@ class ArticleWrites:
             raise UnknownRowError("source", rec.source_id)
         values = {**_entry_values(rec, now), "canonical_url": rec.canonical_url, "first_seen": now,
                   "next_check_at": next_check_at, "duplicate_of": original}
-        entry_id = _insert_entry(self._conn).scalar(self._conn, values)
+        entry_id = statements.insert_entry(self._conn).scalar(self._conn, values)
         if entry_id is None:
             return None
         if self._conn.dialect.name == "postgresql":  # a new entry's first version: no conflict to handle
             version_id = self._first_version(entry_id, rec, digest, raw)
         else:
             version_id = self._add_version(entry_id, rec, digest, "initial", None, raw)
-            _set_current_version(self._conn).rows(self._conn, {"entry_id_": entry_id,
+            statements.set_current_version(self._conn).rows(self._conn, {"entry_id_": entry_id,
                                                                "current_version_id": version_id})
         if original is not None:
             return SaveOutcome(
@@ -216,7 +136,7 @@ class ArticleWrites:
             params.update((f"r_{name}", value) for name, value in raw_values(raw).items())
         else:
             params["v_raw_response_id"] = raw
-        version_id = _FIRST_VERSION[new_raw](self._conn).scalar(self._conn, params)
+        version_id = statements.FIRST_VERSION[new_raw](self._conn).scalar(self._conn, params)
         if version_id is None:
             raise NoResultFound("No row was found when one was required")  # as scalar_one(): no entry row
         return int(version_id)
@@ -235,7 +155,7 @@ class ArticleWrites:
             "raw_response_id": raw_id,
             "analysis": None if analysis is None else to_json(analysis),
         }
-        version_id = _insert_version(self._conn).scalar(self._conn, values)
+        version_id = statements.insert_version(self._conn).scalar(self._conn, values)
         if version_id is not None:
             return int(version_id)
         older = self._version_with_hash(entry_id, digest)  # an older text again, or a concurrent writer's
@@ -244,7 +164,8 @@ class ArticleWrites:
         return older
 
     def _version_with_hash(self, entry_id: int, digest: str) -> int:
-        version_id = self._conn.execute(_VERSION_WITH_HASH, {"entry_id": entry_id, "digest": digest}).scalar()
+        version_id = self._conn.execute(statements.VERSION_WITH_HASH,
+                                        {"entry_id": entry_id, "digest": digest}).scalar()
         if version_id is None:
             raise UnknownRowError("version", (entry_id, digest))
         return int(version_id)
@@ -257,13 +178,14 @@ class ArticleWrites:
         restored = existing["removed_at"] is not None and mark_back(self._conn, entry_id, now) is not None
         if existing["content_hash"] == digest:
             # a new `updated` date alone is no edit
-            self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, "updated": rec.updated, "last_seen": now})
+            self._conn.execute(statements.UPDATE_ENTRY,
+                               {"entry_id_": entry_id, "updated": rec.updated, "last_seen": now})
             kind: OutcomeKind = "restored" if restored else "unchanged"
             return SaveOutcome(kind, entry_id, existing["current_version_id"], restored=restored)
         verdict = analyse(existing["text"] or "", rec.text) if analyse is not None else UNANALYSED
         version_id = self._add_version(entry_id, rec, digest, verdict.change_class, verdict.analysis, raw)
         changed = {**_entry_values(rec, now), "current_version_id": version_id}
-        self._conn.execute(_UPDATE_ENTRY, {"entry_id_": entry_id, **changed})
+        self._conn.execute(statements.UPDATE_ENTRY, {"entry_id_": entry_id, **changed})
         return SaveOutcome(
             "edited", entry_id, version_id, change_class=verdict.change_class, substantive=verdict.substantive,
             classes=verdict.classes, analysis=verdict.analysis, restored=restored,

@@ -9,8 +9,9 @@ import asyncio
 import httpx
 import pytest
 
-from crawler.fetch.client import Fetcher, FetchPolicy, _joined_headers
+from crawler.fetch.client import Fetcher, FetchPolicy
 from crawler.fetch.urlsafety import UnsafeURL, check_url_syntax
+from crawler.fetch.values import joined_headers
 
 
 def test_a_cookie_set_by_one_response_goes_with_the_next_requests() -> None:
@@ -34,7 +35,7 @@ def test_a_cookie_set_by_one_response_goes_with_the_next_requests() -> None:
 
 def test_headers_are_joined_per_name_in_order_of_first_appearance() -> None:
     headers = httpx.Headers([(b"Set-Cookie", b"a=1"), (b"Date", b"Tue"), (b"set-cookie", b"b=2"), (b"X", b"")])
-    joined = _joined_headers(headers)
+    joined = joined_headers(headers)
     assert joined == {name: ", ".join(headers.get_list(name)) for name in headers}
     assert list(joined) == ["set-cookie", "date", "x"] and joined["set-cookie"] == "a=1, b=2"
 

@@ -54,7 +54,10 @@ from crawler.fetch.values import (
     FetchStats,
     Job,
     Response,
+    SetCookieJar,
     Validators,
+    joined_headers,
+    method_after_redirect,
     parse_content_type,
     raw_exchange,
     to_fetched,
@@ -118,7 +121,7 @@ class Fetcher:
             follow_redirects=False,
             trust_env=False,
         )
-        self._client._cookies = _SetCookieJar()  # httpx 0.28 (pinned <0.29): the jar the client keeps and reads
+        self._client._cookies = SetCookieJar()  # httpx 0.28 (pinned <0.29): the jar the client keeps and reads
 
     def _vetted_transport(self) -> httpx.AsyncHTTPTransport:
         context = ssl_context(self.policy.http2)
@@ -224,7 +227,7 @@ class Fetcher:
                     "use the final URL in the config, or tell the site owner about the loop",
                 )
             redirects.append(target)
-            url, method = target, _method_after_redirect(response.status, method)
+            url, method = target, method_after_redirect(response.status, method)
 
     async def _request_checked(self, job: Job, url: str, method: str, *, hop: bool) -> Response:
         try:
@@ -347,7 +350,7 @@ class Fetcher:
                 job.stats.bytes += len(content)
         finally:
             await response.aclose()
-        return Response(url, response.status_code, _joined_headers(response.headers), content,
+        return Response(url, response.status_code, joined_headers(response.headers), content,
                         raw_exchange(response, content, raw_parts))
 
     async def _read_decoded(
@@ -363,26 +366,6 @@ class Fetcher:
             raise FetchError(url, f"the body is corrupt: {exc}; tell the site owner") from exc
 
 
-class _SetCookieJar(httpx.Cookies):
-    """The client's cookie jar (cookies persist across requests, as httpx's own), handing http.cookiejar only the
-    responses that set a cookie: the others would cost two urllib wrappers and a header scan each (~20 µs) to
-    find nothing (`CookieJar.make_cookies` returns at once without Set-Cookie or Set-Cookie2)."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
-            super().extract_cookies(response)
-
-
-def _joined_headers(headers: httpx.Headers) -> dict[str, str]:
-    """Each header name (lower case, in order of first appearance) with its values joined by ", ", as
-    ``{name: ", ".join(headers.get_list(name)) for name in headers}`` in one pass (that scans every header per name)."""
-    joined: dict[str, str] = {}
-    for name, value in headers.multi_items():
-        joined[name] = f"{joined[name]}, {value}" if name in joined else value
-    return joined
-
-
 def _has_wanted_body(status: int) -> bool:
     return 200 <= status < 300 or (300 <= status < 400 and status not in REDIRECT_STATUSES | {304})
 
@@ -393,7 +376,6 @@ def _too_large(url: str, limit: int, setting: str = "max_body_bytes") -> BodyToo
         f"the decoded body exceeds {limit} bytes ({setting}); raise the limit if this file is "
         "really that large, otherwise the server sent a compression bomb or the wrong URL",
     )
-
 
 
 def _describe_timeout(exc: BaseException, policy: FetchPolicy) -> str:
@@ -412,10 +394,3 @@ def _raise_for_status(response: Response) -> Response:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
     hint = "retry later" if response.status in RETRYABLE_STATUSES else "check the URL"
     raise HTTPStatusError(response.url, response.status, f"HTTP {response.status}; {hint}", retry_after)
-
-
-def _method_after_redirect(status: int, method: str) -> str:
-    """303 always, and 301/302 after POST, continue as GET (as browsers do); 307/308 keep the method."""
-    if status == 303 or (status in (301, 302) and method == "POST"):
-        return "GET" if method != "HEAD" else "HEAD"
-    return method
