@@ -81,8 +81,9 @@ def test_bounds_come_from_the_config_and_respect_the_politeness_floor() -> None:
 
 def test_the_planner_learns_from_published_else_first_seen() -> None:
     seen = datetime(2026, 3, 30, 12, tzinfo=UTC)
-    assert publication_moment("2026-03-30T10:00:00+08:00", seen) == datetime(2026, 3, 30, 2, tzinfo=UTC)
-    assert publication_moment(None, seen) == publication_moment("30 March", seen) == seen
+    taipei = ZoneInfo("Asia/Taipei")
+    assert publication_moment("2026-03-30T10:00:00+08:00", seen, taipei) == datetime(2026, 3, 30, 2, tzinfo=UTC)
+    assert publication_moment(None, seen, taipei) == publication_moment("30 March", seen, taipei) == seen
     source = load_config(None).sources["cna"]
     rows = [("cna", moment.isoformat(), moment) for moment in office_hours(300)]
     planner = Planner(load_config(None).settings, lambda since: rows)
@@ -118,3 +119,22 @@ def test_intervals_stop_bisecting_at_the_same_bounds(hours: list[int], interval:
     profile = Profile.learn([monday + timedelta(hours=hour, minutes=7) for hour in hours], tz)
     policy = Policy(interval=interval, min_interval=low, max_interval=high)
     assert intervals(profile, policy) == _intervals_with_100_steps(profile, policy)
+
+
+def test_a_date_only_publication_counts_its_first_sighting_only_on_that_day() -> None:
+    taipei = ZoneInfo("Asia/Taipei")
+    that_evening = datetime(2026, 3, 30, 12, tzinfo=UTC)  # 20:00 in Taipei, the day it was published
+    assert publication_moment("2026-03-30", that_evening, taipei) == that_evening
+    backfill = datetime(2026, 4, 20, 3, tzinfo=UTC)  # found weeks later: the crawl's hour, not the publisher's
+    assert publication_moment("2026-03-30", backfill, taipei) is None
+    next_morning_in_taipei = datetime(2026, 3, 30, 17, tzinfo=UTC)  # still the 30th in UTC, the 31st in Taipei
+    assert publication_moment("2026-03-30", next_morning_in_taipei, taipei) is None
+
+
+def test_a_backfill_of_dated_pages_teaches_the_planner_nothing() -> None:
+    source = load_config(None).sources["mofa-zh"]
+    crawled = MONDAY + timedelta(weeks=4, hours=1)  # one first run stored 40 pages published over four weeks
+    rows = [("mofa-zh", (MONDAY + timedelta(days=day % 28)).date().isoformat(), crawled) for day in range(40)]
+    planner = Planner(load_config(None).settings, lambda since: rows)
+    after = planner.next_poll(source, crawled + timedelta(minutes=5))
+    assert not after.adapted and after.reason.startswith("learning (0 of")

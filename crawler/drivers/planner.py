@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -40,16 +40,22 @@ def longest_wait(source: Source, settings: Settings) -> float:
     return policy.max_interval if policy.mode == "adaptive" else policy.interval
 
 
-def publication_moment(published: str | None, first_seen: datetime) -> datetime:
-    """When an entry was published: its stored `published` (ISO 8601 with an offset), else when first seen."""
-    if published:
-        try:
-            moment = datetime.fromisoformat(published)
-        except ValueError:
-            return first_seen
-        if moment.tzinfo is not None:
-            return moment
-    return first_seen
+def publication_moment(published: str | None, first_seen: datetime, timezone: ZoneInfo) -> datetime | None:
+    """When an entry was published, as far as its hour of the week goes: its stored `published` when that has a
+    time (ISO 8601 with an offset); for a date only (`2026-03-30`, what most government pages print), when it
+    was first seen if that was on the same day in the source's time zone (polling found it that day, so the
+    detection time is close to the hour), else None (a first run's backfill or a late find says nothing of the
+    hour: counting the crawl's own time would make the hour of the first crawl look busy); without a date,
+    when first seen."""
+    if not published:
+        return first_seen
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return first_seen
+    if moment.tzinfo is not None:
+        return moment
+    return first_seen if first_seen.astimezone(timezone).date() == moment.date() else None
 
 
 class Planner:
@@ -59,7 +65,8 @@ class Planner:
         self._settings = settings
         self._load = load
         self._day: date | None = None
-        self._moments: dict[str, list[datetime]] = {}
+        self._rows: dict[str, list[tuple[str | None, datetime]]] = {}
+        self._window = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
         self._tables: dict[str, tuple[Profile, tuple[float, ...]]] = {}
 
     def next_poll(self, source: Source, now: datetime) -> Plan:
@@ -71,19 +78,24 @@ class Planner:
             self._relearn(now)
         if source.id not in self._tables:
             timezone = ZoneInfo(source.profile.model.timezone)
-            profile = Profile.learn(self._moments.get(source.id, ()), timezone)
+            profile = Profile.learn(self._moments_of(source.id, timezone), timezone)
             self._tables[source.id] = (profile, intervals(profile, policy))
         profile, table = self._tables[source.id]
         return plan(profile, policy, now, table)
 
     def _relearn(self, now: datetime) -> None:
         since = now - HISTORY
-        moments: dict[str, list[datetime]] = {}
+        rows: dict[str, list[tuple[str | None, datetime]]] = {}
         for source_id, published, first_seen in self._load(since):
-            moment = publication_moment(published, first_seen)
-            if since <= moment <= now + timedelta(days=1):
-                moments.setdefault(source_id, []).append(moment)
-        self._day, self._moments, self._tables = now.date(), moments, {}
+            rows.setdefault(source_id, []).append((published, first_seen))
+        self._day, self._rows, self._window, self._tables = now.date(), rows, (since, now + timedelta(days=1)), {}
+
+    def _moments_of(self, source_id: str, timezone: ZoneInfo) -> list[datetime]:
+        """The source's publication moments within the history window (see `publication_moment`)."""
+        earliest, latest = self._window
+        moments = (publication_moment(published, first_seen, timezone)
+                   for published, first_seen in self._rows.get(source_id, ()))
+        return [moment for moment in moments if moment is not None and earliest <= moment <= latest]
 
 
 @dataclass(frozen=True)
