@@ -31,6 +31,8 @@ class Plan:
     filter: int  # index into the index's filters, or -1 when the rule has none
     clauses: tuple[tuple[int, ...], ...] | None
     negatives: tuple[Test, ...] = ()
+    negative_leaves: tuple[TextLeaf, ...] | None = ()  # the NOT clauses' text leaves; None: a NOT clause is not
+    # an OR of text leaves (its tests decide it)
 
 
 Clauses = tuple[list[list[TextLeaf]], list[Compiled]]
@@ -110,11 +112,9 @@ class Index:
                     always.append(index)
                 continue
             clauses = [[self.leaves[number] for number in clause] for clause in plan.clauses]
-            negative_leaves = _negative_leaves(plan.rule.tree)
-            if negative_leaves is None:
+            if plan.negative_leaves is None:
                 self.tested[index] = plan.negatives
-                negative_leaves = []
-            bits.add(index, clauses, negative_leaves)
+            bits.add(index, clauses, plan.negative_leaves or ())
         self.bits = bits.frozen()
         self.filtered = tuple(by_filter.items())
         self.any_filtered = functools.reduce(operator.or_, by_filter.values(), 0)
@@ -136,7 +136,8 @@ class Index:
             return Plan(rule, filter_number, None)
         clauses = tuple(tuple(dict.fromkeys(self._number(leaf, all_fields) for leaf in clause))
                         for clause in found[0])
-        return Plan(rule, filter_number, clauses, tuple(truth(child) for child in found[1]))
+        return Plan(rule, filter_number, clauses, tuple(truth(child) for child in found[1]),
+                    _negative_leaves(found[1]))
 
     def _number(self, leaf: TextLeaf, all_fields: dict[int, list[int]]) -> int:
         number = self._numbers.get(leaf)
@@ -200,17 +201,15 @@ class Index:
         return found
 
 
-def _negative_leaves(tree: Compiled) -> list[TextLeaf] | None:
+def _negative_leaves(negatives: list[Compiled]) -> tuple[TextLeaf, ...] | None:
     """The text leaves of an AND-of-ORs rule's NOT clauses, if each is an OR of text leaves (else None)."""
-    found = clauses_of(tree)
-    assert found is not None
     leaves: list[TextLeaf] = []
-    for child in found[1]:
+    for child in negatives:
         inner = _or_leaves(child)
         if inner is None:
             return None
         leaves.extend(inner)
-    return leaves
+    return tuple(leaves)
 
 
 def _dense(table: dict[int, list[int]], size: int) -> tuple[tuple[int, ...], ...]:

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import NoResultFound
 
 from storage import dedup
 from storage import entry_statements as statements
@@ -136,10 +135,7 @@ class ArticleWrites:
             params.update((f"r_{name}", value) for name, value in raw_values(raw).items())
         else:
             params["v_raw_response_id"] = raw
-        version_id = statements.FIRST_VERSION[new_raw](self._conn).scalar(self._conn, params)
-        if version_id is None:
-            raise NoResultFound("No row was found when one was required")  # as scalar_one(): no entry row
-        return int(version_id)
+        return int(statements.FIRST_VERSION[new_raw](self._conn).scalar_one(self._conn, params))
 
     def _add_version(
         self, entry_id: int, rec: ArticleRecord, digest: str, change_class: ChangeClass,

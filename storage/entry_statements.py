@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Insert, Update, bindparam, insert, literal_column, select, update
 
+from storage.evidence import RAW_VALUE_COLUMNS
 from storage.prepared import dialect_insert, driver_once
 from storage.schema import entry, raw_response, source, version
 
@@ -60,7 +61,6 @@ insert_version = driver_once(
 set_current_version = driver_once(lambda _name: UPDATE_ENTRY, ("current_version_id",))
 
 
-_RAW_COLUMNS = tuple(column.name for column in raw_response.c if column.name != "id")
 _FIRST_VERSION_COLUMNS = ("entry_id", "content_hash", "text", "fetched_at", "change_class", "analysis")
 
 
@@ -74,7 +74,7 @@ def _first_version(with_raw: bool) -> Update:
     rows, names = select(*values, given_raw), [*_FIRST_VERSION_COLUMNS, "raw_response_id"]
     if with_raw:
         raw: Insert = insert(raw_response).values(
-            {name: bindparam(f"r_{name}", type_=raw_response.c[name].type) for name in _RAW_COLUMNS}
+            {name: bindparam(f"r_{name}", type_=raw_response.c[name].type) for name in RAW_VALUE_COLUMNS}
         )
         new_raw = raw.returning(raw_response.c.id).cte("new_raw")
         rows = select(*values, new_raw.c.id).select_from(new_raw)

@@ -14,7 +14,6 @@ from typing import Any
 
 import zstandard
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import NoResultFound
 
 from storage.engine import Database
 from storage.errors import InvalidValueError, UnknownRowError
@@ -47,8 +46,8 @@ def _row(row: Any) -> RawResponseRow:
 
 
 _INSERT_RAW = insert(raw_response).returning(raw_response.c.id)
-_RAW_VALUE_COLUMNS = tuple(column.name for column in raw_response.c if column.name != "id")
-_insert_raw = driver_once(lambda _name: _INSERT_RAW, _RAW_VALUE_COLUMNS)  # a new article's: on the cursor
+RAW_VALUE_COLUMNS = tuple(column.name for column in raw_response.c if column.name != "id")
+_insert_raw = driver_once(lambda _name: _INSERT_RAW, RAW_VALUE_COLUMNS)  # a new article's: on the cursor
 _LINK_VERSION_RAW = (
     update(version).where(version.c.id == bindparam("version_id")).values(raw_response_id=bindparam("raw_id"))
 )
@@ -69,10 +68,7 @@ def _compress(body: bytes) -> bytes:
 
 def insert_raw_response(conn: Connection, rec: RawResponseRecord) -> int:
     """Store ``rec`` compressed; returns its id. The SHA-256 is of the body exactly as received."""
-    raw_id = _insert_raw(conn).scalar(conn, raw_values(rec))
-    if raw_id is None:
-        raise NoResultFound("No row was found when one was required")  # as scalar_one()
-    return int(raw_id)
+    return int(_insert_raw(conn).scalar_one(conn, raw_values(rec)))
 
 
 def raw_values(rec: RawResponseRecord) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, NoResultFound
 
 Built = TypeVar("Built")
 
@@ -121,6 +121,13 @@ class DriverStatement:
         """The first column of the first row, or None without a row (as ``Connection.execute(...).scalar()``)."""
         rows = self._run(conn, self._bound(params), many=False)
         return rows[0][0] if rows else None
+
+    def scalar_one(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the one row, as ``Connection.execute(...).scalar_one()`` (NoResultFound without)."""
+        rows = self._run(conn, self._bound(params), many=False)
+        if not rows:
+            raise NoResultFound("No row was found when one was required")
+        return rows[0][0]
 
     def run_many(self, conn: Connection, value_sets: Sequence[Sequence[Any]]) -> None:
         """The statement (a DML without RETURNING) run once per set of values, each in the order of :attr:`names`,

@@ -48,12 +48,7 @@ def key_hash(key: str) -> int:
 
     Two keys with one hash only put an extra candidate before the scoring, which decides links on anchors.
     """
-    digest = _BLAKE2B_8.copy()  # a copy of the empty hash: a third cheaper than constructing one
-    digest.update(key.encode("utf-8"))
-    return int.from_bytes(digest.digest(), "big", signed=True)
-
-
-_BLAKE2B_8 = hashlib.blake2b(digest_size=8)
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
 def _one_of(column: Any, name: str, dialect: str) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -64,9 +64,8 @@ class Planner:
     def __init__(self, settings: Settings, load: Callable[[datetime], Rows]) -> None:
         self._settings = settings
         self._load = load
-        self._day: date | None = None
+        self._learned_at: datetime | None = None
         self._rows: dict[str, list[tuple[str | None, datetime]]] = {}
-        self._window = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
         self._tables: dict[str, tuple[Profile, tuple[float, ...]]] = {}
 
     def next_poll(self, source: Source, now: datetime) -> Plan:
@@ -74,7 +73,7 @@ class Planner:
         policy = schedule_policy(source, self._settings)
         if policy.mode == "fixed":
             return plan(Profile(ZoneInfo("UTC"), (), 0), policy, now)
-        if self._day != now.date():
+        if self._learned_at is None or self._learned_at.date() != now.date():
             self._relearn(now)
         if source.id not in self._tables:
             timezone = ZoneInfo(source.profile.model.timezone)
@@ -84,15 +83,15 @@ class Planner:
         return plan(profile, policy, now, table)
 
     def _relearn(self, now: datetime) -> None:
-        since = now - HISTORY
         rows: dict[str, list[tuple[str | None, datetime]]] = {}
-        for source_id, published, first_seen in self._load(since):
+        for source_id, published, first_seen in self._load(now - HISTORY):
             rows.setdefault(source_id, []).append((published, first_seen))
-        self._day, self._rows, self._window, self._tables = now.date(), rows, (since, now + timedelta(days=1)), {}
+        self._learned_at, self._rows, self._tables = now, rows, {}
 
     def _moments_of(self, source_id: str, timezone: ZoneInfo) -> list[datetime]:
         """The source's publication moments within the history window (see `publication_moment`)."""
-        earliest, latest = self._window
+        assert self._learned_at is not None  # relearned before the first table
+        earliest, latest = self._learned_at - HISTORY, self._learned_at + timedelta(days=1)
         moments = (publication_moment(published, first_seen, timezone)
                    for published, first_seen in self._rows.get(source_id, ()))
         return [moment for moment in moments if moment is not None and earliest <= moment <= latest]
