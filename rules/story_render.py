@@ -12,6 +12,7 @@ also in: 中文 (CNA)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,30 @@ def source_label(source_id: str) -> str:
 def carrier(language: str | None, source_id: str) -> str:
     """ "中文 (CNA)". """
     return f"{language_name(language)} ({source_label(source_id)})"
+
+
+def link_reason(reason: str, score: float | None, evidence: str | None, linked_by: str) -> str:
+    """Why an entry is in its story, in one line: what `tidings stories show` and the story page print.
+
+    >>> link_reason("new", None, None, "auto")
+    'first of the story'
+    >>> link_reason("anchors", 0.8312, '{"shared": {"names": ["Lin Chia-lung"], "day": "2026-06-18"}}', "auto")
+    'anchors 0.83 by auto (names: Lin Chia-lung; day: 2026-06-18)'
+    >>> link_reason("user", 1.0, '{"moved_from": 12}', "user"), link_reason("user", 1.0, '{"split_from": 12}', "user")
+    ('joined by a person (from story 12)', 'split off by a person (from story 12)')
+    """
+    if reason == "new":
+        return "first of the story"
+    found = json.loads(evidence) if evidence else {}
+    if linked_by == "user" and isinstance(found, dict):
+        action = "split off" if "split_from" in found else "joined"
+        origin = found.get("split_from", found.get("moved_from"))
+        return f"{action} by a person" + (f" (from story {origin})" if origin is not None else "")
+    shown = "" if score is None else f" {score:.2f}"
+    shared = found.get("shared", found) if isinstance(found, dict) else {}
+    details = "; ".join(f"{key}: {', '.join(map(str, values)) if isinstance(values, list) else values}"
+                        for key, values in shared.items())
+    return f"{reason}{shown} by {linked_by}" + (f" ({details})" if details else "")
 
 
 def render_story(view: StoryView, fmt: Format, *, short: bool = False) -> Message:

@@ -21,12 +21,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     any_,
     bindparam,
     cast,
     delete,
     func,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -310,17 +312,24 @@ def _members_query(story_ids: Sequence[int]) -> Any:
 class StoryRepository(Database):
     """Reading stories, and a person's split and join (``linked_by = "user"``: automatic linking keeps them)."""
 
-    def list_stories(self, *, since: datetime | None = None, limit: int | None = 50) -> list[StoryRow]:
-        """Stories with members, newest first by first seen."""
-        has_members = select(story_link.c.entry_id).where(story_link.c.story_id == story.c.id).exists()
-        query = select(story).where(has_members).order_by(story.c.first_seen.desc(), story.c.id.desc()).limit(limit)
+    def list_stories(self, *, since: datetime | None = None, limit: int | None = 50,
+                     before: tuple[datetime, int] | None = None, min_members: int = 1) -> list[StoryRow]:
+        """Stories with at least ``min_members`` members, newest first by first seen; ``before`` is the
+        (first seen, id) of the last story of the previous page."""
+        members = select(func.count()).where(story_link.c.story_id == story.c.id).scalar_subquery()
+        query = (select(story).where(members >= max(1, min_members))
+                 .order_by(story.c.first_seen.desc(), story.c.id.desc()).limit(limit))
         if since is not None:
             query = query.where(story.c.first_seen >= since)
+        if before is not None:
+            first_seen, story_id = before
+            query = query.where(or_(story.c.first_seen < first_seen,
+                                    and_(story.c.first_seen == first_seen, story.c.id < story_id)))
         with self._read() as conn:
             stories = conn.execute(query).all()
-            members = conn.execute(_members_query([row.id for row in stories])).all() if stories else []
+            rows = conn.execute(_members_query([row.id for row in stories])).all() if stories else []
         by_story: dict[int, list[StoryMember]] = {}
-        for row in members:
+        for row in rows:
             by_story.setdefault(row.story_id, []).append(_member(row._mapping))
         return [StoryRow(row.id, row.title, row.first_seen, tuple(by_story.get(row.id, ()))) for row in stories]
 

@@ -22,7 +22,7 @@ with warnings.catch_warnings():
 
 PAGES = ("/", "/?edited=1", "/?source=cna", "/?rule=ai", "/?language=en&from=2026-05-18&to=2026-05-19",
          "/search?q=日本", "/search?q=%40ai+AND+日本", "/search?q=Japan", "/rules", "/rules/ai", "/rules?try=日本",
-         "/sources", "/sources?status=dead")
+         "/sources", "/sources?status=dead", "/stories", "/stories?min=2")
 API = ("/api/entries", "/api/search?q=Japan", "/api/rules", "/api/rules/ai", "/api/sources", "/api/alerts",
        "/api/stories", "/openapi.json")
 FEEDS = ("/feeds/timeline.atom", "/feeds/rules/ai.atom", "/feeds/sources/cna.atom", "/feeds/search.atom?q=Japan")

@@ -296,6 +296,8 @@ def _story_json(story: StoryRow) -> dict[str, Any]:
 
 
 def story_detail(story: StoryRow) -> None:
+    from rules.story_render import link_reason  # here: only this command prints why entries are linked
+
     say(f"story {story.id}: {story.title or '(untitled)'}")
     say(f"first seen {when(story.first_seen)}; {len(story.members)} entries in {', '.join(story.languages)}")
     by_language: dict[str, list[Any]] = {}
@@ -306,20 +308,7 @@ def story_detail(story: StoryRow) -> None:
         for m in members:
             say(f"  #{m.entry_id} {m.source_id} · first seen {when(m.first_seen)} · {m.title or m.url}")
             say(f"      {m.url}")
-            say(f"      linked: {_link_reason(m)}")
-
-
-def _link_reason(member: Any) -> str:
-    import json
-
-    if member.reason == "new":
-        return "first of the story"
-    score = "" if member.score is None else f" {member.score:.2f}"
-    evidence = json.loads(member.evidence) if member.evidence else {}
-    shared = evidence.get("shared", evidence)
-    details = "; ".join(f"{key}: {', '.join(map(str, values)) if isinstance(values, list) else values}"
-                        for key, values in shared.items())
-    return f"{member.reason}{score} by {member.linked_by}" + (f" ({details})" if details else "")
+            say(f"      linked: {link_reason(m.reason, m.score, m.evidence, m.linked_by)}")
 
 
 # --- JSON ----------------------------------------------------------------------------------------------

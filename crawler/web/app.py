@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from crawler.config import Config
 from crawler.drivers.health import HealthView, Metrics
-from crawler.web import api, feeds, health, pages, search_pages, sources_pages
+from crawler.web import api, feeds, health, pages, search_pages, sources_pages, story_pages
 from crawler.web.render import BadRequest, json_response, page
 from crawler.web.security import CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, Access, new_csrf_cookie
 from storage import Store
@@ -110,8 +110,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        *health.routes(), *pages.routes(), *search_pages.routes(), *sources_pages.routes(), *feeds.routes(),
-        *api.routes(), Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        *health.routes(), *pages.routes(), *story_pages.routes(), *search_pages.routes(), *sources_pages.routes(),
+        *feeds.routes(), *api.routes(), Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
 
 

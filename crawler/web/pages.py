@@ -31,7 +31,7 @@ def timeline(request: Request) -> Response:
             if flt.source_id else "/feeds/timeline.atom" + (f"?{urlencode(query)}" if query else ""))
     return page(request, "timeline.html", title="Timeline", rows=result.rows, next_key=result.next_key,
                 filters=query, flt=flt, sources=sorted(cfg.sources), rules=sorted(cfg.rules), feed=feed,
-                query=urlencode({**query, **_limit(request)}), has_removed=False)
+                page_query=urlencode({**query, **_limit(request)}), has_removed=False)
 
 
 def _limit(request: Request) -> dict[str, str]:
