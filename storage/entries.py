@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.engine import RowMapping
 
 from storage import dedup
@@ -38,6 +38,8 @@ from storage.schema import entry, version
 from storage.stories import StoryWrites
 
 _CHUNK = 500  # URLs per IN (...) query: well under every dialect's bound-parameter limit
+_FIRST_SIGHTING = select(func.min(entry.c.first_seen)).where(entry.c.source_id == bindparam("source_id"))
+"""A source's first entry (the (source_id, first_seen) index answers it with one seek)."""
 
 def _entry_values(rec: ArticleRecord, now: datetime) -> dict[str, Any]:
     """The entry columns an article sets, on insert and on every edit."""
@@ -274,13 +276,17 @@ class EntryRepository(Database):
             rows = conn.execute(query).all()
         return [_entry_row(row._mapping) for row in rows]
 
-    def publication_times(self, *, since: datetime) -> list[tuple[str, str | None, datetime]]:
-        """`(source id, published as stored, first seen)` of every original entry first seen since `since`:
-        what adaptive polling learns from (see `crawler/pipeline/schedule.py`)."""
+    def publication_times(self, *, since: datetime) -> list[tuple[str, str | None, datetime, datetime]]:
+        """`(source id, published as stored, first seen, the source's first sighting)` of every original entry
+        first seen since `since`: what adaptive polling learns from (see `crawler/pipeline/schedule.py`). The
+        last is when the source's first entry was first seen (its first run), by one index seek per source."""
         query = (select(entry.c.source_id, entry.c.published, entry.c.first_seen)
                  .where(entry.c.first_seen >= since, entry.c.duplicate_of.is_(None)))
         with self._read() as conn:
-            return [(row.source_id, row.published, row.first_seen) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+            firsts = {source_id: conn.execute(_FIRST_SIGHTING, {"source_id": source_id}).scalar_one()
+                      for source_id in {row.source_id for row in rows}}
+        return [(row.source_id, row.published, row.first_seen, firsts[row.source_id]) for row in rows]
 
     def published_of(self, urls: Iterable[str]) -> dict[str, str]:
         """The stored publication date (ISO text) of each of ``urls`` that has one: a re-checked page that shows

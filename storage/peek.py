@@ -40,15 +40,20 @@ def source_states(database_url: str) -> list[SourceState] | None:
     return None if rows is None else [_state(row) for row in rows]
 
 
-def publication_times(database_url: str, *, since: datetime) -> list[tuple[str, str | None, datetime]] | None:
+def publication_times(
+    database_url: str, *, since: datetime
+) -> list[tuple[str, str | None, datetime, datetime]] | None:
     """What `Store.publication_times` returns, or None when only a `Store` can tell."""
     bound = since.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     rows = _select(database_url, "SELECT source_id, published, first_seen FROM entry "
                                  "WHERE first_seen >= ? AND duplicate_of IS NULL", (bound,))
-    if rows is None:
+    firsts = _select(database_url, "SELECT id, (SELECT MIN(first_seen) FROM entry WHERE source_id = source.id) "
+                                   "FROM source", ())  # one index seek per source
+    if rows is None or firsts is None:
         return None
-    return [(str(source), None if published is None else str(published), _time(seen) or since)
-            for source, published, seen in rows]
+    first_of = {str(source): _time(first) or since for source, first in firsts}
+    return [(str(source), None if published is None else str(published), _time(seen) or since,
+             first_of.get(str(source), since)) for source, published, seen in rows]
 
 
 def change_counts(database_url: str) -> dict[str, dict[str, int]] | None:

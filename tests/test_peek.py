@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage import Store
-from storage.peek import change_counts, source_states
+from storage.peek import change_counts, publication_times, source_states
 
 
 def test_peek_reads_what_the_store_wrote(tmp_path: Path) -> None:
@@ -46,3 +46,25 @@ def test_peek_counts_versions_by_class_like_the_store(tmp_path: Path) -> None:
         expected = store.change_counts()
     assert change_counts(url) == expected == {"a": {"initial": 1, "substantive": 1}}
     assert change_counts("postgresql+psycopg://u@127.0.0.1/db") is None
+
+
+def test_peek_reads_publication_times_with_each_source_s_first_sighting_like_the_store(tmp_path: Path) -> None:
+    """Adaptive polling learns from (source, published, first seen, the source's first sighting): the last says
+    which pages the source's first run found (their first sighting says nothing of when they were published)."""
+    from storage import ArticleRecord
+
+    url = f"sqlite:///{tmp_path / 'tidings.db'}"
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    with Store.open(url) as store:
+        for source in ("a", "b"):
+            store.ensure_source(source, kind="builtin", settings_hash="h")
+        for n, (source, days) in enumerate([("a", 0), ("a", 3), ("b", 1), ("b", 40)]):
+            seen = start + timedelta(days=days)
+            with store.unit_of_work() as uow:
+                uow.save_article(ArticleRecord(source_id=source, url=f"https://a.tw/{n}", title="T",
+                                               canonical_url=f"https://a.tw/{n}", text=f"T\nText {n}.",
+                                               published="2026-01-02" if n else None, fetched_at=seen), now=seen)
+        expected = store.publication_times(since=start + timedelta(days=2))
+    assert sorted(publication_times(url, since=start + timedelta(days=2)) or []) == sorted(expected)
+    assert sorted(expected) == [("a", "2026-01-02", start + timedelta(days=3), start),
+                                ("b", "2026-01-02", start + timedelta(days=40), start + timedelta(days=1))]

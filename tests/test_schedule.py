@@ -85,7 +85,7 @@ def test_the_planner_learns_from_published_else_first_seen() -> None:
     assert publication_moment("2026-03-30T10:00:00+08:00", seen, taipei) == datetime(2026, 3, 30, 2, tzinfo=UTC)
     assert publication_moment(None, seen, taipei) == publication_moment("30 March", seen, taipei) == seen
     source = load_config(None).sources["cna"]
-    rows = [("cna", moment.isoformat(), moment) for moment in office_hours(300)]
+    rows = [("cna", moment.isoformat(), moment, MONDAY) for moment in office_hours(300)]
     planner = Planner(load_config(None).settings, lambda since: rows)
     busy = planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=10))
     night = planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=2))
@@ -134,7 +134,25 @@ def test_a_date_only_publication_counts_its_first_sighting_only_on_that_day() ->
 def test_a_backfill_of_dated_pages_teaches_the_planner_nothing() -> None:
     source = load_config(None).sources["mofa-zh"]
     crawled = MONDAY + timedelta(weeks=4, hours=1)  # one first run stored 40 pages published over four weeks
-    rows = [("mofa-zh", (MONDAY + timedelta(days=day % 28)).date().isoformat(), crawled) for day in range(40)]
+    rows = [("mofa-zh", (MONDAY + timedelta(days=day % 28)).date().isoformat(), crawled, crawled)
+            for day in range(40)]
     planner = Planner(load_config(None).settings, lambda since: rows)
     after = planner.next_poll(source, crawled + timedelta(minutes=5))
     assert not after.adapted and after.reason.startswith("learning (0 of")
+
+
+def test_a_first_run_of_undated_pages_teaches_the_planner_nothing_and_later_finds_do() -> None:
+    """Pages without a date count when tidings first saw them, but not those its first run found: they were
+    published at any time before it (a generic site's backfill made the first crawl's hour look busy)."""
+    source = load_config(None).sources["cna"]
+    started = MONDAY + timedelta(weeks=2, hours=1)  # Monday 01:00 in Taipei: the first run finds 40 pages
+    first_run = [("cna", None, started + timedelta(seconds=2 * n), started) for n in range(40)]
+    planner = Planner(load_config(None).settings, lambda since: first_run)
+    assert planner.next_poll(source, started + timedelta(hours=1)).reason.startswith("learning (0 of")
+    later = [("cna", None, moment, started) for moment in office_hours(300) if moment > started + timedelta(hours=1)]
+    planner = Planner(load_config(None).settings, lambda since: first_run + later)
+    assert planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=10)).reason == "weekday 10:00 is busy"
+    assert planner.next_poll(source, MONDAY + timedelta(weeks=4, hours=1)).reason.endswith("is quiet")
+    watched_since = started + timedelta(minutes=10)
+    assert publication_moment(None, started + timedelta(minutes=5), TAIPEI, watched_since) is None
+    assert publication_moment(None, started + timedelta(hours=2), TAIPEI, watched_since) == started + timedelta(hours=2)

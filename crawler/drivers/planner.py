@@ -21,7 +21,8 @@ from crawler.pipeline.schedule import HISTORY, Plan, Policy, Profile, intervals,
 if TYPE_CHECKING:
     from storage import SourceState
 
-Rows = Iterable[tuple[str, str | None, datetime]]  # (source id, published as stored, first seen)
+Rows = Iterable[tuple[str, str | None, datetime, datetime]]
+"""(source id, published as stored, first seen, the source's first sighting: when its first entry was seen)."""
 MIN_FLOOR = 1.0  # seconds: never poll faster than this, whatever the config says
 
 
@@ -40,19 +41,21 @@ def longest_wait(source: Source, settings: Settings) -> float:
     return policy.max_interval if policy.mode == "adaptive" else policy.interval
 
 
-def publication_moment(published: str | None, first_seen: datetime, timezone: ZoneInfo) -> datetime | None:
+def publication_moment(published: str | None, first_seen: datetime, timezone: ZoneInfo,
+                       watched_since: datetime | None = None) -> datetime | None:
     """When an entry was published, as far as its hour of the week goes: its stored `published` when that has a
     time (ISO 8601 with an offset); for a date only (`2026-03-30`, what most government pages print), when it
     was first seen if that was on the same day in the source's time zone (polling found it that day, so the
     detection time is close to the hour), else None (a first run's backfill or a late find says nothing of the
     hour: counting the crawl's own time would make the hour of the first crawl look busy); without a date,
-    when first seen."""
+    when first seen if that was after `watched_since` (the end of the source's first run: what that run found
+    had been published at any time before it), else None."""
     if not published:
-        return first_seen
+        return first_seen if watched_since is None or first_seen > watched_since else None
     try:
         moment = datetime.fromisoformat(published)
     except ValueError:
-        return first_seen
+        return first_seen if watched_since is None or first_seen > watched_since else None
     if moment.tzinfo is not None:
         return moment
     return first_seen if first_seen.astimezone(timezone).date() == moment.date() else None
@@ -66,6 +69,7 @@ class Planner:
         self._load = load
         self._learned_at: datetime | None = None
         self._rows: dict[str, list[tuple[str | None, datetime]]] = {}
+        self._watched: dict[str, datetime] = {}  # per source: the end of its first run (first sighting + run_timeout)
         self._tables: dict[str, tuple[Profile, tuple[float, ...]]] = {}
 
     def next_poll(self, source: Source, now: datetime) -> Plan:
@@ -84,15 +88,19 @@ class Planner:
 
     def _relearn(self, now: datetime) -> None:
         rows: dict[str, list[tuple[str | None, datetime]]] = {}
-        for source_id, published, first_seen in self._load(now - HISTORY):
+        watched: dict[str, datetime] = {}
+        first_run = timedelta(seconds=self._settings.run_timeout)
+        for source_id, published, first_seen, first_sighting in self._load(now - HISTORY):
             rows.setdefault(source_id, []).append((published, first_seen))
-        self._learned_at, self._rows, self._tables = now, rows, {}
+            watched[source_id] = first_sighting + first_run
+        self._learned_at, self._rows, self._watched, self._tables = now, rows, watched, {}
 
     def _moments_of(self, source_id: str, timezone: ZoneInfo) -> list[datetime]:
         """The source's publication moments within the history window (see `publication_moment`)."""
         assert self._learned_at is not None  # relearned before the first table
         earliest, latest = self._learned_at - HISTORY, self._learned_at + timedelta(days=1)
-        moments = (publication_moment(published, first_seen, timezone)
+        watched_since = self._watched.get(source_id)
+        moments = (publication_moment(published, first_seen, timezone, watched_since)
                    for published, first_seen in self._rows.get(source_id, ()))
         return [moment for moment in moments if moment is not None and earliest <= moment <= latest]
 
