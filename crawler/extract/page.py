@@ -73,8 +73,10 @@ def extract(
 ) -> Extraction:
     """Extract the article at `url` from its decoded `html` with `rules` (None: the generic path).
 
-    `memory` holds the source's recent pages: lines that other pages of the source carry are its template and go
-    (and this page's lines are remembered); without it no line goes for being repeated elsewhere.
+    `memory` holds the source's recent pages: on the generic path, lines that other pages of the source carry
+    are its template and go (and this page's lines are remembered); without it no line goes for being repeated
+    elsewhere. A profile's selectors already isolate the article, so its text never depends on other pages: a
+    sentence many of the source's articles share stays (and a re-check reads the page as its first look did).
     """
     html = flatten_deep_nesting(html)
     tree = _parse_page(html, url)
@@ -84,7 +86,7 @@ def extract(
     found = _by_profile(tree, rules)
     if found.problems:
         return _generic(html, url, tree, rules, lang, memory, degraded=True, partial=found)
-    article = _article(found, rules, url, lang, memory)
+    article = _article(found, rules, url, lang, None)
     return Extraction(article, "profile", degraded=False)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from crawler.discover.listings import DiscoveredItem, PageRequest
 from crawler.errors import FetchError, TidingsError
@@ -73,6 +74,8 @@ async def take_item(run: SourceRun, item: DiscoveredItem) -> None:
         files = await attachments.fetch_files(run, links if article is not None else known.links())
         if article is not None and files:
             known = attachments.known_files(run, item.url)
+        if article is not None and item.recheck:
+            article = keep_stored_time(article, item.published)
         if article is not None:
             published = entry_date(article, item, run.source.profile.model.timezone)
             remembered = _save(run, article, published, fetched, files, known, item.url, item.listing)
@@ -124,6 +127,18 @@ def entry_date(article: Article, item: DiscoveredItem, tz: str) -> ArticleDate |
     re-check, the date stored before); else the day its URL names. Only the page's own date is in the text
     (the seed schema's date line), so a later listing without dates never makes a false edit."""
     return article.published or item.published or date_from_url(item.url, tz=tz) or date_from_url(article.url, tz=tz)
+
+
+def keep_stored_time(article: Article, stored: ArticleDate | None) -> Article:
+    """A re-checked page that prints only the day its stored date gives a time for (the open-data export or the
+    feed had the time when the article was new) keeps the stored date: a less precise reading of the same date is
+    no edit. Another day, or a time of its own, is the page's word."""
+    own = article.published
+    if own is None or own.has_time or stored is None or not stored.has_time:
+        return article
+    if stored.value.astimezone(own.value.tzinfo).date() != own.value.date():
+        return article
+    return replace(article, published=stored)
 
 
 def _article_from_listing(run: SourceRun, item: DiscoveredItem) -> Article:
