@@ -29,6 +29,30 @@ def test_a_line_on_other_pages_of_the_source_is_template_and_goes() -> None:
     assert article.paragraphs[0].startswith("Story 9.")
 
 
+def test_a_recheck_keeps_the_lines_its_stored_text_has() -> None:
+    """A page first read before the process had seen other pages keeps a shared line; read again later, the
+    same line would go as the template's and make an edit the page never had: lines in `keep` stay."""
+    memory = TemplateMemory()
+    follow = "Follow us for more news from the region every day, on every platform we have."
+    first = extract(story(1, follow), "https://x.test/1", None, memory=memory).article
+    assert follow in first.paragraphs
+    for n in range(2, 5):
+        extract(story(n, follow), f"https://x.test/{n}", None, memory=memory)
+    assert follow not in extract(story(1, follow), "https://x.test/1", None, memory=memory).article.paragraphs
+    again = extract(story(1, follow), "https://x.test/1", None, memory=memory, keep=frozenset(first.paragraphs))
+    assert again.article.paragraphs == first.paragraphs
+
+
+def test_a_profile_reading_never_depends_on_other_pages() -> None:
+    from crawler.extract.profile import PageRules
+
+    rules = PageRules(title=("h1",), body=("article",))
+    memory = TemplateMemory()
+    shared = "Further details will be released on the ministry's website, officials added."
+    readings = [extract(story(n, shared), f"https://x.test/{n}", rules, memory=memory).article for n in range(5)]
+    assert all(shared in article.paragraphs for article in readings)
+
+
 def test_without_cross_page_evidence_no_line_goes() -> None:
     follow = "Follow us for more news from the region every day, on every platform we have."
     assert follow in extract(story(1, follow), "https://x.test/1", None).article.paragraphs

@@ -69,24 +69,31 @@ class _Found:
 
 
 def extract(
-    html: str, url: str, rules: PageRules | None, *, language: str | None = None, memory: TemplateMemory | None = None
+    html: str,
+    url: str,
+    rules: PageRules | None,
+    *,
+    language: str | None = None,
+    memory: TemplateMemory | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> Extraction:
     """Extract the article at `url` from its decoded `html` with `rules` (None: the generic path).
 
     `memory` holds the source's recent pages: on the generic path, lines that other pages of the source carry
     are its template and go (and this page's lines are remembered); without it no line goes for being repeated
-    elsewhere. A profile's selectors already isolate the article, so its text never depends on other pages: a
-    sentence many of the source's articles share stays (and a re-check reads the page as its first look did).
+    elsewhere, except the lines in `keep` (a re-checked page's stored text: what its first look kept stays, so
+    that what the process saw in between makes no edit). A profile's selectors already isolate the article, so
+    its text never depends on other pages: a sentence many of the source's articles share stays.
     """
     html = flatten_deep_nesting(html)
     tree = _parse_page(html, url)
     lang = language or (rules.language if rules else None)
     if rules is None:
-        return _generic(html, url, tree, None, lang, memory, degraded=False)
+        return _generic(html, url, tree, None, lang, memory, keep, degraded=False)
     found = _by_profile(tree, rules)
     if found.problems:
-        return _generic(html, url, tree, rules, lang, memory, degraded=True, partial=found)
-    article = _article(found, rules, url, lang, None)
+        return _generic(html, url, tree, rules, lang, memory, keep, degraded=True, partial=found)
+    article = _article(found, rules, url, lang, None, frozenset())
     return Extraction(article, "profile", degraded=False)
 
 
@@ -117,9 +124,14 @@ def _remove(tree: LexborHTMLParser, selectors: Sequence[str]) -> None:
 
 
 def _article(
-    found: _Found, rules: PageRules | None, url: str, language: str | None, memory: TemplateMemory | None
+    found: _Found,
+    rules: PageRules | None,
+    url: str,
+    language: str | None,
+    memory: TemplateMemory | None,
+    keep: frozenset[str],
 ) -> Article:
-    template = memory.lines_elsewhere(url) if memory is not None else frozenset()
+    template = memory.lines_elsewhere(url) - keep if memory is not None else frozenset()
     if memory is not None:
         memory.remember(url, map(fold, found.paragraphs))
     return clean_article(
@@ -142,6 +154,7 @@ def _generic(
     rules: PageRules | None,
     language: str | None,
     memory: TemplateMemory | None,
+    keep: frozenset[str],
     *,
     degraded: bool,
     partial: _Found | None = None,
@@ -160,7 +173,7 @@ def _generic(
         author=(partial.author if partial else None) or generic.author or byline,
         problems=partial.problems if partial else (),
     )
-    return Extraction(_article(found, rules, url, language, memory), "generic", degraded, found.problems)
+    return Extraction(_article(found, rules, url, language, memory, keep), "generic", degraded, found.problems)
 
 
 def _by_profile(tree: LexborHTMLParser, rules: PageRules) -> _Found:

@@ -117,7 +117,8 @@ async def _article_for(
         return None, fetched, ()
     if item.recheck and recheck.is_gone_redirect(run, item, fetched):
         raise GoneRedirect(item.url, 404, f"redirected to a list page ({fetched.final_url}): the page is gone")
-    extraction = await extract_within_budget(fetched, run.source, memory=run.templates)
+    keep = stored_lines(run, item) if item.recheck else frozenset()
+    extraction = await extract_within_budget(fetched, run.source, memory=run.templates, keep=keep)
     run.degraded = run.degraded or extraction.degraded
     return extraction.article, fetched, extraction.links
 
@@ -127,6 +128,14 @@ def entry_date(article: Article, item: DiscoveredItem, tz: str) -> ArticleDate |
     re-check, the date stored before); else the day its URL names. Only the page's own date is in the text
     (the seed schema's date line), so a later listing without dates never makes a false edit."""
     return article.published or item.published or date_from_url(item.url, tz=tz) or date_from_url(article.url, tz=tz)
+
+
+def stored_lines(run: SourceRun, item: DiscoveredItem) -> frozenset[str]:
+    """The lines of a re-checked entry's stored text: its page's reading keeps them whatever other pages of the
+    source carry (the generic path's template rule would otherwise turn what the process saw into an edit)."""
+    row = run.rechecks.get(item.url)
+    stored = run.store.get_entry(row.entry_id) if row is not None else None
+    return frozenset(stored.text.splitlines()) if stored is not None and stored.text else frozenset()
 
 
 def keep_stored_time(article: Article, stored: ArticleDate | None) -> Article:

@@ -24,13 +24,18 @@ _HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", None}
 
 
 async def extract_within_budget(
-    fetched: Fetched, source: Source | None, *, memory: TemplateMemory | None = None, seconds: float = PAGE_SECONDS
+    fetched: Fetched,
+    source: Source | None,
+    *,
+    memory: TemplateMemory | None = None,
+    keep: frozenset[str] = frozenset(),
+    seconds: float = PAGE_SECONDS,
 ) -> Extraction:
     """`extract_page` in a worker thread, cut off after `seconds`: no page can stall a source or the event loop.
 
     As `asyncio.wait_for(asyncio.to_thread(...))` (the caller's context variables, the default executor), without
     the task wait_for would wrap the call in: one timer and one executor future per page."""
-    call = functools.partial(contextvars.copy_context().run, extract_page, fetched, source, memory=memory)
+    call = functools.partial(contextvars.copy_context().run, extract_page, fetched, source, memory=memory, keep=keep)
     try:
         async with asyncio.timeout(seconds):
             return await asyncio.get_running_loop().run_in_executor(None, call)
@@ -39,11 +44,13 @@ async def extract_within_budget(
                                               "skipped: a page that size or shape is not an article") from None
 
 
-def extract_page(fetched: Fetched, source: Source | None, *, memory: TemplateMemory | None = None) -> Extraction:
+def extract_page(
+    fetched: Fetched, source: Source | None, *, memory: TemplateMemory | None = None, keep: frozenset[str] = frozenset()
+) -> Extraction:
     """Decode and extract one fetched page with the source's profile (or the generic path).
 
     `memory` is the source's template memory (its run's, see `crawler.extract.template`); without it (`tidings
-    check`, a lone page) no line goes for being repeated on other pages.
+    check`, a lone page) no line goes for being repeated on other pages; lines in `keep` never go for that.
     """
     if fetched.content_type not in _HTML_TYPES:
         raise ExtractError(fetched.final_url, f"not an HTML page (Content-Type: {fetched.content_type})")
@@ -52,7 +59,7 @@ def extract_page(fetched: Fetched, source: Source | None, *, memory: TemplateMem
     # a custom source without selectors: the generic path is the plan, not a fallback
     rules = selectors if selectors is not None and selectors.body else None
     language = source.language if source and source.language != UNDETERMINED else None
-    extraction = extract(html, fetched.final_url, rules, language=language, memory=memory)
+    extraction = extract(html, fetched.final_url, rules, language=language, memory=memory, keep=keep)
     if language is None:
         detected = article_language(html, extraction.article.body)
         extraction = replace(extraction, article=replace(extraction.article, language=detected))
