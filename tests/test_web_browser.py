@@ -1,5 +1,6 @@
 """A real browser (headless Chromium through Selenium and chromium-driver) on the app of a `tidings run` daemon that
-crawls the replica: a published article appears on the timeline within one interval, its page shows the diff after
+crawls the replica: a published article appears on the timeline within one interval, its story is listed and its
+page names it, its page shows the diff after
 an edit, search finds a Chinese and an English term, a rule's Atom feed parses. Screenshots go to tmp_path.
 
 Skipped, with the reason, where no browser can run (install Debian's `chromium` and `chromium-driver`; .ci/run does).
@@ -125,6 +126,15 @@ def test_a_browser_follows_the_crawl_the_edit_search_and_a_feed(
             article = browser.current_url
             assert "/entries/" in article and "Versions (1)" in browser.page_source
             browser.save_screenshot(str(shots / "article.png"))
+            story = browser.find_element(By.PARTIAL_LINK_TEXT, "story ").get_attribute("href")  # its story's page
+            browser.find_element(By.LINK_TEXT, "Stories").click()
+            listed = {link.get_attribute("href") for link in
+                      browser.find_elements(By.CSS_SELECTOR, 'ul.entries a.title[href*="/stories/"]')}
+            assert story in listed, browser.page_source[:2000]
+            browser.get(story)
+            assert browser.find_element(By.LINK_TEXT, zh["title"]).get_attribute("href") == article
+            browser.save_screenshot(str(shots / "story.png"))
+            browser.get(article)
 
             replica.edit(zh["url"], append="外交部補充說明：雙方將於明年擴大人工智慧合作。")
             # The first re-check is 15 minutes after first seen; a user who heard of the edit asks for it now.
@@ -153,7 +163,7 @@ def test_a_browser_follows_the_crawl_the_edit_search_and_a_feed(
             with urllib.request.urlopen(href, timeout=10) as answer:
                 parsed = feedparser.parse(answer.read())
             assert parsed.bozo == 0 and zh["title"] in {entry.title for entry in parsed.entries}
-            assert len(list(shots.glob("*.png"))) >= 6
+            assert len(list(shots.glob("*.png"))) >= 7
             keep = os.environ.get("TIDINGS_SCREENSHOT_DIR")  # README pictures: deploy/docs/screenshots/
             for name in ("timeline", "article-diff") if keep else ():
                 shutil.copy(shots / f"{name}.png", Path(keep) / f"{name}.png")
