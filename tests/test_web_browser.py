@@ -1,7 +1,7 @@
 """A real browser (headless Chromium through Selenium and chromium-driver) on the app of a `tidings run` daemon that
-crawls the replica: a published article appears on the timeline within one interval, its story is listed and its
-page names it, its page shows the diff after
-an edit, search finds a Chinese and an English term, a rule's Atom feed parses. Screenshots go to tmp_path.
+crawls the replica: a published article appears on the timeline within one interval, its story page (listed on
+/stories) links back to it, its page shows the diff after an edit, search finds a Chinese and an English term, a
+rule's Atom feed parses. Screenshots go to tmp_path.
 
 Skipped, with the reason, where no browser can run (install Debian's `chromium` and `chromium-driver`; .ci/run does).
 """
