@@ -225,6 +225,13 @@ class OutboxRepository(Database):
         with self._write() as conn:
             return conn.execute(stmt).rowcount
 
+    def pending_alerts(self) -> tuple[int, datetime | None]:
+        """How many alerts wait in the outbox, and the earliest moment one of them is due (None when none)."""
+        query = select(func.count(), func.min(alert.c.next_attempt_at)).where(alert.c.status == "pending")
+        with self._read() as conn:
+            count, earliest = conn.execute(query).one()
+        return int(count), earliest
+
     def alert_counts(self) -> dict[str, int]:
         """Number of alerts per status (every AlertStatus present, zero when none)."""
         counts: dict[str, int] = dict.fromkeys(ALERT_STATUSES, 0)

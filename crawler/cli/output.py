@@ -114,6 +114,11 @@ def crawl_summary(summary: CrawlSummary) -> None:
     if held:
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(held.items()))
         say(f"{sum(held.values())} matches held back ({reasons})")
+    count, due = summary.waiting
+    if count:
+        at = f" (the first at {when(due)})" if due is not None else ""
+        say(f"{count} alert{'s' if count != 1 else ''} still in the outbox{at}: follow-ups of a story wait for its "
+            "story_hold, failed sends for their retry; the next crawl sends what is due")
     if summary.dispatch_error:
         warn(f"error: alerts not delivered (they stay in the outbox): {summary.dispatch_error}")
     for report in summary.reports:

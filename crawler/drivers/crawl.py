@@ -31,6 +31,7 @@ class CrawlSummary:
     reports: tuple[RunReport, ...]
     dispatch: DispatchReport
     dispatch_error: str | None = None  # the database refused the outbox (disk full, server gone)
+    waiting: tuple[int, datetime | None] = (0, None)  # alerts left in the outbox after the dispatch, earliest due
 
     @property
     def failed(self) -> tuple[RunReport, ...]:
@@ -86,7 +87,7 @@ async def crawl(
             return report
 
         reports = await asyncio.gather(*(one(source) for source in sources))
-    dispatch, dispatch_error = DispatchReport(), None
+    dispatch, dispatch_error, waiting = DispatchReport(), None, (0, None)
     if send_alerts:
         # Claims as short as the daemon's: a crawl killed mid-send leaves its alerts to the next one after `lease`.
         notifier = LazyNotifier()  # apprise is imported only if an alert is due
@@ -95,6 +96,7 @@ async def crawl(
                                 claim_batch=claim_batch(config.settings.lease, notifier.timeout))
         try:
             dispatch = await dispatcher.run_once(now)
+            waiting = store.pending_alerts()
         except StorageError as exc:  # the alerts stay in the outbox for the next crawl
             dispatch_error = str(exc)
-    return CrawlSummary(tuple(reports), dispatch, dispatch_error)
+    return CrawlSummary(tuple(reports), dispatch, dispatch_error, waiting)
