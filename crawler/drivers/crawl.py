@@ -87,7 +87,8 @@ async def crawl(
             return report
 
         reports = await asyncio.gather(*(one(source) for source in sources))
-    dispatch, dispatch_error, waiting = DispatchReport(), None, (0, None)
+    dispatch, dispatch_error = DispatchReport(), None
+    waiting: tuple[int, datetime | None] = (0, None)
     if send_alerts:
         # Claims as short as the daemon's: a crawl killed mid-send leaves its alerts to the next one after `lease`.
         notifier = LazyNotifier()  # apprise is imported only if an alert is due
