@@ -49,7 +49,7 @@ def test_90000_identical_paragraphs_are_one() -> None:
 async def test_an_extraction_over_its_budget_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
 
-    def stuck(fetched: Fetched, source: object, *, memory: object = None) -> object:
+    def stuck(fetched: Fetched, source: object, *, memory: object = None, keep: object = None) -> object:
         release.wait(10)
         raise AssertionError("never reached in time")
 
