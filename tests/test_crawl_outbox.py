@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
 from tests.sites import ReplicaServer
 
-ROOT = Path(__file__).resolve().parents[1]
 RULES = '''
 [rules.watch]
 query = "@ai"
@@ -21,15 +19,9 @@ channels = ["console"]
 '''
 
 
-def test_a_held_follow_up_is_reported_with_when_it_is_due(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_held_follow_up_is_reported_with_when_it_is_due(database_url: str, tmp_path: Path) -> None:
     with ReplicaServer(port=0, articles=2) as replica:
-        monkeypatch.setenv("TIDINGS_REPLICA_URL", replica.base_url)
-        monkeypatch.setenv("TIDINGS_REPLICA_DATABASE_URL", database_url)
-        config = tmp_path / "replica.toml"
-        config.write_text((ROOT / "tests" / "sites" / "replica.toml").read_text(encoding="utf-8") + RULES,
-                          encoding="utf-8")
+        config = replica.write_config(tmp_path / "replica.toml", database_url, RULES)
 
         def crawl(*args: str) -> str:
             return CliRunner().invoke(main, ["-c", str(config), "crawl", "focustaiwan", *args],

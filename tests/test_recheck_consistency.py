@@ -25,7 +25,6 @@ from crawler.pipeline.wiring import select_sources
 from storage import Store
 from tests.sites import ReplicaServer
 
-ROOT = Path(__file__).resolve().parents[1]
 RULES = '''
 [rules.watch]
 query = "@ai OR @partnership"
@@ -42,15 +41,9 @@ def run(config_path: Path, database_url: str, source: str, now: datetime, *, rec
 
 
 @pytest.mark.parametrize("source", ["mofa-en", "moda-en"])
-def test_a_recheck_of_unchanged_pages_finds_no_edit(
-    source: str, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_recheck_of_unchanged_pages_finds_no_edit(source: str, database_url: str, tmp_path: Path) -> None:
     with ReplicaServer(port=0, articles=12) as replica:
-        monkeypatch.setenv("TIDINGS_REPLICA_URL", replica.base_url)
-        monkeypatch.setenv("TIDINGS_REPLICA_DATABASE_URL", database_url)
-        config = tmp_path / "replica.toml"
-        config.write_text((ROOT / "tests" / "sites" / "replica.toml").read_text(encoding="utf-8") + RULES,
-                          encoding="utf-8")
+        config = replica.write_config(tmp_path / "replica.toml", database_url, RULES)
         now = datetime.now(UTC)
         first = run(config, database_url, source, now, recheck=False)
         assert first.total("new") >= 10

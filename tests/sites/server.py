@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +31,7 @@ HANDLERS = {
     "blog.example": blog.handle,
 }
 STARTED = datetime(2026, 1, 1, tzinfo=UTC)
+REPLICA_TOML = Path(__file__).with_name("replica.toml")
 ROBOTS = b"User-agent: *\nDisallow: /_admin/\nAllow: /\n"
 GIF = bytes.fromhex("47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b")
 
@@ -263,6 +265,14 @@ class ReplicaServer:
         """`url("focustaiwan.tw/business/202512020024")` -> the replica URL of that real address."""
         path = path.split("://", 1)[-1]
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def write_config(self, path: Path, database_url: str, extra: str = "") -> Path:
+        """`tests/sites/replica.toml` pointed at this server and `database_url`, with `extra` TOML after it."""
+        text = REPLICA_TOML.read_text(encoding="utf-8")
+        text = text.replace("${TIDINGS_REPLICA_URL:-http://127.0.0.1:8000}", self.base_url)
+        text = text.replace("${TIDINGS_REPLICA_DATABASE_URL:-sqlite:///replica.db}", database_url)
+        path.write_text(text + extra, encoding="utf-8")
+        return path
 
     def seeds(self) -> dict[str, str]:
         return self.replica.seeds(self.base_url)
