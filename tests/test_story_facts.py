@@ -147,3 +147,43 @@ def test_the_inlined_sketch_hash_is_the_shingle_hash() -> None:
     grams = shingles(f"外交部長林佳龍與數位發展部長林宜敬今日在外交部召開雙部長會議 and {words}")
     assert sketch_of(grams) == tuple(sorted(map(_hash, grams))[:64]) and len(sketch_of(grams)) == 64
     assert sketch_of(grams, k=5) == tuple(sorted(map(_hash, grams))[:5]) and sketch_of(frozenset()) == ()
+
+
+def _reference_choice(doc: StoryDoc, anchors: Anchors, candidates: list[tuple[int, StoryDoc, Anchors]]) -> object:
+    """``choose_story`` as first written: every candidate's ``link_score``, the first of the highest scores."""
+    from rules.stories import link_score
+
+    best = None
+    for story_id, other, other_anchors in candidates:
+        if other.entry_id == doc.entry_id:
+            continue
+        evidence = link_score(doc, anchors, other, other_anchors)
+        if evidence is not None and (best is None or evidence.score > best[1].score):
+            best = (story_id, evidence)
+    return best
+
+
+def test_choosing_a_story_skips_only_candidates_that_cannot_win() -> None:
+    """``choose_story`` reads the new entry's side once and leaves out candidates whose bound cannot beat the
+    best link so far: the same story and evidence as scoring every candidate in full."""
+    from rules.stories import choose_story
+
+    rng = random.Random(5)
+    seen = datetime(2026, 3, 12, 8, tzinfo=UTC)
+    chose = 0
+    for index in range(400):
+        def doc(entry_id: int, url: str) -> StoryDoc:
+            return StoryDoc(entry_id, "en", "林佳龙 章溥帝 title", "body", None, seen, url, "s")
+
+        new = doc(index * 100, rng.choice([f"https://moda.gov.tw/en/press/{index}.html", f"https://n.example/{index}"]))
+        anchors = _random_anchors(rng, "2026-03-12")
+        candidates = [
+            (rng.randrange(1, 6), doc(index * 100 + n, rng.choice([f"https://moda.gov.tw/press/{index}.html",
+                                                                    f"https://o.example/{index}/{n}"])),
+             _random_anchors(rng, rng.choice(["2026-03-11", "2026-03-12", "2026-03-13"])))
+            for n in range(1, rng.randrange(2, 40))
+        ]
+        expected = _reference_choice(new, anchors, candidates)
+        assert choose_story(new, anchors, candidates) == expected
+        chose += expected is not None
+    assert chose > 100

@@ -56,40 +56,57 @@ PARTIAL_EXTRA = 3.0
 """An agreement on month and day alone (an undated entry) needs this much more shared weight."""
 
 
+_NONE_SHARED: frozenset[int] = frozenset()
+
+
 def link_score(a: StoryDoc, a_anchors: Anchors, b: StoryDoc, b_anchors: Anchors) -> LinkEvidence | None:
     """Why ``a`` and ``b`` are the same story, or None."""
-    direct = _direct_link(a, b, a_anchors, b_anchors)
-    if direct is not None:
-        return direct
-    fa, fb = facts_of(a_anchors), facts_of(b_anchors)
-    overlap = _Overlap(a_anchors, b_anchors, fa, fb)
-    near = _near_duplicate(a_anchors, b_anchors, fa, fb, overlap)
-    if near is not None:
-        return near
-    window = agreement(a_anchors, b_anchors, fa, fb)
-    if window is None:
-        return None
-    return _anchor_link(a, a_anchors, fa, b, b_anchors, fb, window, overlap)
+    return _Scorer(a, a_anchors).score(b, b_anchors)
+
+
+class _Scorer:
+    """One entry's side of its pairs, read once: :func:`choose_story` scores a new entry against tens of
+    candidates. :meth:`score` is :func:`link_score` of the entry and one other."""
+
+    __slots__ = ("_anchors", "_doc", "_facts", "_key")
+
+    def __init__(self, doc: StoryDoc, anchors: Anchors) -> None:
+        self._doc, self._anchors, self._facts = doc, anchors, facts_of(anchors)
+        self._key = parallel_key(doc.url)
+
+    def score(self, b: StoryDoc, b_anchors: Anchors, floor: float | None = None) -> LinkEvidence | None:
+        """The pair's evidence, or None; with ``floor`` (the best score so far), also None for an anchor link
+        that cannot score above it (``choose_story`` keeps the first of equal scores)."""
+        a, a_anchors, fa = self._doc, self._anchors, self._facts
+        # No alternates and another page key (or none): _direct_link finds nothing, the URLs need not be read.
+        if a.alternates or b.alternates or (self._key is not None and parallel_key(b.url) == self._key):
+            direct = _direct_link(a, b, a_anchors, b_anchors)
+            if direct is not None:
+                return direct
+        fb = facts_of(b_anchors)
+        overlap = _Overlap(a_anchors, b_anchors, fa, fb)
+        near = _near_duplicate(a_anchors, b_anchors, fa, fb, overlap)
+        if near is not None:
+            return near
+        if not (fa.zh_names or fb.zh_names) and fa.specific.isdisjoint(fb.specific):
+            return None  # no shared anchor can be specific: _may_link's bound fails (specific + 1 < MIN_SPECIFIC)
+        window = agreement(a_anchors, b_anchors, fa, fb)
+        if window is None:
+            return None
+        return _anchor_link(a, a_anchors, fa, b, b_anchors, fb, window, overlap, floor)
 
 
 class _Overlap:
-    """The two sketches' shared hashes (same script only), computed when first read, and their Jaccard estimate
-    computed at most once."""
+    """The two sketches' shared hashes (same script only; a pair's near-copy check reads them, and so does its
+    anchor link), and their Jaccard estimate computed at most once."""
 
-    __slots__ = ("_a", "_b", "_both", "_fa", "_fb", "_jaccard")
+    __slots__ = ("_a", "_b", "_fa", "_fb", "_jaccard", "both")
 
     def __init__(self, a: Anchors, b: Anchors, fa: Facts, fb: Facts) -> None:
         self._a, self._b, self._fa, self._fb = a, b, fa, fb
-        self._both: frozenset[int] | None = None
         self._jaccard: float | None = None
-
-    @property
-    def both(self) -> frozenset[int]:
-        if self._both is None:
-            a, b = self._a, self._b
-            same = a.script == b.script and bool(a.sketch) and bool(b.sketch)
-            self._both = self._fa.sketch & self._fb.sketch if same else frozenset()
-        return self._both
+        same = a.script == b.script and bool(a.sketch) and bool(b.sketch)
+        self.both: frozenset[int] = fa.sketch & fb.sketch if same else _NONE_SHARED
 
     def at_most(self) -> float:
         """An upper bound of :meth:`jaccard` (the estimate counts shared hashes among the k smallest)."""
@@ -106,10 +123,11 @@ def choose_story(
 ) -> tuple[int, LinkEvidence] | None:
     """The story ``doc`` joins (the one with the strongest link to any member), or None for a new story."""
     best: tuple[int, LinkEvidence] | None = None
+    scorer = _Scorer(doc, anchors)
     for story_id, other, other_anchors in candidates:
         if other.entry_id == doc.entry_id:
             continue
-        evidence = link_score(doc, anchors, other, other_anchors)
+        evidence = scorer.score(other, other_anchors, None if best is None else best[1].score)
         if evidence is not None and (best is None or evidence.score > best[1].score):
             best = (story_id, evidence)
     return best
@@ -145,11 +163,14 @@ def _near_duplicate(a: Anchors, b: Anchors, fa: Facts, fb: Facts, overlap: _Over
 
 def _anchor_link(
     a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts, window: str,
-    overlap: _Overlap,
+    overlap: _Overlap, floor: float | None = None,
 ) -> LinkEvidence | None:
     conflict = fa.heavy_numbers and fb.heavy_numbers and not a_anchors.numbers & b_anchors.numbers
-    if not _may_link(a, a_anchors, fa, b, b_anchors, fb, _needed(window, conflict), overlap):
+    bound = _may_link(a, a_anchors, fa, b, b_anchors, fb, _needed(window, conflict), overlap)
+    if bound is None:
         return None
+    if floor is not None and (bound + _SLACK) / (bound + _SLACK + MIN_SHARED) <= floor:
+        return None  # the score grows with the shared weight: even its bound does not beat the best so far
     shared = _shared_anchors(a, a_anchors, fa, b, b_anchors, fb)
     total, specific = _sum(shared)
     cover = total / max(1e-9, min(fa.own_weight, fb.own_weight))
@@ -185,8 +206,8 @@ _SLACK = 1e-6
 def _may_link(
     a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts, needed: float,
     overlap: _Overlap,
-) -> bool:
-    """Whether the pair can pass :func:`_anchor_link`'s bars, from upper bounds of its shared weight, specific
+) -> float | None:
+    """An upper bound of the pair's shared weight if the pair can pass :func:`_anchor_link`'s bars (else None), from upper bounds of its shared weight, specific
     anchors and cover: the shared sets' intersections without the sub-name filter, sorting or evidence, the
     dates of each kind counted apart, and the wording overlap from :meth:`_Overlap.at_most` (the containment
     grows with the Jaccard estimate), its exact estimate left to the pairs that may link. Most pairs cannot."""
@@ -206,7 +227,7 @@ def _may_link(
     specific += sum(1 for weight in number_weights if weight >= weights.KEY_WEIGHT)
     own = max(1e-9, min(fa.own_weight, fb.own_weight))
     if total + TEXT_WEIGHT < needed - _SLACK or specific + 1 < MIN_SPECIFIC or total / own + 1.0 < MIN_COVER - _SLACK:
-        return False  # not even with every word shared
+        return None  # not even with every word shared
     cover = total / own
     if overlap.both:
         text = containment_of(overlap.at_most(), a_anchors.size, b_anchors.size)
@@ -214,7 +235,9 @@ def _may_link(
             total += TEXT_WEIGHT * text
             cover += text
             specific += 1
-    return total >= needed - _SLACK and cover >= MIN_COVER - _SLACK and specific >= MIN_SPECIFIC
+    if total >= needed - _SLACK and cover >= MIN_COVER - _SLACK and specific >= MIN_SPECIFIC:
+        return total
+    return None
 
 
 def _shared_anchors(

@@ -29,7 +29,9 @@ class Facts:
     sketch as a set; ``full_dates``: named dates with a year; ``partial``: month-days written without one
     (``--MM-DD``); ``full_month_days``: the full dates' month-days in that form; ``zh_names``: the Chinese names
     given beside a Latin form; ``heavy_numbers``: a number at least as heavy as a key; ``own_weight``: the
-    weight of all the entry's names, numbers and full dates.
+    weight of all the entry's names, numbers and full dates; ``specific``: the names and (``#``) numbers that can
+    count as specific when shared (at least as heavy as a key, or a rounded amount, which weighs as much when
+    one side states it exactly): two entries that share none of them cannot link on anchors.
     """
 
     day: date | None
@@ -42,6 +44,7 @@ class Facts:
     zh_names: tuple[str, ...]
     heavy_numbers: bool
     own_weight: float
+    specific: frozenset[str]
 
 
 _FACTS = "_facts"
@@ -73,7 +76,15 @@ def _facts(anchors: Anchors) -> Facts:
         zh_names=tuple(name for name in anchors.names if name.startswith("zh:")),
         heavy_numbers=any(weights.number_weight(number) >= weights.KEY_WEIGHT for number in anchors.numbers),
         own_weight=_own_weight_of(anchors.names, anchors.numbers, anchors.dates),
+        specific=_specific_of(anchors.names, anchors.numbers),
     )
+
+
+def _specific_of(names: frozenset[str], numbers: frozenset[str]) -> frozenset[str]:
+    heavy = {name for name in names if weights.name_weight(name) >= weights.KEY_WEIGHT}
+    heavy.update(f"#{number}" for number in numbers
+                 if number.startswith("~") or weights.number_weight(number) >= weights.KEY_WEIGHT)
+    return frozenset(heavy)
 
 
 def _event_days(anchors: Anchors, full_dates: frozenset[str]) -> set[date]:
