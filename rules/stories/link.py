@@ -207,8 +207,9 @@ def _may_link(
     a: StoryDoc, a_anchors: Anchors, fa: Facts, b: StoryDoc, b_anchors: Anchors, fb: Facts, needed: float,
     overlap: _Overlap,
 ) -> float | None:
-    """An upper bound of the pair's shared weight if the pair can pass :func:`_anchor_link`'s bars (else None), from upper bounds of its shared weight, specific
-    anchors and cover: the shared sets' intersections without the sub-name filter, sorting or evidence, the
+    """An upper bound of the pair's shared weight (wording included) if the pair can pass :func:`_anchor_link`'s
+    bars, else None; decided from upper bounds of its shared weight, specific anchors and cover: the shared sets'
+    intersections without the sub-name filter, sorting or evidence, the
     dates of each kind counted apart, and the wording overlap from :meth:`_Overlap.at_most` (the containment
     grows with the Jaccard estimate), its exact estimate left to the pairs that may link. Most pairs cannot."""
     names = a_anchors.names & b_anchors.names
