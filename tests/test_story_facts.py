@@ -187,3 +187,29 @@ def test_choosing_a_story_skips_only_candidates_that_cannot_win() -> None:
         assert choose_story(new, anchors, candidates) == expected
         chose += expected is not None
     assert chose > 100
+
+
+def test_the_latin_only_shortcuts_change_no_anchor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shingles, the script and the parenthesised Chinese names skip their CJK passes on a text that cannot hold
+    CJK (no code point below ``_FIRST_CJK`` is CJK) or Han: the same values as the full passes."""
+    from rules.stories import names, sketch
+    from rules.text import is_cjk
+
+    assert not any(is_cjk(chr(code)) or sketch._CJK_RUN.match(chr(code)) for code in range(ord(sketch._FIRST_CJK)))
+    rng = random.Random(13)
+    pieces = ["Lin Chia-lung", " (林佳龍)", "(", ")", "（", "）", "Budi", " ", "\n", "外交部", "〆", "ー", "é", "Ⅻ",
+              "ÉCOLE", "a b c", "x", "1", "한국", "カナ", "ß", "İ", "Dr. ", "章溥帝", "met", "."]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14))) for _ in range(5000)]
+    fast = [(sketch.shingles(t), sketch.script_of(t), names.parenthesised_chinese(t)) for t in texts]
+    monkeypatch.setattr(sketch, "_FIRST_CJK", "\0")
+    monkeypatch.setattr(names, "_HAN", regex.compile(r"(?s)."))  # "has Han" for every text that is not empty
+    full = [(sketch.shingles(t), _script_counted(t), names.parenthesised_chinese(t)) for t in texts]
+    assert fast == full
+
+
+def _script_counted(text: str) -> str:
+    """``script_of`` as first written: both counts, always."""
+    from rules.stories.sketch import _CJK_RUN, _LETTERS
+
+    cjk = sum(map(len, _CJK_RUN.findall(text)))
+    return "han" if cjk * 2 > sum(map(len, _LETTERS.findall(text))) else "latin"

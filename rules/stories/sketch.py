@@ -29,13 +29,20 @@ def shingles(text: str) -> frozenset[str]:
     """Character 4-grams of CJK runs (shorter runs whole) and word 3-grams of the rest."""
     folded = fold(text).text
     found: set[str] = set()
-    for run in _CJK_RUN.findall(folded):
-        if len(run) < 4:
-            found.add(run)
-        found.update(run[i : i + 4] for i in range(len(run) - 3))
-    words = [word for word in _WORD.findall(_CJK_RUN.sub(" ", folded)) if not _cjk_start(word[0])]
-    found.update(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+    if folded and max(folded) < _FIRST_CJK:  # no CJK run, no word starting with a CJK character
+        words = _WORD.findall(folded)
+    else:
+        for run in _CJK_RUN.findall(folded):
+            if len(run) < 4:
+                found.add(run)
+            found.update(run[i : i + 4] for i in range(len(run) - 3))
+        words = [word for word in _WORD.findall(_CJK_RUN.sub(" ", folded)) if not _cjk_start(word[0])]
+    found.update(map(" ".join, zip(words, words[1:], words[2:], strict=False)))  # the word 3-grams
     return frozenset(found)
+
+
+_FIRST_CJK = "\u1100"
+"""No character below it is CJK (:func:`rules.text.is_cjk`) or in ``_CJK_RUN``'s scripts (tested)."""
 
 
 _cjk_start = functools.lru_cache(maxsize=4096)(is_cjk)
@@ -43,7 +50,10 @@ _cjk_start = functools.lru_cache(maxsize=4096)(is_cjk)
 
 def script_of(text: str) -> str:
     """"han" when CJK characters outnumber Latin letters, else "latin"."""
-    cjk = sum(map(len, _CJK_RUN.findall(text)))  # regex passes: a per-character loop costs ms on long texts
+    runs = _CJK_RUN.findall(text)  # regex passes: a per-character loop costs ms on long texts
+    if not runs:
+        return "latin"  # no CJK character can outnumber the letters (letters need not be counted)
+    cjk = sum(map(len, runs))
     return "han" if cjk * 2 > sum(map(len, _LETTERS.findall(text))) else "latin"
 
 
