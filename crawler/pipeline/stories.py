@@ -1,8 +1,9 @@
 """Linking a stored entry to its story, inside the unit of work that stored it.
 
-A new entry's candidates come from the blocking index (``lookup_keys``), ``choose_story`` picks the story to
-join (or none: a new story); an exact duplicate joins its original's story; an edited entry keeps its story
-and gets fresh anchors. An entry a person moved (``tidings stories split/join``) is never relinked.
+A new entry's candidates come from the blocking index (its ``lookup_keys``, from ``blocking_keys``),
+``choose_story`` picks the story to join (or none: a new story); an exact duplicate joins its original's story;
+an edited entry keeps its story and gets fresh anchors. An entry a person moved (``tidings stories split/join``)
+is never relinked.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from rules.stories import (
     Anchors,
     StoryDoc,
     anchors_of,
+    blocking_keys,
     candidate_keys,
     choose_story,
-    lookup_keys,
+    may_need_text,
     needs_text,
     rank_candidates,
 )
@@ -30,24 +32,28 @@ def link_entry(uow: UnitOfWork, rec: ArticleRecord, outcome: SaveOutcome, *, now
         return uow.story_of(outcome.entry_id)
     doc = story_doc(outcome.entry_id, rec, now)
     anchors = anchors_of(doc)
-    keys = frozenset(candidate_keys(anchors))
     # An entry inserted by this unit of work has no story yet; any other kind may have one already.
     current = None if outcome.kind == "new" else uow.story_of(outcome.entry_id)
     if current is not None:
-        uow.update_story_anchors(outcome.entry_id, anchors=anchors.to_json(), keys=keys)
+        uow.update_story_anchors(outcome.entry_id, anchors=anchors.to_json(), keys=frozenset(candidate_keys(anchors)))
         return current
     if outcome.kind == "duplicate" and outcome.duplicate_of is not None:
         evidence = json.dumps({"score": 1.0, "reason": "duplicate", "shared": {"duplicate_of": [outcome.duplicate_of]}})
         link = StoryLinkRecord(outcome.entry_id, uow.story_of(outcome.duplicate_of), "duplicate", 1.0, evidence,
-                               anchors.to_json(), keys)
+                               anchors.to_json(), frozenset(candidate_keys(anchors)))
         return uow.link_story(link, now=now)
-    return uow.link_story(_choose(uow, doc, anchors, keys), now=now, inserted=outcome.kind == "new")
+    indexed, looked_up = blocking_keys(anchors)  # their common pieces computed once
+    chosen = _choose(uow, doc, anchors, frozenset(indexed), looked_up)
+    return uow.link_story(chosen, now=now, inserted=outcome.kind == "new")
 
 
-def _choose(uow: UnitOfWork, doc: StoryDoc, anchors: Anchors, keys: frozenset[str]) -> StoryLinkRecord:
-    found = uow.story_candidates(rank_candidates(uow.story_postings(lookup_keys(anchors), exclude=doc.entry_id)))
+def _choose(
+    uow: UnitOfWork, doc: StoryDoc, anchors: Anchors, keys: frozenset[str], lookup: set[str]
+) -> StoryLinkRecord:
+    found = uow.story_candidates(rank_candidates(uow.story_postings(lookup, exclude=doc.entry_id)))
     scored = [(c, Anchors.from_json(c.anchors)) for c in found]
-    texts = uow.story_texts([c.entry_id for c, other in scored if needs_text(anchors, other)])
+    wanted = [c.entry_id for c, other in scored if needs_text(anchors, other)] if may_need_text(anchors) else []
+    texts = uow.story_texts(wanted)
     candidates = [(c.story_id, candidate_doc(c, texts.get(c.entry_id, "")), other) for c, other in scored]
     chosen = choose_story(doc, anchors, candidates)
     if chosen is None:

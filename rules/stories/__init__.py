@@ -7,8 +7,16 @@ joins, or None for a new story.
 """
 
 from rules.stories.anchors import anchors_of
-from rules.stories.keys import CANDIDATE_LIMIT, candidate_keys, lookup_keys, rank_candidates
-from rules.stories.link import choose_story, event_days, explain, link_score, needs_text, time_agreement
+from rules.stories.keys import CANDIDATE_LIMIT, blocking_keys, candidate_keys, lookup_keys, rank_candidates
+from rules.stories.link import (
+    choose_story,
+    event_days,
+    explain,
+    link_score,
+    may_need_text,
+    needs_text,
+    time_agreement,
+)
 from rules.stories.model import Anchors, LinkEvidence, LinkReason, StoryDoc
 
 __all__ = [
@@ -18,12 +26,14 @@ __all__ = [
     "LinkReason",
     "StoryDoc",
     "anchors_of",
+    "blocking_keys",
     "candidate_keys",
     "choose_story",
     "event_days",
     "explain",
     "link_score",
     "lookup_keys",
+    "may_need_text",
     "needs_text",
     "rank_candidates",
     "time_agreement",

@@ -21,13 +21,7 @@ def candidate_keys(anchors: Anchors) -> set[str]:
     (near-copies, at any date), and month-day keys (see :func:`lookup_keys`). Each day is indexed once; the
     look-up asks for the day before and after too (so that days ±1 meet and each entry writes a third of the
     keys)."""
-    keys = _sketch_keys(anchors)
-    heavy = _heavy(anchors)
-    keys.update(f"{day.isoformat()}|{anchor}" for day in _key_days(anchors) for anchor in heavy)
-    rare = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
-    keys.update(f"md:{day:%m-%d}|{anchor}" for day in _dated_days(anchors) for anchor in rare)
-    keys.update(f"nodate:{stamp}|{anchor}" for stamp in _partial_stamps(anchors) for anchor in rare)
-    return keys
+    return _indexed(_Pieces(anchors))
 
 
 def lookup_keys(anchors: Anchors) -> set[str]:
@@ -36,14 +30,49 @@ def lookup_keys(anchors: Anchors) -> set[str]:
     without a year (``nodate:``), an undated one for dated entries on that month and day ±1 (``md:``) and for
     other undated ones; so dated entries, nearly all of a store, never meet each other over all years of one
     month-day."""
-    keys = _sketch_keys(anchors)
-    heavy = _heavy(anchors)
-    stamps = {near.isoformat() for day in _key_days(anchors) for near in _around(day)}
+    return _looked_up(_Pieces(anchors))
+
+
+def blocking_keys(anchors: Anchors) -> tuple[set[str], set[str]]:
+    """``(candidate_keys(anchors), lookup_keys(anchors))``, their common pieces computed once (a new entry needs
+    both)."""
+    pieces = _Pieces(anchors)
+    return _indexed(pieces), _looked_up(pieces)
+
+
+class _Pieces:
+    """What both kinds of keys are made of: the heavy and the rare anchors, the days. (Each set of keys starts
+    from its own sketch keys: a set's order is that of its own insertions.)"""
+
+    __slots__ = ("anchors", "dated", "days", "heavy", "partial", "rare")
+
+    def __init__(self, anchors: Anchors) -> None:
+        weighted = list(_weighted(anchors))
+        self.anchors = anchors
+        self.heavy = sorted(anchor for anchor, weight in weighted if weight >= weights.KEY_WEIGHT)
+        self.rare = sorted(anchor for anchor, weight in weighted if weight >= weights.MONTH_DAY_KEY_WEIGHT)
+        self.days = _key_days(anchors)
+        self.dated = _dated_days(anchors)
+        self.partial = _partial_stamps(anchors)
+
+
+def _indexed(pieces: _Pieces) -> set[str]:
+    keys = _sketch_keys(pieces.anchors)
+    heavy, rare = pieces.heavy, pieces.rare
+    keys.update(f"{day.isoformat()}|{anchor}" for day in pieces.days for anchor in heavy)
+    keys.update(f"md:{day:%m-%d}|{anchor}" for day in pieces.dated for anchor in rare)
+    keys.update(f"nodate:{stamp}|{anchor}" for stamp in pieces.partial for anchor in rare)
+    return keys
+
+
+def _looked_up(pieces: _Pieces) -> set[str]:
+    keys = _sketch_keys(pieces.anchors)
+    heavy, rare = pieces.heavy, pieces.rare
+    stamps = {near.isoformat() for day in pieces.days for near in _around(day)}
     keys.update(f"{stamp}|{anchor}" for stamp in stamps for anchor in heavy)
-    rare = _heavy(anchors, weights.MONTH_DAY_KEY_WEIGHT)
-    month_days = {f"{near:%m-%d}" for day in _dated_days(anchors) for near in _around(day)}
+    month_days = {f"{near:%m-%d}" for day in pieces.dated for near in _around(day)}
     keys.update(f"nodate:{stamp}|{anchor}" for stamp in month_days for anchor in rare)
-    partial = _partial_stamps(anchors)
+    partial = pieces.partial
     keys.update(f"nodate:{stamp}|{anchor}" for stamp in partial for anchor in rare)
     near = {stamp for value in partial for stamp in _month_days_around(value)}
     keys.update(f"md:{stamp}|{anchor}" for stamp in near for anchor in rare)
@@ -102,10 +131,6 @@ def _month_days_around(month_day: str) -> frozenset[str]:
         except ValueError:  # 02-29 in a common year
             continue
     return frozenset(found)
-
-
-def _heavy(anchors: Anchors, least: float = weights.KEY_WEIGHT) -> list[str]:
-    return sorted(anchor for anchor, weight in _weighted(anchors) if weight >= least)
 
 
 def _partial_stamps(anchors: Anchors) -> set[str]:

@@ -295,6 +295,12 @@ def needs_text(anchors: Anchors, other_anchors: Anchors) -> bool:
     )
 
 
+def may_need_text(anchors: Anchors) -> bool:
+    """False when :func:`needs_text` is False for an entry with ``anchors`` and every other entry (it gives no
+    Chinese name in parentheses): then no candidate needs to be asked."""
+    return bool(facts_of(anchors).zh_names)
+
+
 def _chinese_names_in(names_of: Facts, other: StoryDoc, other_anchors: Anchors) -> set[str]:
     """Chinese names one entry gives in parentheses that the other (Chinese) entry writes."""
     if not names_of.zh_names or other_anchors.script != "han":
