@@ -132,9 +132,8 @@ def _bigint_array(name: str) -> Any:
 
 def _ints(conn: Connection, values: Sequence[int]) -> str:
     """The parameter value :func:`_one_of` expects on ``conn``'s dialect: an array literal, or a JSON list."""
-    if conn.dialect.name == "postgresql":
-        return "{" + ",".join(map(str, values)) + "}"
-    return json.dumps(list(values))
+    joined = ",".join(map(str, values))
+    return "{" + joined + "}" if conn.dialect.name == "postgresql" else "[" + joined + "]"
 
 
 _STORY_OF = select(entry.c.story_id).where(entry.c.id == bindparam("entry_id"))

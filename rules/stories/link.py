@@ -114,7 +114,8 @@ class _Overlap:
 
     def jaccard(self) -> float:
         if self._jaccard is None:
-            self._jaccard = jaccard_of(self._a.sketch, self._b.sketch, self._fa.sketch, self._fb.sketch)
+            a, b = self._a.sketch, self._b.sketch
+            self._jaccard = jaccard_of(a, b, self._fa.sketch, self._fb.sketch, self.both or None)
         return self._jaccard
 
 

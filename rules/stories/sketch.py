@@ -82,12 +82,15 @@ def jaccard(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return jaccard_of(a, b, frozenset(a), frozenset(b))
 
 
-def jaccard_of(a: tuple[int, ...], b: tuple[int, ...], set_a: frozenset[int], set_b: frozenset[int]) -> float:
-    """:func:`jaccard` given the sketches' sets (scoring keeps them): of the ``k`` smallest hashes of the
-    union, the share both sketches hold."""
+def jaccard_of(
+    a: tuple[int, ...], b: tuple[int, ...], set_a: frozenset[int], set_b: frozenset[int],
+    both: frozenset[int] | None = None,
+) -> float:
+    """:func:`jaccard` given the sketches' sets (scoring keeps them) and, if at hand, their intersection: of the
+    ``k`` smallest hashes of the union, the share both sketches hold."""
     if not a or not b:
         return 0.0
-    both = set_a & set_b
+    both = set_a & set_b if both is None else both
     if not both:
         return 0.0
     k = min(len(a), len(b))
