@@ -63,6 +63,9 @@ def doc(entry_id: int, text: str, language: str, published: str | None = "2025-0
         ("NT$1.5 billion", "en", {"1.5e+09", "~1.5e+09"}),
         ("新台幣15億元", "zh", {"1.5e+09", "~1.5e+09"}),
         ("逾600萬人次", "zh", {"6000000", "~6e+06"}),
+        ("新台幣785百萬元", "zh", {"7.85e+08", "~7.8e+08"}),  # digits then a compound scale: 785 million
+        ("新台幣3千萬元", "zh", {"3e+07", "~3e+07"}),
+        ("US$785 million", "en", {"7.85e+08", "~7.8e+08"}),
     ],
 )
 def test_numbers_normalise_across_languages(text: str, language: str, expected: set[str]) -> None:
@@ -72,6 +75,15 @@ def test_numbers_normalise_across_languages(text: str, language: str, expected: 
 def test_chinese_numerals() -> None:
     numerals = ("七十七", "十四", "一百二十", "三千五百萬", "二〇二五")
     assert [zh_numeral(n) for n in numerals] == [77, 14, 120, 35_000_000, 2025]
+
+
+def test_a_compact_day_stamp_is_not_an_amount() -> None:
+    """CNA ends an article with its ROC day (``1150620``: year 115, June 20); every report of that day has it, so
+    read as an exact amount it made two stories of one day share a "specific" figure. A 7-digit number that is
+    no day (``1153467``) and an 8-digit AD day (``20260620``) are told apart."""
+    assert numbers_in("政府將公布報告。（編輯：邱俊欽）1150620", "zh") == set()
+    assert numbers_in("an order code 20260620", "en") == set()
+    assert numbers_in("1153467 visitors", "en") == {"1153467", "~1.2e+06"}
 
 
 def test_dates_are_not_numbers() -> None:

@@ -23,15 +23,21 @@ _SCALE = {
 }
 _PERCENT = r"%|percent|per cent|persen|por ciento|percentage points?|個百分點|个百分点"
 _LATIN_SCALE = r"thousand|ribu|mil millones|millones|millón|million|juta|mn|billion|bn|miliar|milyar|trillion|triliun"
+_ZH_SCALE = r"[十百千]?[萬万億亿兆]|[百千](?![萬万億亿兆])"
+"""After digits: ``785百萬`` is 785 million, ``3千萬`` 30 million, ``2千`` 2,000."""
 _NUMBER = regex.compile(
     rf"(?<![\p{{Latin}}\d.,])(\d{{1,3}}(?:[.,]\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-    rf"(?:\s?({_PERCENT})|\s?({_LATIN_SCALE})(?!\p{{L}})|\s?([萬万億亿兆])|(?:st|nd|rd|th)(?!\p{{L}}))?"
+    rf"(?:\s?({_PERCENT})|\s?({_LATIN_SCALE})(?!\p{{L}})|\s?({_ZH_SCALE})|(?:st|nd|rd|th)(?!\p{{L}}))?"
     rf"(?![\p{{Latin}}\d])",
     regex.IGNORECASE,
 )
-_ZH_NUMERAL = regex.compile(
-    r"(?<=第)[〇零一二两兩三四五六七八九十百千]+|[〇零一二两兩三四五六七八九十百千萬万億亿]{2,}"
+_ZH_NUMERAL = regex.compile(  # not right after digits: that is a scale (``785百萬``), read with the digits
+    r"(?<=第)[〇零一二两兩三四五六七八九十百千]+|(?<!\d\s?)[〇零一二两兩三四五六七八九十百千萬万億亿]{2,}"
 )
+_MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_COMPACT_DATE = regex.compile(rf"(?:1\d\d|(?:19|20)\d\d){_MONTH_DAY}")
+"""A bare ``1150620`` (ROC year 115, June 20: the stamp CNA ends its articles with) or ``20260620`` is a day, not
+an amount: two reports of one day would share it as if it were a figure they both give."""
 _ZH_NOT_NUMBERS = ("十分", "一一", "万一", "萬一", "千万", "千萬", "一千零一", "三三两两", "一二")
 _ZH_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
@@ -107,7 +113,9 @@ def numbers_in(text: str, language: str | None) -> frozenset[str]:
         if m[2]:
             found.add(f"{canonical_number(value)}%")
             continue
-        scale = _SCALE.get((m[3] or m[4] or "").lower(), 1.0)
+        if not (m[3] or m[4]) and _COMPACT_DATE.fullmatch(m[1]):
+            continue
+        scale = _scale(m[3], m[4])
         _add_amount(found, value * scale, scaled=scale > 1)
     for m in _ZH_NUMERAL.finditer(text):
         if any(word in m.group() for word in _ZH_NOT_NUMBERS):
@@ -116,6 +124,18 @@ def numbers_in(text: str, language: str | None) -> frozenset[str]:
         if number is not None and number > 0:
             _add_amount(found, float(number), scaled=number >= 10_000)
     return frozenset(found)
+
+
+def _scale(latin: str | None, han: str | None) -> float:
+    """The multiplier a scale word after digits gives: ``million`` 1e6, ``億`` 1e8, ``百萬`` 1e6 (100 x 1e4)."""
+    if latin:
+        return _SCALE.get(latin.lower(), 1.0)
+    if not han:
+        return 1.0
+    value = 1.0
+    for char in han:
+        value *= _SCALE.get(char, float(_ZH_UNIT.get(char, 1)))
+    return value
 
 
 def _add_amount(found: set[str], value: float, scaled: bool) -> None:
