@@ -5,6 +5,7 @@ Each command lives in a module of this package and is imported only when it runs
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -22,6 +23,12 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 # pygments) whenever click and rich are installed, as they are here; tidings never runs it. A None entry makes
 # that import fail as it does where they are missing, and httpx keeps its stub `httpx.main` (~50 ms, ~3 MiB).
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+# httpcore asks sniffio which event loop runs at every lock and event it sets up (~80 per idle pass of the built-in
+# sources). Where sniffio is not installed (anyio no longer needs it), each ask was a failed import searching every
+# sys.path entry again (~60 us). Its absence is remembered once: the import still fails, at once, and httpcore
+# takes asyncio, as it did.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 COMMANDS = {
     "crawl": "crawler.cli.crawl:crawl_command",
