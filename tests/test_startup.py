@@ -198,3 +198,23 @@ def test_printed_text_keeps_emoji_codes_as_written(capsys: pytest.CaptureFixture
 
     output.console.print("Taiwan :flag_tw: pact :smile:")
     assert capsys.readouterr().out.strip() == "Taiwan :flag_tw: pact :smile:"
+
+
+def test_a_missing_sniffio_is_remembered_and_an_installed_one_left_alone() -> None:
+    """httpcore tries `import sniffio` at every lock it sets up; where sniffio is not installed each try searched
+    sys.path again. The CLI remembers its absence (the import still fails, at once); an installed one is used."""
+    probe = (
+        "import importlib.util, sys\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'sniffio' else real(name, *a)\n"
+        "import crawler.cli\n"
+        "try:\n"
+        "    import sniffio\n"
+        "except ImportError:\n"
+        "    print('missing', sys.modules['sniffio'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "missing None"
+    installed = "import crawler.cli, sys; print(sys.modules.get('sniffio', 'not loaded'))"
+    here = subprocess.run([sys.executable, "-c", installed], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert here.stdout.strip() != "None"
