@@ -165,6 +165,19 @@ def clustered() -> re.Pattern[str]:
     return re.compile(f"[{composing_class()}\U00010000-\U0010FFFF]")
 
 
+HAN_FROM = 0x2E80
+"""Below this code point no character is Han, nor folds to Han (NFKC, casefold): a test checks each."""
+
+
+@functools.cache
+def wide() -> re.Pattern[str]:
+    """A character of ``clustered`` or ``hard``, or from ``HAN_FROM`` on: text without one is folded character
+    by character by NFKC and casefold alone (no cluster, nothing NFKC joins, no Han for OpenCC), which one
+    standard-library scan tells."""
+    hard_class = class_of_ranges(shipped("HARD") or ranges_of(hard_codes()))
+    return re.compile(f"[{composing_class()}{hard_class}{_escaped(HAN_FROM)}-\U0010FFFF]")
+
+
 @functools.cache
 def hard() -> re.Pattern[str]:
     """A character NFKC may join to the one before it (see ``composes``)."""

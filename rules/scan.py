@@ -7,7 +7,6 @@ Evidence is built only when a matching rule asks, once per document for each lit
 
 from __future__ import annotations
 
-import operator
 import unicodedata
 
 import regex
@@ -41,7 +40,6 @@ from rules.query import TEXT_FIELDS
 from rules.text import WORD_CHARS, WORD_RUN, Folded, fold, is_word_char
 
 _new = object.__new__
-_first = operator.itemgetter(0)
 _EMPTY = Folded("")  # an empty field (most documents have no attachment)
 _set = object.__setattr__  # with ``_new``: ``text_evidence`` inline, for the common chunk
 
@@ -71,7 +69,8 @@ class Scan:
         self.leaves: dict[int, list[Evidence]] = {}
         self.chunks: dict[int, Chunk] = {}
         self._keys = keys
-        self._accepted: dict[str, list[tuple[int, int, int]]] = {}  # field -> accepted hits not yet grouped
+        # field -> accepted hits not yet grouped, flat (key index, start, end, ...): one object, not one per hit
+        self._accepted: dict[str, list[int]] = {}
         for name in TEXT_FIELDS:
             original = self.originals[name]
             self.folded[name] = folded = fold(original) if original else _EMPTY
@@ -90,9 +89,9 @@ class Scan:
         text = folded.text
         length = len(text)
         words, clitics, edges, extend = WORD_CHARS, CLITICS, keys.edges, WORD_RUN.match
-        accepted: list[tuple[int, int, int]] = []
+        accepted: list[int] = []  # flat: no tuple per hit outlives the scan (fewer objects for the collector)
         other: list[tuple[int, int, int]] = []
-        keep = accepted.append
+        keep = accepted.extend
         for hit in keys.automaton.find_matches_as_indexes(text, overlapping=True):
             index, start, end = hit
             edge = edges[index]
@@ -113,8 +112,7 @@ class Scan:
                     continue
                 hit = (index, start, after)
             keep(hit)
-        found: dict[int, list[Span] | None] = dict.fromkeys(map(keys.bounded.__getitem__,
-                                                                set(map(_first, accepted))))
+        found: dict[int, list[Span] | None] = dict.fromkeys(map(keys.bounded.__getitem__, set(accepted[::3])))
         if accepted:
             self._accepted[name] = accepted
         if other:
@@ -141,7 +139,8 @@ class Scan:
         if found is None and literal in by_literal:
             assert self._keys is not None  # a field has hits only when there are keys
             bounded = self._keys.bounded
-            for index, start, end in self._accepted.pop(name):
+            flat = iter(self._accepted.pop(name))
+            for index, start, end in zip(flat, flat, flat):
                 number = bounded[index]
                 spans = by_literal[number]
                 if spans is None:

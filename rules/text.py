@@ -36,6 +36,7 @@ from rules.charclasses import (
     runs,
     shipped,
     two_spaces,
+    wide as wide_chars,
 )
 
 _HAN = regex.compile(r"\p{Han}")
@@ -154,21 +155,24 @@ def fold(text: str) -> Folded:
         whole = _spaces(text.lower())
         if "  " not in whole:
             return Folded(whole)
-        return _fold_sparse(text, whole, changing=False) or _fold_in_pieces(text)
-    if clustered().search(text) is not None:
+        return _fold_sparse(text, whole, changing=False, wide=False) or _fold_in_pieces(text)
+    wide = wide_chars().search(text) is not None  # one scan where most Latin text needs two
+    if wide and clustered().search(text) is not None:
         fast = _fold_one_to_one(text)
         return Folded(fast) if fast is not None and "  " not in fast else _fold_in_pieces(text)
-    whole = _spaces(to_simplified(nfkc(text).casefold()))
+    normal = nfkc(text).casefold()
+    whole = _spaces(to_simplified(normal) if wide else normal)
     if len(whole) == len(text) and "  " not in whole:
         return Folded(whole)
-    return _fold_sparse(text, whole, changing=len(whole) != len(text)) or _fold_in_pieces(text)
+    return _fold_sparse(text, whole, changing=len(whole) != len(text), wide=wide) or _fold_in_pieces(text)
 
 
-def _fold_sparse(text: str, whole: str, changing: bool) -> Folded | None:
-    """The sparse map of the character-local fold ``whole`` of ``text``; None if it may not be local."""
-    if not text.isascii() and hard().search(text) is not None:
+def _fold_sparse(text: str, whole: str, changing: bool, wide: bool) -> Folded | None:
+    """The sparse map of the character-local fold ``whole`` of ``text``; None if it may not be local. Without
+    a ``wide`` character (``rules.charclasses.wide``) nothing in ``text`` is ``hard``."""
+    if wide and hard().search(text) is not None:
         return None
-    places = [(found.start(), found.end(), True) for found in runs().finditer(text)] if _may_run(text, whole) else []
+    places = _runs(text, whole, changing or wide) if _may_run(text, whole) else []
     if changing:
         places = sorted(places + [(found.start(), found.end(), False) for found in _changes().finditer(text)])
     pieces = _Pieces()
@@ -188,6 +192,29 @@ def _fold_sparse(text: str, whole: str, changing: bool) -> Folded | None:
     if done < len(text):
         pieces.add(whole[position:], done, len(text), plain=True)
     return pieces.folded()
+
+
+def _runs(text: str, whole: str, shifted: bool) -> list[tuple[int, int, bool]]:
+    """The whitespace runs of ``text`` (``runs``), as places of ``_fold_sparse``.
+
+    Unless ``shifted`` (a length-changing fold, or one that may join characters or convert Han), each
+    character folds to one, in place; every character of a run but U+1680 folds to a space, so a run (without
+    U+1680) lies where ``whole`` has two spaces: only there is one looked for (``str.find`` is a fraction of a
+    class scan).
+    """
+    if shifted or "\u1680" in text:
+        return [(found.start(), found.end(), True) for found in runs().finditer(text)]
+    found: list[tuple[int, int, bool]] = []
+    at_run = runs().match
+    at = whole.find("  ")
+    while at >= 0:
+        run = at_run(text, at)
+        if run is None:  # a character that folds to a space but does not start a run (U+001C ...)
+            at = whole.find("  ", at + 1)
+            continue
+        found.append((at, run.end(), True))
+        at = whole.find("  ", run.end())
+    return found
 
 
 def _may_run(text: str, whole: str) -> bool:
