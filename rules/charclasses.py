@@ -170,7 +170,7 @@ HAN_FROM = 0x2E80
 
 
 @functools.cache
-def wide() -> re.Pattern[str]:
+def wide_chars() -> re.Pattern[str]:
     """A character of ``clustered`` or ``hard``, or from ``HAN_FROM`` on: text without one is folded character
     by character by NFKC and casefold alone (no cluster, nothing NFKC joins, no Han for OpenCC), which one
     standard-library scan tells."""

@@ -140,7 +140,7 @@ class Scan:
             assert self._keys is not None  # a field has hits only when there are keys
             bounded = self._keys.bounded
             flat = iter(self._accepted.pop(name))
-            for index, start, end in zip(flat, flat, flat):
+            for index, start, end in zip(flat, flat, flat, strict=False):
                 number = bounded[index]
                 spans = by_literal[number]
                 if spans is None:

@@ -36,7 +36,7 @@ from rules.charclasses import (
     runs,
     shipped,
     two_spaces,
-    wide as wide_chars,
+    wide_chars,
 )
 
 _HAN = regex.compile(r"\p{Han}")

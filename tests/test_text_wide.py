@@ -6,7 +6,7 @@ import unicodedata
 
 import regex
 
-from rules.charclasses import HAN_FROM, wide
+from rules.charclasses import HAN_FROM, wide_chars
 from rules.text import Folded, fold
 from tests.bench.rules_before.text import fold as former_fold
 
@@ -25,14 +25,26 @@ def test_no_character_below_han_from_is_or_folds_to_han() -> None:
 
 
 def test_text_without_a_wide_character_folds_without_opencc() -> None:
-    assert wide().search("naïve — “AI” 50 °C ½ Ⅻ") is None  # precomposed: no marks, nothing from U+2E80
+    assert wide_chars().search("naïve — “AI” 50 °C ½ Ⅻ") is None  # precomposed: no marks, nothing from U+2E80
     assert fold("“AI” ½ Ⅻ").text == "“ai” 1⁄2 xii"
-    assert wide().search("臺") is not None and fold("臺灣").text == "台湾"
-    assert wide().search("e\u0301") is not None and fold("e\u0301").text == "é"
+    assert wide_chars().search("臺") is not None and fold("臺灣").text == "台湾"
+    assert wide_chars().search("e\u0301") is not None and fold("e\u0301").text == "é"
 
 
 def test_whitespace_runs_are_found_where_the_fold_has_two_spaces() -> None:
-    for text in ["a\x1c b", "a\x1c  b", "a \x1c b", "a\x1c\x1d b", "x\u00a0\u2000y  z", "a\u1680 b", "a  \x85\u2028b",
-                 "’ \x1f\t\n“", "“a”\x1e  ", "  ", "\x1c\x1c", "é \x1c  x"]:
+    for text in [
+        "a\x1c b",
+        "a\x1c  b",
+        "a \x1c b",
+        "a\x1c\x1d b",
+        "x\u00a0\u2000y  z",
+        "a\u1680 b",
+        "a  \x85\u2028b",
+        "’ \x1f\t\n“",
+        "“a”\x1e  ",
+        "  ",
+        "\x1c\x1c",
+        "é \x1c  x",
+    ]:
         folded, former = fold(text), former_fold(text)
         assert folded.text == former.text and _map(folded) == _map(former), text
