@@ -4,8 +4,10 @@ A rule of positive clauses (each an OR of text leaves) and NOT clauses of text l
 has a hit leaf and no NOT leaf is hit. Rule ``r`` is bit ``1 << r``. For clause position ``j`` a table gives,
 per literal, the rules whose ``j``-th clause has a leaf with that literal: the OR of the tables' entries for the
 hit literals is the set of rules whose ``j``-th clause holds (a rule with ``j`` clauses or fewer holds there at
-once), and the AND over the positions is the set of rules whose clauses all hold. One OR of a thousand-bit
-integer is one C loop over its 34 digits; a Python step per rule or per leaf costs more than all of them.
+once), and the AND over the positions is the set of rules whose clauses all hold. A literal's bits of every
+position and of the NOT leaves are sections of one integer, so one C-level reduction over the hit literals ORs
+them all; one OR of a few thousand bits is one C loop over its digits, where a Python step per rule or per
+leaf costs more than all of them.
 
 >>> indices(0b101001, tuple(range(8)))
 [0, 3, 5]
@@ -47,7 +49,7 @@ def selected(mask: int, items: Sequence[T]) -> Iterator[T]:
 @dataclass
 class Table:
     """Per literal, the bits of the rules one kind of leaf puts there: leaves that search every text field
-    (``every``, a tuple by literal id) and leaves of some fields (``some``: field -> literal -> bits)."""
+    (``every``, a list by literal id) and leaves of some fields (``some``: field -> literal -> bits)."""
 
     every: list[int]
     some: dict[str, dict[int, int]] = field(default_factory=dict)
@@ -61,38 +63,6 @@ class Table:
             for name in leaf.fields:
                 by_literal = self.some.setdefault(name, {})
                 by_literal[literal] = by_literal.get(literal, 0) | bit
-
-    def frozen(self) -> Frozen:
-        nonzero = frozenset(literal for literal, bits in enumerate(self.every) if bits)
-        return Frozen(tuple(self.every), tuple((name, by_literal) for name, by_literal in self.some.items()),
-                      nonzero if len(nonzero) * 2 < len(self.every) else None)
-
-
-@dataclass(frozen=True)
-class Frozen:
-    """A ``Table`` as ``hit`` reads it; ``sparse``, when few literals have bits, lists them (a set intersection
-    with the hit literals finds them, where a pass over every hit literal would find mostly zeros)."""
-
-    every: tuple[int, ...]
-    some: tuple[tuple[str, dict[int, int]], ...]
-    sparse: frozenset[int] | None
-
-    def hit(self, hit_set: AbstractSet[int], fields: Mapping[str, Mapping[int, object]], start: int) -> int:
-        """``start`` with the bits of every hit literal: ``hit_set`` the literals hit in any field, ``fields``
-        the literals hit per field."""
-        every = self.every
-        found = start
-        if self.sparse is None:
-            found = _reduce(_or, filter(None, map(every.__getitem__, hit_set)), start)  # most are not 0
-        else:
-            for literal in hit_set & self.sparse:
-                found |= every[literal]
-        for name, by_literal in self.some:
-            hit = fields.get(name)
-            if hit:
-                for literal in by_literal.keys() & hit.keys():
-                    found |= by_literal[literal]
-        return found
 
 
 class RuleBits:
@@ -123,27 +93,52 @@ class RuleBits:
             self.negated |= bit
 
     def frozen(self) -> FrozenBits:
-        return FrozenBits(self.rules, self.negated, tuple(zip((table.frozen() for table in self._positions),
-                                                              self._vacuous, strict=True)),
-                          self._negative.frozen())
+        """The tables as one: a literal's bits of every position and of the NOT leaves side by side in one
+        integer, a section of ``width`` bits each (``holds`` ORs the hit literals' integers once)."""
+        width = self.rules.bit_length()
+        tables = [*self._positions, self._negative]
+        every = [0] * self._literals
+        some: dict[str, dict[int, int]] = {}
+        for section, table in enumerate(tables):
+            shift = section * width
+            for literal, bits in enumerate(table.every):
+                if bits:
+                    every[literal] |= bits << shift
+            for name, by_literal in table.some.items():
+                merged = some.setdefault(name, {})
+                for literal, bits in by_literal.items():
+                    merged[literal] = merged.get(literal, 0) | bits << shift
+        return FrozenBits(self.rules, self.negated, width, tuple(every), tuple(some.items()), tuple(self._vacuous))
 
 
 @dataclass(frozen=True)
 class FrozenBits:
-    """``RuleBits`` as ``holds`` reads them."""
+    """``RuleBits`` as ``holds`` reads them: per literal one integer of sections of ``width`` bits, section ``j``
+    the rules whose ``j``-th clause has a leaf with the literal, the last the rules with a NOT leaf with it
+    (leaves of every text field: ``every``, a tuple by literal id; of some fields: ``some``, field -> literal
+    -> bits), and per position the rules with no clause there (``vacuous``)."""
 
     rules: int
     negated: int
-    positions: tuple[tuple[Frozen, int], ...]
-    negative: Frozen
+    width: int
+    every: tuple[int, ...]
+    some: tuple[tuple[str, dict[int, int]], ...]
+    vacuous: tuple[int, ...]
 
     def holds(self, hit_set: AbstractSet[int], fields: Mapping[str, Mapping[int, object]]) -> int:
-        """The bits of the rules whose clauses all hold and no NOT leaf of which is hit."""
-        found = self.rules
-        for table, vacuous in self.positions:
-            found &= table.hit(hit_set, fields, vacuous)
+        """The bits of the rules whose clauses all hold and no NOT leaf of which is hit: ``hit_set`` the
+        literals hit in any field, ``fields`` the literals hit per field."""
+        hit = _reduce(_or, map(self.every.__getitem__, hit_set), 0)
+        for name, by_literal in self.some:
+            in_field = fields.get(name)
+            if in_field:
+                for literal in by_literal.keys() & in_field.keys():
+                    hit |= by_literal[literal]
+        found, width = self.rules, self.width
+        for position, vacuous in enumerate(self.vacuous):
+            found &= hit >> position * width | vacuous  # bits of later sections fall outside ``rules``
             if not found:
                 return 0
         if found & self.negated:
-            found &= ~self.negative.hit(hit_set, fields, 0)
+            found &= ~(hit >> len(self.vacuous) * width)
         return found

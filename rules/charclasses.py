@@ -41,7 +41,8 @@ def nfkc(text: str) -> str:
 
     The normalizer returns text that passes its quick check as it is, and full-width punctuation or "…" fail it:
     each is replaced first by its compatibility decomposition, which NFKC would decompose it to anyway
-    (only a character's decomposition enters composition), so the result is the same.
+    (only a character's decomposition enters composition), so the result is the same. Text that still fails
+    is normalized line by line.
 
     >>> nfkc("ＡＩ（人工智慧），…") == unicodedata.normalize("NFKC", "ＡＩ（人工智慧），…")
     True
@@ -52,7 +53,13 @@ def nfkc(text: str) -> str:
                 text = text.replace(wide, narrow)
     if "\u2026" in text:
         text = text.replace("\u2026", "...")
-    return unicodedata.normalize("NFKC", text)
+    if "\n" not in text:
+        return unicodedata.normalize("NFKC", text)
+    if unicodedata.is_normalized("NFKC", text):  # the quick check: the normalizer would return it as it is
+        return text
+    # Line by line: a line feed is a starter that nothing composes with, so NFKC keeps it and no change crosses
+    # it; only the lines that fail the quick check are normalized (a line of Arabic in a Latin article).
+    return "\n".join([unicodedata.normalize("NFKC", line) for line in text.split("\n")])
 
 
 def versions() -> tuple[str, str, str]:

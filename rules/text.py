@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import heapq
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -283,8 +282,9 @@ def _special(present: frozenset[str]) -> tuple[regex.Pattern[str], re.Pattern[st
 
 def _hints(guide: re.Pattern[str], text: str) -> Iterator[int]:
     """The starts of the guide's hits and of whitespace runs, in order (two standard-library scans, merged)."""
-    return heapq.merge((found.start() for found in guide.finditer(text)),
-                       (found.start() for found in two_spaces().finditer(text)))
+    starts = [found.start() for found in guide.finditer(text)]
+    spaces = [found.start() for found in two_spaces().finditer(text)]
+    return iter(sorted(starts + spaces) if spaces else starts)
 
 
 def _specials(text: str) -> Iterator[regex.Match[str]]:
