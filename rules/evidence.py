@@ -144,7 +144,10 @@ def deferred_matches(rules: Iterable[tuple[int, str, object]], source: EvidenceS
             append(eager[index])
             continue
         match = new(RuleMatch)
-        match._rule, match._evidence, match._source, match._key = name, None, source, key
+        match._rule = name
+        match._evidence = None
+        match._source = source
+        match._key = key
         append(match)
     return matches
 

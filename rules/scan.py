@@ -92,15 +92,26 @@ class Scan:
         accepted: list[int] = []  # flat: no tuple per hit outlives the scan (fewer objects for the collector)
         other: list[tuple[int, int, int]] = []
         keep = accepted.extend
+        both, own = LEFT | RIGHT, OWN | PREFIX
         for hit in keys.automaton.find_matches_as_indexes(text, overlapping=True):
             index, start, end = hit
             edge = edges[index]
+            if edge == both:  # most Latin keys: a word boundary on both sides (the general steps below, inline)
+                if start and words[text[start - 1]]:
+                    continue
+                if end < length and words[text[end]]:
+                    after = end + 3
+                    if text[end:after] not in clitics or (after < length and words[text[after]]):
+                        continue
+                    hit = (index, start, after)
+                keep(hit)
+                continue
             if not edge:
                 keep(hit)
                 continue
             if edge & LEFT and start and words[text[start - 1]]:
                 continue
-            if edge & (OWN | PREFIX):
+            if edge & own:
                 if edge & PREFIX:  # to the end of the word (a run may be empty: always a match)
                     keep((index, start, extend(text, end).end()))  # type: ignore[union-attr]
                 else:
