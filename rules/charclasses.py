@@ -195,3 +195,26 @@ def hard() -> re.Pattern[str]:
 def runs() -> re.Pattern[str]:
     """A run of two or more whitespace characters (folded to one space)."""
     return re.compile(f"[{WHITE_SPACE}]{{2,}}")
+
+
+def run_places(text: str, whole: str, shifted: bool) -> list[tuple[int, int, bool]]:
+    """The whitespace runs of ``text`` (``runs``), as places of ``rules.text._fold_sparse``.
+
+    Unless ``shifted`` (a length-changing fold, or one that may join characters or convert Han), each
+    character folds to one, in place; every character of a run but U+1680 folds to a space, so a run (without
+    U+1680) lies where ``whole`` has two spaces: only there is one looked for (``str.find`` is a fraction of a
+    class scan).
+    """
+    if shifted or "\u1680" in text:
+        return [(found.start(), found.end(), True) for found in runs().finditer(text)]
+    found: list[tuple[int, int, bool]] = []
+    at_run = runs().match
+    at = whole.find("  ")
+    while at >= 0:
+        run = at_run(text, at)
+        if run is None:  # a character that folds to a space but does not start a run (U+001C ...)
+            at = whole.find("  ", at + 1)
+            continue
+        found.append((at, run.end(), True))
+        at = whole.find("  ", run.end())
+    return found

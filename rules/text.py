@@ -32,7 +32,7 @@ from rules.charclasses import (
     hard,
     nfkc,
     ranges_of,
-    runs,
+    run_places,
     shipped,
     two_spaces,
     wide_chars,
@@ -168,10 +168,10 @@ def fold(text: str) -> Folded:
 
 def _fold_sparse(text: str, whole: str, changing: bool, wide: bool) -> Folded | None:
     """The sparse map of the character-local fold ``whole`` of ``text``; None if it may not be local. Without
-    a ``wide`` character (``rules.charclasses.wide``) nothing in ``text`` is ``hard``."""
+    a ``wide`` character (``rules.charclasses.wide_chars``) nothing in ``text`` is ``hard``."""
     if wide and hard().search(text) is not None:
         return None
-    places = _runs(text, whole, changing or wide) if _may_run(text, whole) else []
+    places = run_places(text, whole, changing or wide) if _may_run(text, whole) else []
     if changing:
         places = sorted(places + [(found.start(), found.end(), False) for found in _changes().finditer(text)])
     pieces = _Pieces()
@@ -191,29 +191,6 @@ def _fold_sparse(text: str, whole: str, changing: bool, wide: bool) -> Folded | 
     if done < len(text):
         pieces.add(whole[position:], done, len(text), plain=True)
     return pieces.folded()
-
-
-def _runs(text: str, whole: str, shifted: bool) -> list[tuple[int, int, bool]]:
-    """The whitespace runs of ``text`` (``runs``), as places of ``_fold_sparse``.
-
-    Unless ``shifted`` (a length-changing fold, or one that may join characters or convert Han), each
-    character folds to one, in place; every character of a run but U+1680 folds to a space, so a run (without
-    U+1680) lies where ``whole`` has two spaces: only there is one looked for (``str.find`` is a fraction of a
-    class scan).
-    """
-    if shifted or "\u1680" in text:
-        return [(found.start(), found.end(), True) for found in runs().finditer(text)]
-    found: list[tuple[int, int, bool]] = []
-    at_run = runs().match
-    at = whole.find("  ")
-    while at >= 0:
-        run = at_run(text, at)
-        if run is None:  # a character that folds to a space but does not start a run (U+001C ...)
-            at = whole.find("  ", at + 1)
-            continue
-        found.append((at, run.end(), True))
-        at = whole.find("  ", run.end())
-    return found
 
 
 def _may_run(text: str, whole: str) -> bool:
