@@ -155,9 +155,12 @@ def fold(text: str) -> Folded:
         if "  " not in whole:
             return Folded(whole)
         return _fold_sparse(text, whole, changing=False, wide=False) or _fold_in_pieces(text)
-    wide = wide_chars().search(text) is not None  # one scan where most Latin text needs two
-    if wide and clustered().search(text) is not None:
-        fast = _fold_one_to_one(text)
+    first = wide_chars().search(text)  # one scan where most Latin text needs two
+    wide = first is not None
+    # Each class contains the next (wide, clustered, COMPOSING): the next scan starts at the first hit
+    clustered_at = clustered().search(text, first.start()) if first is not None else None
+    if clustered_at is not None:
+        fast = _fold_one_to_one(text, clustered_at.start())
         return Folded(fast) if fast is not None and "  " not in fast else _fold_in_pieces(text)
     normal = nfkc(text).casefold()
     whole = _spaces(to_simplified(normal) if wide else normal)
@@ -216,10 +219,12 @@ def _spaces(text: str) -> str:
     return text
 
 
-def _fold_one_to_one(text: str) -> str | None:
+def _fold_one_to_one(text: str, start: int = 0) -> str | None:
+    """The fold of ``text`` if it is one character per character, else None (``start``: no composing
+    character before it)."""
     if text.isascii():
         return _spaces(text.lower())
-    if COMPOSING.search(text) is not None:
+    if COMPOSING.search(text, start) is not None:
         return None
     normal = nfkc(text)
     if len(normal) != len(text):

@@ -6,7 +6,7 @@ import unicodedata
 
 import regex
 
-from rules.charclasses import HAN_FROM, wide_chars
+from rules.charclasses import COMPOSING, HAN_FROM, clustered, wide_chars
 from rules.text import Folded, fold
 from tests.bench.rules_before.text import fold as former_fold
 
@@ -48,3 +48,11 @@ def test_whitespace_runs_are_found_where_the_fold_has_two_spaces() -> None:
     ]:
         folded, former = fold(text), former_fold(text)
         assert folded.text == former.text and _map(folded) == _map(former), text
+
+
+def test_each_scan_of_the_fold_looks_for_a_subset_of_the_one_before() -> None:
+    """``fold`` starts the ``clustered`` scan at the first wide character and the COMPOSING one at the first
+    clustered character: each class holds the next."""
+    everything = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    composing, cluster = set(COMPOSING.findall(everything)), set(clustered().findall(everything))
+    assert composing <= cluster <= set(wide_chars().findall(everything))
