@@ -60,7 +60,7 @@ def story_list(request: Request) -> Response:
     query = "&".join(part for part in (f"min={min_members}" if min_members > 1 else "",
                                        f"limit={limit}" if "limit" in request.query_params else "") if part)
     return page(request, "stories.html", title="Stories", stories=shown, next_key=next_key, page_query=query,
-                min_members=min_members, feed="/feeds/timeline.atom")
+                min_members=min_members)  # no feed of its own: each story has one
 
 
 def story_detail(request: Request) -> Response:
