@@ -22,8 +22,6 @@ from rules.evidence import Evidence, RuleMatch, allowed, deferred_matches, order
 from rules.query import TEXT_FIELDS
 from rules.scan import Key, Scan, collect, in_order
 
-_VERDICTS = 4096  # filter verdicts kept (by filter and document metadata) before they are dropped
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -124,7 +122,6 @@ class Index:
         self.by_literal = _dense(by_literal, literals) if by_literal else ()
         self.always = frozenset(always)
         self.some_literals = frozenset(self.some_fields)
-        self._verdicts: dict[tuple[int, str, tuple[str, ...], str], bool] = {}  # see ``_allowed``
 
     def _plan(self, rule: Rule, all_fields: dict[int, list[int]]) -> Plan:
         spec = rule.spec
@@ -198,18 +195,9 @@ class Index:
         return hit_leaves
 
     def _allowed(self, number: int, scan: Scan, cache: dict[int, bool]) -> bool:
-        """Whether filter ``number`` lets the document in: once per document (``cache``), and once per filter
-        and document metadata while ``_verdicts`` holds it (a filter reads nothing else)."""
         found = cache.get(number)
         if found is None:
-            doc = scan.doc
-            key = (number, doc.source, doc.tags, doc.language)
-            found = self._verdicts.get(key)
-            if found is None:
-                if len(self._verdicts) >= _VERDICTS:
-                    self._verdicts.clear()
-                found = self._verdicts[key] = allowed(*self.filters[number], doc)
-            cache[number] = found
+            found = cache[number] = allowed(*self.filters[number], scan.doc)
         return found
 
 

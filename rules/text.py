@@ -319,21 +319,11 @@ def _fold_in_pieces(text: str) -> Folded:
             for done, special in zip([None, *specials], specials, strict=False)]
     gaps.append((specials[-1].end() if specials else 0, len(text)))
     plain = _fold_gaps([text[start:end] for start, end in gaps])
-    chars, marks, spans = pieces.chars, pieces.marks, pieces.pieces  # ``_Pieces.add``, inline for the common pieces
     for (start, end), piece, special in zip(gaps, plain, [*specials, None], strict=True):
-        if piece is not None and start < end and len(piece) == end - start:
-            chars.append(piece)
-            marks.append(pieces.length)
-            spans.append((start, end, True))
-            pieces.length += end - start
-        else:
-            _append_plain(text, start, end, piece, pieces)
+        _append_plain(text, start, end, piece, pieces)
         if special is not None:
             folded = _fold_cluster(special.group())
-            chars.append(" " if folded.isspace() else folded)
-            marks.append(pieces.length)
-            spans.append((*special.span(), False))
-            pieces.length += len(chars[-1])
+            pieces.add(" " if folded.isspace() else folded, special.start(), special.end(), plain=False)
     return pieces.folded()
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, null, or_, select
+from sqlalchemy import ColumnElement, Connection, exists, func, null, or_, select
 
 from storage import search
 from storage.engine import Database, from_json
+from storage.keyset import older_than
 from storage.records import RunRow
 from storage.schema import alert, entry, match, metadata, run, version
 from storage.view_records import (
@@ -68,8 +69,7 @@ def filter_clauses(flt: TimelineFilter) -> list[ColumnElement[bool]]:
 def _before(key: PageKey | None) -> list[ColumnElement[bool]]:
     if key is None:
         return []
-    seen, entry_id = key
-    return [or_(entry.c.first_seen < seen, and_(entry.c.first_seen == seen, entry.c.id < entry_id))]
+    return [older_than(entry, key)]
 
 
 def _edited_flag() -> ColumnElement[Any]:

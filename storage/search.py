@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select, text, true
 
+from storage.keyset import older_than
 from storage.schema import entry, version
 
 FTS_TABLE = "entry_fts"
@@ -306,8 +307,5 @@ def candidates(
         .limit(limit)
     )
     if before is not None:
-        seen, entry_id = before
-        query = query.where(
-            or_(entry.c.first_seen < seen, and_(entry.c.first_seen == seen, entry.c.id < entry_id))
-        )
+        query = query.where(older_than(entry, before))
     return [Candidate(*row) for row in conn.execute(query).all()]

@@ -21,14 +21,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    and_,
     any_,
     bindparam,
     cast,
     delete,
     func,
     literal_column,
-    or_,
     select,
     text,
     update,
@@ -37,6 +35,7 @@ from sqlalchemy.engine import RowMapping
 
 from storage.engine import Database
 from storage.errors import UnknownRowError
+from storage.keyset import older_than
 from storage.prepared import DriverStatement
 from storage.records import StoryCandidate, StoryLinkRecord, StoryMember, StoryRow
 from storage.schema import entry, story, story_key, story_link, version
@@ -321,9 +320,7 @@ class StoryRepository(Database):
         if since is not None:
             query = query.where(story.c.first_seen >= since)
         if before is not None:
-            first_seen, story_id = before
-            query = query.where(or_(story.c.first_seen < first_seen,
-                                    and_(story.c.first_seen == first_seen, story.c.id < story_id)))
+            query = query.where(older_than(story, before))
         with self._read() as conn:
             stories = conn.execute(query).all()
             rows = conn.execute(_members_query([row.id for row in stories])).all() if stories else []

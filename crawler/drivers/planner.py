@@ -50,12 +50,13 @@ def publication_moment(published: str | None, first_seen: datetime, timezone: Zo
     hour: counting the crawl's own time would make the hour of the first crawl look busy); without a date,
     when first seen if that was after `watched_since` (the end of the source's first run: what that run found
     had been published at any time before it), else None."""
+    sighting = first_seen if watched_since is None or first_seen > watched_since else None
     if not published:
-        return first_seen if watched_since is None or first_seen > watched_since else None
+        return sighting
     try:
         moment = datetime.fromisoformat(published)
     except ValueError:
-        return first_seen if watched_since is None or first_seen > watched_since else None
+        return sighting
     if moment.tzinfo is not None:
         return moment
     return first_seen if first_seen.astimezone(timezone).date() == moment.date() else None

@@ -8,6 +8,7 @@ story's Atom feed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -57,8 +58,8 @@ def story_list(request: Request) -> Response:
     more = len(stories) > limit
     shown = stories[:limit]
     next_key = (shown[-1].first_seen, shown[-1].id) if more and shown else None
-    query = "&".join(part for part in (f"min={min_members}" if min_members > 1 else "",
-                                       f"limit={limit}" if "limit" in request.query_params else "") if part)
+    kept = {key: request.query_params[key] for key in ("min", "limit") if key in request.query_params}
+    query = urlencode(kept)  # carried into the next page's link
     return page(request, "stories.html", title="Stories", stories=shown, next_key=next_key, page_query=query,
                 min_members=min_members)  # no feed of its own: each story has one
 

@@ -177,7 +177,7 @@ def _chinese_dates(zh_date: Matches, zh_day: Matches, ref: date) -> Iterator[tup
 def _weekdays(text: str, ref: date) -> Iterator[date]:
     """"on Thursday", "Selasa", "週四": the last such day on or before the reference day."""
     numbers = [_WEEKDAYS[m[1]] for m in _WEEKDAY.finditer(text)]
-    if _has_han(text):
+    if has_han(text):
         numbers.extend(_ZH_WEEKDAY_OF[m[1]] for m in _ZH_WEEKDAY.finditer(text))
     for weekday in set(numbers):
         yield ref - timedelta(days=(ref.weekday() - weekday) % 7)
@@ -188,7 +188,7 @@ def mentioned_dates(text: str, ref: date, partial: bool = False) -> frozenset[st
     weekdays. With ``partial`` (the reference day is not a publication day, so a year taken from it may be
     wrong), a month and day written without a year also give ``--MM-DD``, and weekdays are left out."""
     latin = tuple(list(pattern.finditer(text)) for pattern in _LATIN)
-    han = (list(_ZH_DATE.finditer(text)), list(_ZH_DAY.finditer(text))) if _has_han(text) else None
+    han = (list(_ZH_DATE.finditer(text)), list(_ZH_DAY.finditer(text))) if has_han(text) else None
     return _mentioned(text, ref, partial, latin, han)
 
 
@@ -218,7 +218,8 @@ _LATIN = (_ISO, _MONTH_DAY, _DAY_MONTH)
 
 
 @functools.lru_cache(maxsize=1024)
-def _has_han(text: str) -> bool:
+def has_han(text: str) -> bool:
+    """Whether ``text`` has a Han character (cached: one text is asked several times)."""
     return _HAN.search(text) is not None
 
 
@@ -230,7 +231,7 @@ def dates_and_rest(text: str, ref: date, partial: bool = False) -> tuple[frozens
     pattern on ``text``): each pattern runs once, and again on ``text`` only after an earlier one blanked
     something. ``_ZH_DATE`` and ``_ZH_DAY`` cannot match a text without Han (``月``, ``日`` are) and are not run.
     """
-    han = _has_han(text)
+    han = has_han(text)
     blanked = text
     latin: list[Matches] = []
     for pattern in _LATIN:
@@ -242,7 +243,7 @@ def dates_and_rest(text: str, ref: date, partial: bool = False) -> tuple[frozens
     zh_date = list(_ZH_DATE.finditer(blanked))
     zh_date_on_text = zh_date if blanked is text else list(_ZH_DATE.finditer(text))
     blanked = _blank(blanked, zh_date)
-    zh_day: Matches = list(_ZH_DAY.finditer(blanked)) if _has_han(blanked) else []
+    zh_day: Matches = list(_ZH_DAY.finditer(blanked)) if has_han(blanked) else []
     zh_day_on_text = zh_day if blanked is text else list(_ZH_DAY.finditer(text))
     return _mentioned(text, ref, partial, latin, (zh_date_on_text, zh_day_on_text)), _blank(blanked, zh_day)
 
@@ -289,4 +290,4 @@ def strip_dates(text: str) -> str:
     """``text`` with every date form blanked out (so its digits are not read as numbers)."""
     for pattern in (_ISO, _MONTH_DAY, _DAY_MONTH, _ZH_DATE):
         text = pattern.sub(lambda m: " " * len(m.group()), text)
-    return _ZH_DAY.sub(lambda m: " " * len(m.group()), text) if _has_han(text) else text
+    return _ZH_DAY.sub(lambda m: " " * len(m.group()), text) if has_han(text) else text

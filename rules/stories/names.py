@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 
 import regex
 
+from rules.stories.dates import has_han
 from rules.text import to_simplified
 
 _STOP_WORDS = """
@@ -56,7 +57,6 @@ _ZH_TITLES = regex.compile(
 _ZH_TITLE_AFTER = regex.compile(
     r"(?:代表|部長|部长|總理|总理|主席|議長|议长|大使|總統|总统|次長|次长|先生|女士|夫人|伉儷|伉俪|議員|议员|眾議員|众议员)$"
 )
-_HAN = regex.compile(r"\p{Han}")
 _PAREN_AFTER_LATIN = regex.compile(r"(\p{Lu}[\p{Latin}\p{M}'’.\- ]{1,60}?)\s*[(（]\s*(\p{Han}{2,6})\s*[)）]")
 _PAREN_AFTER_HAN = regex.compile(
     r"(\p{Han}{2,6})\s*[(（]\s*((?:Dr\.?\s+)?\p{Lu}[\p{Latin}\p{M}'’.,\- ]{1,60}?)\s*[)）]"
@@ -75,7 +75,7 @@ def latin_names(text: str, skip: Iterable[tuple[int, int]] = ()) -> frozenset[st
 def parenthesised_chinese(text: str) -> frozenset[str]:
     """``zh:`` + the Simplified form of each Chinese name written next to a Latin one in parentheses."""
     # Both patterns need a parenthesis and a Han run (each pass tries every capital or Han run of the text).
-    if ("(" not in text and "（" not in text) or _HAN.search(text) is None:
+    if ("(" not in text and "（" not in text) or not has_han(text):
         return frozenset()
     found = {m[2] for m in _PAREN_AFTER_LATIN.finditer(text)}
     found.update(_trim_titles(m[1]) for m in _PAREN_AFTER_HAN.finditer(text))
